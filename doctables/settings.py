@@ -1,0 +1,78 @@
+"""Runtime configuration: every environment variable doctables reads, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Mapping
+
+# name of the environment variable -> (Settings field, one-line meaning). The README's
+# configuration table is generated from this mapping's docs; keep them in step.
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "DOCTABLES_BUCKET": ("bucket", "bucket for uploads, rendered pages and results"),
+    "DOCTABLES_TABLE": ("table_name", "DynamoDB table holding jobs, pages and tables"),
+    "DOCTABLES_PAGE_QUEUE_URL": ("page_queue_url", "SQS queue of page messages (table stage)"),
+    "DOCTABLES_RANGE_QUEUE_URL": ("range_queue_url", "SQS queue of page-range messages (conversion)"),
+    "DOCTABLES_EVENT_BUS": ("event_bus", "EventBridge bus name or ARN for job events"),
+    "DOCTABLES_UPLOAD_PREFIX": ("upload_prefix", "only keys under this prefix are converted"),
+    "DOCTABLES_DPI": ("dpi", "page rendering resolution in dots per inch"),
+    "DOCTABLES_MAX_PAGES": ("max_pages", "documents with more pages fail with TOO_MANY_PAGES"),
+    "DOCTABLES_MAX_BYTES": ("max_bytes", "objects larger than this fail with TOO_LARGE"),
+    "DOCTABLES_MAX_PAGE_PIXELS": ("max_page_pixels", "a page rendering to more pixels fails the job"),
+    "DOCTABLES_RANGE_PAGES": ("range_pages", "pages converted per invocation (one range message)"),
+    "DOCTABLES_DETECTION_MODEL": ("detection_model", "path of the table detection ONNX model"),
+    "DOCTABLES_STRUCTURE_MODEL": ("structure_model", "path of the table structure ONNX model"),
+    "DOCTABLES_MODEL_THREADS": ("model_threads", "onnxruntime intra-op threads (0: runtime default)"),
+    "DOCTABLES_DETECTION_THRESHOLD": ("detection_threshold", "minimum table detection score"),
+    "DOCTABLES_PAGE_TTL_DAYS": ("page_ttl_days", "days before page items and images expire"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed configuration, read once from the environment."""
+
+    bucket: str = ""
+    table_name: str = ""
+    page_queue_url: str = ""
+    range_queue_url: str = ""
+    event_bus: str = "default"
+    upload_prefix: str = "uploads/"
+    dpi: int = 144
+    max_pages: int = 2000
+    max_bytes: int = 200 * 1024 * 1024
+    max_page_pixels: int = 60_000_000
+    range_pages: int = 50
+    detection_model: str = ""
+    structure_model: str = ""
+    model_threads: int = 0
+    detection_threshold: float = 0.5
+    page_ttl_days: int = 30
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from environment variables, falling back to the defaults."""
+        environ = os.environ if environ is None else environ
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, object] = {}
+        for variable, (name, _doc) in ENVIRONMENT.items():
+            raw = environ.get(variable)
+            if raw is None or raw == "":
+                continue
+            kind = types[name]
+            values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def as_environment(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings (for a Lambda or a child)."""
+        env: dict[str, str] = {}
+        for variable, (name, _doc) in ENVIRONMENT.items():
+            value = getattr(self, name)
+            if value != "":
+                env[variable] = str(value)
+        return env
