@@ -1,0 +1,286 @@
+"""The pipeline on an in-process moto server: same resources, same event flow, real handlers.
+
+moto delivers S3 -> SQS and EventBridge -> SQS notifications and SQS redrive, but cannot run
+Lambda code without Docker, so this module plays the Lambda service: it polls each queue and
+invokes the handler that the stack attaches to it, honouring partial batch failures."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from .aws import Aws, make_aws
+from .settings import Settings
+
+REGION = "us-east-1"
+_BUCKET = "doctables-local"
+_TABLE = "doctables-local"
+_MAX_RECEIVES = 3  # as the stack's default maxReceiveCount
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of a Lambda context object that the handlers' decorators read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 2048
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+@dataclass(frozen=True)
+class Queues:
+    ingest: str
+    pages: str
+    pages_dlq: str
+    ranges: str
+    ranges_dlq: str
+    events: str
+
+
+class LocalStack:
+    """moto in this process, with the stack's resources and a dispatcher for its handlers."""
+
+    def __init__(self, settings: Settings | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._base_settings = settings or Settings()
+        self._saved_environ: dict[str, str] | None = None
+        self.endpoint = ""
+        self.events: list[dict[str, Any]] = []
+        self.handler_errors: list[str] = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> "LocalStack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per moto request
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        self._saved_environ = dict(os.environ)
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_SERVICE_NAME": "doctables",
+                "POWERTOOLS_METRICS_NAMESPACE": "doctables",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "ERROR"),
+            }
+        )
+        self.aws: Aws = make_aws(self.endpoint, REGION)
+        self.queues = self._create_resources()
+        self.settings = self._base_settings.with_overrides(
+            bucket=_BUCKET,
+            table_name=_TABLE,
+            page_queue_url=self.queues.pages,
+            range_queue_url=self.queues.ranges,
+            event_bus="default",
+        )
+        os.environ.update(self.settings.as_environment())
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        self._handlers = {
+            name: importlib.import_module(f"lambdas.{name}.handler")
+            for name in ("conversion", "tables", "dead_letters")
+        }
+
+    def stop(self) -> None:
+        if self._saved_environ is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environ)
+            self._saved_environ = None
+        self._server.stop()
+
+    # --- resources ------------------------------------------------------------------------
+    def _create_resources(self) -> Queues:
+        s3, sqs, ddb, events = self.aws.s3, self.aws.sqs, self.aws.dynamodb, self.aws.events
+        s3.create_bucket(Bucket=_BUCKET)
+        s3.put_bucket_versioning(Bucket=_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        ddb.create_table(
+            TableName=_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "jobs-by-time",
+                    "KeySchema": [
+                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+
+        def queue(name: str, dead_letter: str | None = None) -> str:
+            attributes = {"VisibilityTimeout": "300"}
+            if dead_letter:
+                arn = sqs.get_queue_attributes(QueueUrl=dead_letter, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": _MAX_RECEIVES})
+            return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+        pages_dlq = queue("doctables-pages-dlq")
+        ranges_dlq = queue("doctables-ranges-dlq")
+        queues = Queues(
+            ingest=queue("doctables-ingest"),
+            pages=queue("doctables-pages", pages_dlq),
+            pages_dlq=pages_dlq,
+            ranges=queue("doctables-ranges", ranges_dlq),
+            ranges_dlq=ranges_dlq,
+            events=queue("doctables-events"),
+        )
+        ingest_arn = self._queue_arn(queues.ingest)
+        s3.put_bucket_notification_configuration(
+            Bucket=_BUCKET,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": ingest_arn,
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": self._base_settings.upload_prefix}]}},
+                    }
+                ]
+            },
+        )
+        events.put_rule(Name="doctables-jobs", EventPattern=json.dumps({"source": ["doctables"]}))
+        events.put_targets(Rule="doctables-jobs", Targets=[{"Id": "local", "Arn": self._queue_arn(queues.events)}])
+        return queues
+
+    def _queue_arn(self, url: str) -> str:
+        attributes = self.aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return attributes["Attributes"]["QueueArn"]
+
+    # --- use ------------------------------------------------------------------------------
+    def upload(self, data: bytes, name: str) -> str:
+        """Put a document under the upload prefix, as a user would; returns its key."""
+        key = f"{self.settings.upload_prefix}{name}"
+        self.aws.s3.put_object(Bucket=_BUCKET, Key=key, Body=data)
+        return key
+
+    def pump_once(self) -> int:
+        """Deliver what is waiting on every queue to its handler once; returns messages handled."""
+        handled = self._drain(self.queues.ingest, self._deliver_uploads)
+        handled += self._drain(self.queues.ranges, self._sqs_handler("conversion"))
+        handled += self._drain(self.queues.pages, self._sqs_handler("tables"))
+        handled += self._drain(self.queues.pages_dlq, self._sqs_handler("dead_letters"))
+        handled += self._drain(self.queues.ranges_dlq, self._sqs_handler("dead_letters"))
+        handled += self._drain(self.queues.events, self._collect_events)
+        return handled
+
+    def run_until(self, done: Callable[[], bool], timeout: float = 600.0, on_progress: Callable[[], None] | None = None) -> None:
+        """Pump the queues until `done()` holds; raise TimeoutError past `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"pipeline did not finish within {timeout:.0f} s")
+            if self.pump_once() == 0:
+                time.sleep(0.05)
+            if on_progress:
+                on_progress()
+
+    def events_for(self, job_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["detail"]["job_id"] == job_id]
+
+    def event_for_key(self, key: str) -> dict[str, Any] | None:
+        """The first job event whose source is the object `key`."""
+        return next((e for e in self.events if e["detail"]["source"]["key"] == key), None)
+
+    def result(self, job_id: str) -> dict[str, Any]:
+        body = self.aws.s3.get_object(Bucket=_BUCKET, Key=f"results/{job_id}.json")["Body"].read()
+        return json.loads(body)
+
+    # --- dispatch -------------------------------------------------------------------------
+    def _drain(self, queue_url: str, deliver: Callable[[list[dict[str, Any]]], set[str]]) -> int:
+        answer = self.aws.sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=0
+        )
+        messages = answer.get("Messages", [])
+        if not messages:
+            return 0
+        failed = deliver(messages)
+        for message in messages:
+            if message["MessageId"] in failed:
+                # Make it visible again now: locally there is no point waiting out the timeout.
+                self.aws.sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self.aws.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def _handler(self, name: str) -> ModuleType:
+        return self._handlers[name]
+
+    def _deliver_uploads(self, messages: list[dict[str, Any]]) -> set[str]:
+        failed: set[str] = set()
+        for message in messages:
+            body = json.loads(message["Body"])
+            if "Records" not in body:  # s3:TestEvent sent when the notification is configured
+                continue
+            try:
+                self._handler("conversion").handler({"Records": body["Records"]}, LambdaContext("conversion"))
+            except Exception as exc:  # the Lambda service would retry an async invocation
+                self.handler_errors.append(f"conversion: {exc!r}")
+                failed.add(message["MessageId"])
+        return failed
+
+    def _sqs_handler(self, name: str) -> Callable[[list[dict[str, Any]]], set[str]]:
+        def deliver(messages: list[dict[str, Any]]) -> set[str]:
+            event = {"Records": [_as_lambda_record(m, self.settings) for m in messages]}
+            try:
+                answer = self._handler(name).handler(event, LambdaContext(name))
+            except Exception as exc:  # the whole batch failed, as Lambda would report
+                self.handler_errors.append(f"{name}: {exc!r}")
+                return {m["MessageId"] for m in messages}
+            return {item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])}
+
+        return deliver
+
+    def _collect_events(self, messages: list[dict[str, Any]]) -> set[str]:
+        self.events.extend(json.loads(m["Body"]) for m in messages)
+        return set()
+
+
+def _as_lambda_record(message: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """An SQS message as the Lambda event source mapping presents it."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:queue",
+        "awsRegion": REGION,
+    }
+
+
+__all__ = ["LocalStack", "LambdaContext"]

@@ -1,0 +1,422 @@
+"""Job, page and table items in one DynamoDB table; progress counting that retries cannot inflate.
+
+Item layout (pk, sk):
+  JOB#<job_id>, JOB              the job: status, counts, source, timestamps, error
+  JOB#<job_id>, RANGE#<first>    a page range whose page messages were sent
+  JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once, never recounted)
+  JOB#<job_id>, TABLE#<table_id> a table's JSON, or a pointer to it in S3 when too large
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Callable
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from .errors import ErrorCode
+from .tables import Table
+
+# A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
+MAX_INLINE_TABLE_BYTES = 350_000
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class JobStatus(str, Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    PARTIALLY_SUCCEEDED = "PARTIALLY_SUCCEEDED"
+    FAILED = "FAILED"
+
+    @property
+    def final(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.PARTIALLY_SUCCEEDED, JobStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """The uploaded object a job converts."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str | None
+    size: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "key": self.key, "version_id": self.version_id, "etag": self.etag}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job item as read back."""
+
+    job_id: str
+    status: JobStatus
+    source: SourceObject
+    pages_total: int
+    pages_done: int
+    pages_failed: int
+    tables_found: int
+    created_at: str
+    finished_at: str | None
+    error_code: str | None
+    error_message: str | None
+    result_key: str | None
+    announced: bool
+
+    @property
+    def settled(self) -> bool:
+        return self.pages_total > 0 and self.pages_done + self.pages_failed >= self.pages_total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "status": self.status.value,
+            "source": self.source.as_dict(),
+            "pages": {"total": self.pages_total, "done": self.pages_done, "failed": self.pages_failed},
+            "tables": self.tables_found,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "error": {"code": self.error_code, "message": self.error_message} if self.error_code else None,
+        }
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """A settled page."""
+
+    page: int
+    status: str  # DONE or FAILED
+    width: float | None
+    height: float | None
+    rotation: int | None
+    tables: int
+    error_code: str | None
+    error_message: str | None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class JobStore:
+    """All reads and writes of the results table."""
+
+    def __init__(self, client: Any, table_name: str, page_ttl_days: int = 30) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.page_ttl_seconds = page_ttl_days * 86400
+
+    # --- jobs -----------------------------------------------------------------------------
+    def create_job(self, job_id: str, source: SourceObject) -> bool:
+        """Create the job as QUEUED; False when it already exists (a duplicate event)."""
+        created_at = now_iso()
+        item = {
+            "pk": _pk(job_id),
+            "sk": "JOB",
+            "job_id": job_id,
+            "status": JobStatus.QUEUED.value,
+            "bucket": source.bucket,
+            "key": source.key,
+            "version_id": source.version_id,
+            "etag": source.etag,
+            "size": source.size,
+            "pages_total": 0,
+            "pages_done": 0,
+            "pages_failed": 0,
+            "tables_found": 0,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "gsi1pk": "JOBS",
+            "gsi1sk": f"{created_at}#{job_id}",
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=_to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return True
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+
+    def get_job(self, job_id: str) -> Job | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=_to_item({"pk": _pk(job_id), "sk": "JOB"}), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _job_from(_from_item(item)) if item else None
+
+    def start_job(self, job_id: str, pages_total: int) -> None:
+        """QUEUED -> RUNNING with the page count; a retry that finds it RUNNING is fine."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_to_item({"pk": _pk(job_id), "sk": "JOB"}),
+                UpdateExpression="SET #s = :running, pages_total = :total, started_at = :now, updated_at = :now",
+                ConditionExpression="#s = :queued",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_to_values(
+                    {":running": "RUNNING", ":queued": "QUEUED", ":total": pages_total, ":now": now_iso()}
+                ),
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+
+    def fail_job(self, job_id: str, code: ErrorCode, message: str) -> bool:
+        """Mark a job FAILED with its error unless it already finished."""
+        return self._update_if(
+            job_id,
+            "SET #s = :failed, error_code = :code, error_message = :message, finished_at = :now, updated_at = :now",
+            "#s IN (:queued, :running)",
+            {":failed": "FAILED", ":code": code.value, ":message": message, ":now": now_iso(),
+             ":queued": "QUEUED", ":running": "RUNNING"},
+        )
+
+    def finish_job(self, job_id: str, status: JobStatus, error: tuple[str, str] | None) -> bool:
+        """RUNNING -> a final status; True for the one caller that made the change."""
+        expression = "SET #s = :final, finished_at = :now, updated_at = :now"
+        values: dict[str, Any] = {":final": status.value, ":now": now_iso(), ":running": "RUNNING"}
+        if error:
+            expression += ", error_code = :code, error_message = :message"
+            values.update({":code": error[0], ":message": error[1]})
+        return self._update_if(job_id, expression, "#s = :running", values)
+
+    def mark_announced(self, job_id: str, result_key: str) -> None:
+        self._update_if(
+            job_id,
+            "SET announced_at = :now, result_key = :key, updated_at = :now",
+            "attribute_exists(pk)",
+            {":now": now_iso(), ":key": result_key},
+        )
+
+    def _update_if(self, job_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": _to_values(values),
+        }
+        if "#s" in expression + condition:
+            request["ExpressionAttributeNames"] = {"#s": "status"}
+        try:
+            self.client.update_item(**request)
+            return True
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+
+    def list_jobs(self, limit: int = 50) -> list[Job]:
+        """Newest jobs first."""
+        answer = self.client.query(
+            TableName=self.table_name,
+            IndexName="jobs-by-time",
+            KeyConditionExpression="gsi1pk = :jobs",
+            ExpressionAttributeValues=_to_values({":jobs": "JOBS"}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_job_from(_from_item(item)) for item in answer.get("Items", [])]
+
+    # --- ranges ---------------------------------------------------------------------------
+    def range_sent(self, job_id: str, first: int) -> bool:
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=_to_item({"pk": _pk(job_id), "sk": _range_sk(first)}),
+            ConsistentRead=True,
+        )
+        return "Item" in answer
+
+    def mark_range_sent(self, job_id: str, first: int, last: int) -> None:
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=_to_item({"pk": _pk(job_id), "sk": _range_sk(first), "first": first, "last": last,
+                           "sent_at": now_iso(), "expires_at": self._expiry()}),
+        )
+
+    # --- pages ----------------------------------------------------------------------------
+    def page_settled(self, job_id: str, page: int) -> bool:
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=_to_item({"pk": _pk(job_id), "sk": _page_sk(page)}),
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        return "Item" in answer
+
+    def settle_page(
+        self,
+        job_id: str,
+        page: int,
+        *,
+        done: bool,
+        tables: int = 0,
+        size: tuple[float, float, int] | None = None,
+        error: tuple[str, str] | None = None,
+    ) -> bool:
+        """Record a page as DONE or FAILED and count it on the job, both or neither, once.
+        Returns False when the page was already settled (a redelivery)."""
+        page_item: dict[str, Any] = {
+            "pk": _pk(job_id),
+            "sk": _page_sk(page),
+            "page": page,
+            "status": "DONE" if done else "FAILED",
+            "tables": tables,
+            "settled_at": now_iso(),
+            "expires_at": self._expiry(),
+        }
+        if size:
+            page_item.update({"width": size[0], "height": size[1], "rotation": size[2]})
+        if error:
+            page_item.update({"error_code": error[0], "error_message": error[1]})
+        counter = "pages_done" if done else "pages_failed"
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table_name, "Item": _to_item(page_item),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Update": {
+                        "TableName": self.table_name,
+                        "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
+                        "UpdateExpression": f"ADD {counter} :one, tables_found :tables SET updated_at = :now",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": _to_values({":one": 1, ":tables": tables, ":now": now_iso()}),
+                    }},
+                ]
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                reasons = exc.response.get("CancellationReasons", [])
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    return False
+            raise
+
+    # --- tables ---------------------------------------------------------------------------
+    def put_tables(self, job_id: str, tables: list[Table], spill: Callable[[Table, str], str]) -> None:
+        """Write each table as its own item (idempotent overwrite); `spill(table, body)` stores
+        an oversized one elsewhere and returns where."""
+        for table in tables:
+            body = json.dumps(table.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            item: dict[str, Any] = {
+                "pk": _pk(job_id),
+                "sk": f"TABLE#{table.table_id}",
+                "table_id": table.table_id,
+                "page": table.page,
+                "rows": table.rows,
+                "columns": table.columns,
+            }
+            if len(body.encode()) > MAX_INLINE_TABLE_BYTES:
+                item["body_s3_key"] = spill(table, body)
+            else:
+                item["body"] = body
+            self.client.put_item(TableName=self.table_name, Item=_to_item(item))
+
+    def job_contents(self, job_id: str) -> tuple[list[PageRecord], list[dict[str, Any]]]:
+        """Settled pages and table items (body or pointer) of a job, in page order."""
+        pages: list[PageRecord] = []
+        tables: list[dict[str, Any]] = []
+        paginator = self.client.get_paginator("query")
+        for answer in paginator.paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_values({":pk": _pk(job_id)}),
+            ConsistentRead=True,
+        ):
+            for raw in answer.get("Items", []):
+                item = _from_item(raw)
+                sk = item["sk"]
+                if sk.startswith("PAGE#"):
+                    pages.append(_page_from(item))
+                elif sk.startswith("TABLE#"):
+                    tables.append(item)
+        return pages, tables
+
+    def _expiry(self) -> int:
+        return int(time.time()) + self.page_ttl_seconds
+
+
+def _pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def _page_sk(page: int) -> str:
+    return f"PAGE#{page:05d}"
+
+
+def _range_sk(first: int) -> str:
+    return f"RANGE#{first:05d}"
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items() if v is not None}
+
+
+def _to_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items()}
+
+
+def _dynamo_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(round(value, 4)))
+    return value
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _job_from(item: dict[str, Any]) -> Job:
+    return Job(
+        job_id=item["job_id"],
+        status=JobStatus(item["status"]),
+        source=SourceObject(item["bucket"], item["key"], item.get("version_id"), item.get("etag"), item.get("size")),
+        pages_total=int(item.get("pages_total", 0)),
+        pages_done=int(item.get("pages_done", 0)),
+        pages_failed=int(item.get("pages_failed", 0)),
+        tables_found=int(item.get("tables_found", 0)),
+        created_at=item["created_at"],
+        finished_at=item.get("finished_at"),
+        error_code=item.get("error_code"),
+        error_message=item.get("error_message"),
+        result_key=item.get("result_key"),
+        announced="announced_at" in item,
+    )
+
+
+def _page_from(item: dict[str, Any]) -> PageRecord:
+    return PageRecord(
+        page=int(item["page"]),
+        status=item["status"],
+        width=item.get("width"),
+        height=item.get("height"),
+        rotation=item.get("rotation"),
+        tables=int(item.get("tables", 0)),
+        error_code=item.get("error_code"),
+        error_message=item.get("error_message"),
+    )
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"

@@ -1,0 +1,170 @@
+"""CloudWatch alarms and a dashboard for the pipeline."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+PERIOD = Duration.minutes(1)
+ERRORS_PERIOD = Duration.minutes(5)
+
+
+class Monitoring(Construct):
+    """Alarms and a dashboard.
+
+    * every dead-letter queue: any visible message (> 0) alarms;
+    * every function: any error in a 5-minute period alarms;
+    * the page queue: the oldest message older than ``page_queue_age_threshold`` alarms.
+
+    With ``alarm_topic_arn`` every alarm (and its recovery) notifies that SNS topic.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Mapping[str, lambda_.IFunction],
+        dead_letter_queues: Mapping[str, sqs.IQueue],
+        page_queue: sqs.IQueue,
+        range_queue: sqs.IQueue,
+        page_queue_age_threshold: Duration,
+        alarm_topic_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        for name, queue in dead_letter_queues.items():
+            self._alarm(
+                f"{name}DeadLetterDepth",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                threshold=0,
+                description=f"doctables: messages in the {name} dead-letter queue",
+            )
+        for name, function in functions.items():
+            self._alarm(
+                f"{name}Errors",
+                function.metric_errors(period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=0,
+                description=f"doctables: the {name} function reported errors",
+            )
+        self._alarm(
+            "PageQueueAge",
+            page_queue.metric_approximate_age_of_oldest_message(
+                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=page_queue_age_threshold.to_seconds(),
+            evaluation_periods=3,
+            description="doctables: the page queue is falling behind",
+        )
+
+        if alarm_topic_arn:
+            topic = sns.Topic.from_topic_arn(self, "AlarmTopic", alarm_topic_arn)
+            for alarm in self.alarms:
+                alarm.add_alarm_action(cw_actions.SnsAction(topic))
+                alarm.add_ok_action(cw_actions.SnsAction(topic))
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24, height=4)
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Dead-letter queues: visible messages",
+                left=[
+                    queue.metric_approximate_number_of_messages_visible(
+                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
+                    )
+                    for name, queue in dead_letter_queues.items()
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Work queues: age of oldest message (s)",
+                left=[
+                    queue.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
+                    )
+                    for name, queue in (("Page", page_queue), ("Range", range_queue))
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=page_queue_age_threshold.to_seconds(), label="page queue alarm"
+                    )
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Work queues: visible messages",
+                left=[
+                    queue.metric_approximate_number_of_messages_visible(
+                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
+                    )
+                    for name, queue in (("Page", page_queue), ("Range", range_queue))
+                ],
+                width=8,
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Function errors",
+                left=[
+                    function.metric_errors(
+                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM, label=name
+                    )
+                    for name, function in functions.items()
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Function invocations",
+                left=[
+                    function.metric_invocations(
+                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM, label=name
+                    )
+                    for name, function in functions.items()
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Function duration p95 (ms)",
+                left=[
+                    function.metric_duration(
+                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.p(95), label=name
+                    )
+                    for name, function in functions.items()
+                ],
+                width=8,
+            ),
+        )
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        evaluation_periods: int = 1,
+    ) -> None:
+        self.alarms.append(
+            cloudwatch.Alarm(
+                self,
+                construct_id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=evaluation_periods,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+        )

@@ -1,0 +1,374 @@
+"""The doctables stack: composes the constructs, wires triggers, does every grant, outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from aws_cdk import CfnOutput, Duration, Stack, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3_notifications
+from constructs import Construct
+
+from infra.conversion import Conversion, conversion_spec
+from infra.dead_letters import DeadLetterHandler, dead_letter_spec
+from infra.dependencies import DependenciesLayer
+from infra.encryption import StackEncryption
+from infra.events import JobEvents, example_rule_pattern_json
+from infra.monitoring import Monitoring
+from infra.nag import acknowledge, acknowledge_wildcard_resources
+from infra.queues import WorkQueue
+from infra.results_table import ResultsTable
+from infra.settings import (
+    PAGES_PREFIX,
+    REPO_ROOT,
+    RESULTS_PREFIX,
+    TABLES_PREFIX,
+    DocTablesSettings,
+)
+from infra.storage import Storage
+from infra.table_stage import TableStage
+
+SERVICE_NAME = "doctables"
+DEAD_LETTER_BATCH_SIZE = 10
+
+# Item-level read/write on the table and its index; no streams, no table administration.
+DYNAMODB_READ_WRITE = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+)
+S3_READ = ("s3:GetObject",)
+S3_READ_VERSIONS = ("s3:GetObject", "s3:GetObjectVersion")
+S3_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
+# With a customer-managed key: what S3 SSE-KMS, SQS SSE-KMS and DynamoDB need from callers.
+KMS_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+OBJECT_PREFIX_REASON = (
+    "Object-level S3 permission scoped to one key prefix of the upload bucket; the trailing "
+    "'*' stands for the object keys under that prefix, which are created at run time."
+)
+
+
+def runtime_environment(
+    settings: DocTablesSettings,
+    *,
+    bucket_name: str,
+    table_name: str,
+    page_queue_url: str,
+    range_queue_url: str,
+    event_bus_name: str,
+) -> dict[str, str]:
+    """Exactly the environment the runtime (``doctables.settings``) reads."""
+    environment = {
+        "DOCTABLES_BUCKET": bucket_name,
+        "DOCTABLES_TABLE": table_name,
+        "DOCTABLES_PAGE_QUEUE_URL": page_queue_url,
+        "DOCTABLES_RANGE_QUEUE_URL": range_queue_url,
+        "DOCTABLES_EVENT_BUS": event_bus_name,
+        "DOCTABLES_UPLOAD_PREFIX": settings.upload_prefix,
+        "DOCTABLES_DPI": str(settings.dpi),
+        "DOCTABLES_MAX_PAGES": str(settings.max_pages),
+        "DOCTABLES_MAX_BYTES": str(settings.max_bytes),
+        "DOCTABLES_MAX_PAGE_PIXELS": str(settings.max_page_pixels),
+        "DOCTABLES_RANGE_PAGES": str(settings.range_pages),
+        "DOCTABLES_MODEL_THREADS": str(settings.model_threads),
+        "DOCTABLES_DETECTION_THRESHOLD": str(settings.detection_threshold),
+        "DOCTABLES_PAGE_TTL_DAYS": str(settings.page_ttl_days),
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+    }
+    # The image carries default model paths; override them only when asked to.
+    if settings.detection_model:
+        environment["DOCTABLES_DETECTION_MODEL"] = settings.detection_model
+    if settings.structure_model:
+        environment["DOCTABLES_STRUCTURE_MODEL"] = settings.structure_model
+    return environment
+
+
+class DocTablesStack(Stack):
+    """Upload -> conversion (pages, page ranges) -> table stage -> results and events."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DocTablesSettings,
+        source_root: Path = REPO_ROOT,
+        **stack_kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **stack_kwargs)
+        self.settings = settings
+        Tags.of(self).add("project", SERVICE_NAME)
+        architecture = (
+            lambda_.Architecture.ARM_64
+            if settings.architecture == "arm64"
+            else lambda_.Architecture.X86_64
+        )
+        conversion_timeout = Duration.seconds(settings.conversion_timeout_seconds)
+        table_timeout = Duration.seconds(settings.table_timeout_seconds)
+        dead_letter_timeout = Duration.seconds(settings.dead_letter_timeout_seconds)
+
+        # --- resources -------------------------------------------------------------------
+        encryption = StackEncryption(
+            self,
+            "Encryption",
+            customer_managed=settings.encryption == "kms",
+            destroy_on_remove=settings.destroy_on_remove,
+        )
+        key = encryption.key
+        storage = Storage(
+            self,
+            "Storage",
+            pages_lifecycle_days=settings.pages_lifecycle_days,
+            access_logs_lifecycle_days=settings.access_logs_lifecycle_days,
+            destroy_on_remove=settings.destroy_on_remove,
+            encryption_key=key,
+        )
+        results = ResultsTable(
+            self, "Results", encryption_key=key, destroy_on_remove=settings.destroy_on_remove
+        )
+        page_queue = WorkQueue(
+            self,
+            "PageQueue",
+            consumer_timeout=table_timeout,
+            dead_letter_consumer_timeout=dead_letter_timeout,
+            max_receive_count=settings.max_receive_count,
+            encryption_key=key,
+        )
+        range_queue = WorkQueue(
+            self,
+            "RangeQueue",
+            consumer_timeout=conversion_timeout,
+            dead_letter_consumer_timeout=dead_letter_timeout,
+            max_receive_count=settings.max_receive_count,
+            encryption_key=key,
+        )
+        job_events = JobEvents(self, "Events", bus_name=settings.event_bus_name)
+
+        environment = runtime_environment(
+            settings,
+            bucket_name=storage.bucket.bucket_name,
+            table_name=results.table.table_name,
+            page_queue_url=page_queue.queue.queue_url,
+            range_queue_url=range_queue.queue.queue_url,
+            event_bus_name=job_events.bus.event_bus_name,
+        )
+        dependencies = DependenciesLayer(
+            self,
+            "Dependencies",
+            layer_dir=source_root / "layers" / "conversion",
+            architecture=architecture,
+        )
+        common: dict[str, Any] = {
+            "source_root": source_root,
+            "architecture": architecture,
+            "environment": environment,
+            "log_retention_days": settings.log_retention_days,
+            "destroy_on_remove": settings.destroy_on_remove,
+        }
+        conversion = Conversion(
+            self,
+            "Conversion",
+            spec=conversion_spec(
+                memory_mb=settings.conversion_memory_mb,
+                timeout=conversion_timeout,
+                ephemeral_storage_mb=settings.conversion_ephemeral_storage_mb,
+            ),
+            layer=dependencies.layer,
+            **common,
+        )
+        table_stage = TableStage(
+            self,
+            "TableStage",
+            memory_mb=settings.table_memory_mb,
+            timeout=table_timeout,
+            **common,
+        )
+        dead_letters = DeadLetterHandler(
+            self,
+            "DeadLetters",
+            spec=dead_letter_spec(
+                memory_mb=settings.dead_letter_memory_mb, timeout=dead_letter_timeout
+            ),
+            layer=dependencies.layer,
+            **common,
+        )
+
+        # --- triggers ----------------------------------------------------------------------
+        storage.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3_notifications.LambdaDestination(conversion.function),
+            s3.NotificationKeyFilter(prefix=settings.upload_prefix),
+        )
+        self._acknowledge_notifications_handler()
+        conversion.function.add_event_source(
+            event_sources.SqsEventSource(
+                range_queue.queue,
+                batch_size=settings.range_batch_size,
+                max_concurrency=settings.range_max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        table_stage.function.add_event_source(
+            event_sources.SqsEventSource(
+                page_queue.queue,
+                batch_size=settings.batch_size,
+                max_batching_window=(
+                    Duration.seconds(settings.max_batching_window_seconds)
+                    if settings.max_batching_window_seconds
+                    else None
+                ),
+                max_concurrency=settings.max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        for dead_letter_queue in (page_queue.dead_letter_queue, range_queue.dead_letter_queue):
+            dead_letters.function.add_event_source(
+                event_sources.SqsEventSource(
+                    dead_letter_queue,
+                    batch_size=DEAD_LETTER_BATCH_SIZE,
+                    report_batch_item_failures=True,
+                )
+            )
+
+        # --- grants: every permission of every function, here and nowhere else --------------
+        bucket = storage.bucket
+        table_resources = [results.table.table_arn, results.jobs_by_time_index_arn]
+        upload_objects = bucket.arn_for_objects(f"{settings.upload_prefix}*")
+        page_objects = bucket.arn_for_objects(f"{PAGES_PREFIX}*")
+        result_objects = bucket.arn_for_objects(f"{RESULTS_PREFIX}*")
+        table_objects = bucket.arn_for_objects(f"{TABLES_PREFIX}*")
+
+        # conversion: read uploads (the exact version the event names), write pages,
+        # job/page items, fan out pages and ranges, consume ranges. It settles pages and
+        # may close (fail) a job: then it reads spilled tables, writes the result and puts
+        # the event, like the other two functions.
+        _allow(conversion.role, S3_READ_VERSIONS, [upload_objects])
+        _allow(conversion.role, S3_WRITE, [page_objects, result_objects])
+        _allow(conversion.role, S3_READ, [table_objects])
+        _allow(conversion.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(
+            conversion.role,
+            ("sqs:SendMessage",),
+            [page_queue.queue.queue_arn, range_queue.queue.queue_arn],
+        )
+        range_queue.queue.grant_consume_messages(conversion.role)
+        job_events.bus.grant_put_events_to(conversion.role)
+
+        # table stage: read pages, write results and spilled tables (and read them back
+        # when it closes the job), page/table items, consume pages, put events.
+        _allow(table_stage.role, S3_READ, [page_objects, table_objects])
+        _allow(table_stage.role, S3_WRITE, [result_objects, table_objects])
+        _allow(table_stage.role, DYNAMODB_READ_WRITE, table_resources)
+        page_queue.queue.grant_consume_messages(table_stage.role)
+        job_events.bus.grant_put_events_to(table_stage.role)
+
+        # dead letters: fail pages/jobs in the table, read spilled tables and write the
+        # result of a job it closes, consume both DLQs, put events.
+        _allow(dead_letters.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(dead_letters.role, S3_READ, [table_objects])
+        _allow(dead_letters.role, S3_WRITE, [result_objects])
+        page_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
+        range_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
+        job_events.bus.grant_put_events_to(dead_letters.role)
+
+        if key is not None:
+            for role in (conversion.role, table_stage.role, dead_letters.role):
+                _allow(role, KMS_USE, [key.key_arn])
+
+        # --- observability -----------------------------------------------------------------
+        monitoring = Monitoring(
+            self,
+            "Monitoring",
+            functions={
+                "Conversion": conversion.function,
+                "TableStage": table_stage.function,
+                "DeadLetters": dead_letters.function,
+            },
+            dead_letter_queues={
+                "Page": page_queue.dead_letter_queue,
+                "Range": range_queue.dead_letter_queue,
+            },
+            page_queue=page_queue.queue,
+            range_queue=range_queue.queue,
+            page_queue_age_threshold=Duration.seconds(settings.page_queue_age_alarm_seconds),
+            alarm_topic_arn=settings.alarm_topic_arn,
+        )
+
+        # --- outputs -----------------------------------------------------------------------
+        outputs = {
+            "BucketName": (bucket.bucket_name, "bucket receiving uploads, pages and results"),
+            "UploadPrefix": (settings.upload_prefix, "upload documents under this key prefix"),
+            "TableName": (results.table.table_name, "DynamoDB table of jobs, pages, tables"),
+            "EventBusName": (job_events.bus.event_bus_name, "EventBridge bus of job events"),
+            "PageQueueUrl": (page_queue.queue.queue_url, "page queue (table stage input)"),
+            "RangeQueueUrl": (range_queue.queue.queue_url, "range queue (conversion input)"),
+            "PageDeadLetterQueueUrl": (
+                page_queue.dead_letter_queue.queue_url,
+                "page dead-letter queue",
+            ),
+            "RangeDeadLetterQueueUrl": (
+                range_queue.dead_letter_queue.queue_url,
+                "range dead-letter queue",
+            ),
+            "ExampleRulePattern": (
+                example_rule_pattern_json(),
+                "EventBridge rule pattern matching doctables job events",
+            ),
+            "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)
+
+        self.bucket = bucket
+        self.table = results.table
+        self.page_queue = page_queue
+        self.range_queue = range_queue
+        self.event_bus = job_events.bus
+        self.conversion = conversion
+        self.table_stage = table_stage
+        self.dead_letters = dead_letters
+        self.monitoring = monitoring
+        self.encryption_key = key
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """CDK configures bucket notifications through a singleton custom resource.
+
+        Its role's only inline statement is already scoped to the upload bucket
+        (s3:PutBucketNotification on the bucket ARN); what cdk-nag flags is the AWS managed
+        basic-execution policy CDK attaches for the handler's own logs.
+        """
+        handler = self.node.try_find_child(
+            "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+        )
+        if handler is None:
+            raise RuntimeError("CDK's bucket-notifications handler was not found")
+        acknowledge(
+            handler.node.find_child("Role"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "CDK-managed singleton handler of the bucket-notifications custom resource; it runs "
+            "only during deployments and the managed policy only lets it write its own logs.",
+        )
+
+
+def _allow(role: iam.IRole, actions: Sequence[str], resources: Sequence[str]) -> None:
+    """Add one Allow statement to ``role``; acknowledge S3 object-prefix wildcards."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(actions), resources=list(resources))
+    )
+    object_prefixes = [r for r in resources if any(a.startswith("s3:") for a in actions)]
+    if object_prefixes:
+        acknowledge_wildcard_resources(role, object_prefixes, OBJECT_PREFIX_REASON)

@@ -1,0 +1,54 @@
+"""Conversion Lambda: S3 uploads and page-range messages in, rendered pages and page messages out."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from doctables.aws import current_runtime
+from doctables.conversion import convert_range, convert_upload
+from doctables.messages import RangeMessage, decode
+from doctables.store import SourceObject
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def range_record(record: SQSRecord) -> None:
+    message = decode(record.body)
+    if not isinstance(message, RangeMessage):
+        raise ValueError(f"expected a range message, got {message.kind}")
+    outcome = convert_range(message, current_runtime())
+    metrics.add_metric(name="PagesRendered", unit=MetricUnit.Count, value=outcome.pages)
+    logger.info("range", extra={"outcome": outcome.__dict__})
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    records = event.get("Records", [])
+    if records and records[0].get("eventSource") == "aws:sqs":
+        return process_partial_response(event=event, record_handler=range_record, processor=processor, context=context)
+    outcomes = []
+    for record in records:
+        obj = record["s3"]["object"]
+        source = SourceObject(
+            bucket=record["s3"]["bucket"]["name"],
+            key=unquote_plus(obj["key"]),
+            version_id=obj.get("versionId"),
+            etag=obj.get("eTag"),
+            size=obj.get("size"),
+        )
+        outcome = convert_upload(source, current_runtime())
+        metrics.add_metric(name="PagesRendered", unit=MetricUnit.Count, value=outcome.pages)
+        logger.info("upload", extra={"outcome": outcome.__dict__})
+        outcomes.append(outcome.__dict__)
+    return {"outcomes": outcomes}
