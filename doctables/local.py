@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,8 @@ class LocalStack:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: start from an empty account.
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10)
         self._saved_environ = dict(os.environ)
         os.environ.update(
             {
@@ -184,15 +187,18 @@ class LocalStack:
         self.aws.s3.put_object(Bucket=_BUCKET, Key=key, Body=data)
         return key
 
-    def pump_once(self) -> int:
-        """Deliver what is waiting on every queue to its handler once; returns messages handled."""
-        handled = self._drain(self.queues.ingest, self._deliver_uploads)
-        handled += self._drain(self.queues.ranges, self._sqs_handler("conversion"))
-        handled += self._drain(self.queues.pages, self._sqs_handler("tables"))
-        handled += self._drain(self.queues.pages_dlq, self._sqs_handler("dead_letters"))
-        handled += self._drain(self.queues.ranges_dlq, self._sqs_handler("dead_letters"))
-        handled += self._drain(self.queues.events, self._collect_events)
-        return handled
+    def pump_once(self, only: str | None = None) -> int:
+        """Deliver what is waiting on every queue (or the one named) to its handler once;
+        returns the number of messages handled."""
+        routes = {
+            "ingest": (self.queues.ingest, self._deliver_uploads),
+            "ranges": (self.queues.ranges, self._sqs_handler("conversion")),
+            "pages": (self.queues.pages, self._sqs_handler("tables")),
+            "pages_dlq": (self.queues.pages_dlq, self._sqs_handler("dead_letters")),
+            "ranges_dlq": (self.queues.ranges_dlq, self._sqs_handler("dead_letters")),
+            "events": (self.queues.events, self._collect_events),
+        }
+        return sum(self._drain(url, deliver) for name, (url, deliver) in routes.items() if only in (None, name))
 
     def run_until(self, done: Callable[[], bool], timeout: float = 600.0, on_progress: Callable[[], None] | None = None) -> None:
         """Pump the queues until `done()` holds; raise TimeoutError past `timeout` seconds."""
