@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
 # name of the environment variable -> (Settings field, one-line meaning). The README's
-# configuration table is generated from this mapping's docs; keep them in step.
+# configuration table lists the same variables (tests/test_docs.py holds them in step).
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_BUCKET": ("bucket", "bucket for uploads, rendered pages and results"),
     "DOCTABLES_TABLE": ("table_name", "DynamoDB table holding jobs, pages and tables"),
