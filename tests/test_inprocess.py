@@ -1,0 +1,32 @@
+"""doctables.extract(): the pipeline's domain code in process, same answers as the pipeline."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import doctables
+from conftest import SAMPLE
+
+
+def test_extract_matches_the_pipeline(sample_bytes):
+    from doctables.local_run import run_files
+
+    in_process = doctables.extract(SAMPLE)
+    (pipeline,) = run_files([SAMPLE])
+    assert [t.to_dict() for t in in_process.tables] == pipeline["tables"]
+    assert [p.page for p in in_process.pages] == [1, 2]
+
+
+def test_extract_accepts_bytes_and_file_objects(sample_bytes):
+    from_bytes = doctables.extract(sample_bytes, pages=[2])
+    from_file = doctables.extract(io.BytesIO(sample_bytes), pages=[2])
+    assert [t.to_dict() for t in from_bytes.tables] == [t.to_dict() for t in from_file.tables]
+    assert [t.page for t in from_bytes.tables] == [2]
+
+
+def test_bad_input_raises_the_pipelines_error_code():
+    with pytest.raises(doctables.DocumentError) as error:
+        doctables.extract(b"plain text, not a document")
+    assert error.value.code is doctables.ErrorCode.NOT_A_DOCUMENT
