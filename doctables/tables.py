@@ -8,6 +8,22 @@ from typing import Any
 from .geometry import Box, normalise, rounded
 
 
+@dataclass(frozen=True)
+class CellWord:
+    """A word inside a cell: its text, box (points) and recognition confidence (0..1)."""
+
+    text: str
+    bbox: Box
+    confidence: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "bbox": rounded(self.bbox), "confidence": round(self.confidence, 4)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CellWord":
+        return cls(str(data["text"]), tuple(float(v) for v in data["bbox"]), float(data.get("confidence", 1.0)))  # type: ignore[arg-type]
+
+
 @dataclass
 class Cell:
     """One cell of a table's grid; a merged cell is one Cell with spans > 1."""
@@ -20,6 +36,7 @@ class Cell:
     bbox: Box  # points on the displayed page, top-left origin
     confidence: float  # 0..1
     is_header: bool = False
+    words: list[CellWord] = field(default_factory=list)  # the text layer's words in reading order
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +48,7 @@ class Cell:
             "bbox": rounded(self.bbox),
             "confidence": round(self.confidence, 4),
             "is_header": self.is_header,
+            "words": [w.to_dict() for w in self.words],
         }
 
     @classmethod
@@ -44,6 +62,7 @@ class Cell:
             bbox=tuple(float(v) for v in data["bbox"]),  # type: ignore[arg-type]
             confidence=float(data["confidence"]),
             is_header=bool(data.get("is_header", False)),
+            words=[CellWord.from_dict(w) for w in data.get("words", [])],
         )
 
 
