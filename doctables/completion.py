@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .aws import Runtime
+from .errors import ErrorCode
 from .events import announce, build_event
 from .results import build_result, result_key
 from .store import Job, JobStatus, JobStore
@@ -28,7 +29,7 @@ def finish_if_complete(job_id: str, runtime: Runtime) -> Job | None:
         if job.pages_failed == 0:
             final, error = JobStatus.SUCCEEDED, None
         elif job.pages_done == 0:
-            final, error = JobStatus.FAILED, ("ALL_PAGES_FAILED", f"all {job.pages_total} pages failed")
+            final, error = JobStatus.FAILED, (ErrorCode.ALL_PAGES_FAILED.value, f"all {job.pages_total} pages failed")
         else:
             final, error = JobStatus.PARTIALLY_SUCCEEDED, None
         store.finish_job(job_id, final, error)

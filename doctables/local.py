@@ -20,10 +20,11 @@ from typing import Any, Callable
 
 from .aws import Aws, make_aws
 from .settings import Settings
+from .store import table_definition
 
 REGION = "us-east-1"
-_BUCKET = "doctables-local"
-_TABLE = "doctables-local"
+BUCKET = "doctables-local"
+TABLE = "doctables-local"
 _MAX_RECEIVES = 3  # as the stack's default maxReceiveCount
 
 
@@ -65,6 +66,7 @@ class LocalStack:
         self.endpoint = ""
         self.events: list[dict[str, Any]] = []
         self.handler_errors: list[str] = []
+        self.redeliveries = 0  # messages a handler reported failed, made visible again
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> "LocalStack":
@@ -96,10 +98,10 @@ class LocalStack:
             }
         )
         self.aws: Aws = make_aws(self.endpoint, REGION)
-        self.queues = self._create_resources()
+        self.queues = create_resources(self.aws, self._base_settings.upload_prefix)
         self.settings = self._base_settings.with_overrides(
-            bucket=_BUCKET,
-            table_name=_TABLE,
+            bucket=BUCKET,
+            table_name=TABLE,
             page_queue_url=self.queues.pages,
             range_queue_url=self.queues.ranges,
             event_bus="default",
@@ -108,7 +110,7 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         self._handlers = {
             name: importlib.import_module(f"lambdas.{name}.handler")
-            for name in ("conversion", "tables", "dead_letters")
+            for name in ("conversion", "tables", "dead_letters", "sweeper")
         }
 
     def stop(self) -> None:
@@ -118,73 +120,11 @@ class LocalStack:
             self._saved_environ = None
         self._server.stop()
 
-    # --- resources ------------------------------------------------------------------------
-    def _create_resources(self) -> Queues:
-        s3, sqs, ddb, events = self.aws.s3, self.aws.sqs, self.aws.dynamodb, self.aws.events
-        s3.create_bucket(Bucket=_BUCKET)
-        s3.put_bucket_versioning(Bucket=_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        ddb.create_table(
-            TableName=_TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "jobs-by-time",
-                    "KeySchema": [
-                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
-
-        def queue(name: str, dead_letter: str | None = None) -> str:
-            attributes = {"VisibilityTimeout": "300"}
-            if dead_letter:
-                arn = sqs.get_queue_attributes(QueueUrl=dead_letter, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": _MAX_RECEIVES})
-            return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-
-        pages_dlq = queue("doctables-pages-dlq")
-        ranges_dlq = queue("doctables-ranges-dlq")
-        queues = Queues(
-            ingest=queue("doctables-ingest"),
-            pages=queue("doctables-pages", pages_dlq),
-            pages_dlq=pages_dlq,
-            ranges=queue("doctables-ranges", ranges_dlq),
-            ranges_dlq=ranges_dlq,
-            events=queue("doctables-events"),
-        )
-        ingest_arn = self._queue_arn(queues.ingest)
-        s3.put_bucket_notification_configuration(
-            Bucket=_BUCKET,
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "QueueArn": ingest_arn,
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": self._base_settings.upload_prefix}]}},
-                    }
-                ]
-            },
-        )
-        events.put_rule(Name="doctables-jobs", EventPattern=json.dumps({"source": ["doctables"]}))
-        events.put_targets(Rule="doctables-jobs", Targets=[{"Id": "local", "Arn": self._queue_arn(queues.events)}])
-        return queues
-
-    def _queue_arn(self, url: str) -> str:
-        attributes = self.aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-        return attributes["Attributes"]["QueueArn"]
-
     # --- use ------------------------------------------------------------------------------
     def upload(self, data: bytes, name: str) -> str:
         """Put a document under the upload prefix, as a user would; returns its key."""
         key = f"{self.settings.upload_prefix}{name}"
-        self.aws.s3.put_object(Bucket=_BUCKET, Key=key, Body=data)
+        self.aws.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
         return key
 
     def pump_once(self, only: str | None = None) -> int:
@@ -219,7 +159,7 @@ class LocalStack:
         return next((e for e in self.events if e["detail"]["source"]["key"] == key), None)
 
     def result(self, job_id: str) -> dict[str, Any]:
-        body = self.aws.s3.get_object(Bucket=_BUCKET, Key=f"results/{job_id}.json")["Body"].read()
+        body = self.aws.s3.get_object(Bucket=BUCKET, Key=f"results/{job_id}.json")["Body"].read()
         return json.loads(body)
 
     # --- dispatch -------------------------------------------------------------------------
@@ -233,6 +173,7 @@ class LocalStack:
         failed = deliver(messages)
         for message in messages:
             if message["MessageId"] in failed:
+                self.redeliveries += 1
                 # Make it visible again now: locally there is no point waiting out the timeout.
                 self.aws.sqs.change_message_visibility(
                     QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
@@ -272,6 +213,47 @@ class LocalStack:
     def _collect_events(self, messages: list[dict[str, Any]]) -> set[str]:
         self.events.extend(json.loads(m["Body"]) for m in messages)
         return set()
+
+
+def create_resources(aws: Aws, upload_prefix: str) -> Queues:
+    """The stack's resources, as `infra/` declares them, in a moto account."""
+    s3, sqs, ddb, events = aws.s3, aws.sqs, aws.dynamodb, aws.events
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    ddb.create_table(**table_definition(TABLE))
+
+    def queue_arn(url: str) -> str:
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def queue(name: str, dead_letter: str | None = None) -> str:
+        attributes = {"VisibilityTimeout": "300"}
+        if dead_letter:
+            redrive = {"deadLetterTargetArn": queue_arn(dead_letter), "maxReceiveCount": _MAX_RECEIVES}
+            attributes["RedrivePolicy"] = json.dumps(redrive)
+        return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+    pages_dlq = queue("doctables-pages-dlq")
+    ranges_dlq = queue("doctables-ranges-dlq")
+    queues = Queues(
+        ingest=queue("doctables-ingest"),
+        pages=queue("doctables-pages", pages_dlq),
+        pages_dlq=pages_dlq,
+        ranges=queue("doctables-ranges", ranges_dlq),
+        ranges_dlq=ranges_dlq,
+        events=queue("doctables-events"),
+    )
+    prefix_filter = {"Key": {"FilterRules": [{"Name": "prefix", "Value": upload_prefix}]}}
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": queue_arn(queues.ingest), "Events": ["s3:ObjectCreated:*"], "Filter": prefix_filter}
+            ]
+        },
+    )
+    events.put_rule(Name="doctables-jobs", EventPattern=json.dumps({"source": ["doctables"]}))
+    events.put_targets(Rule="doctables-jobs", Targets=[{"Id": "local", "Arn": queue_arn(queues.events)}])
+    return queues
 
 
 def _as_lambda_record(message: dict[str, Any], settings: Settings) -> dict[str, Any]:

@@ -25,6 +25,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_MODEL_THREADS": ("model_threads", "onnxruntime intra-op threads (0: runtime default)"),
     "DOCTABLES_DETECTION_THRESHOLD": ("detection_threshold", "minimum table detection score"),
     "DOCTABLES_PAGE_TTL_DAYS": ("page_ttl_days", "days before page items and images expire"),
+    "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
 }
 
 
@@ -48,6 +49,7 @@ class Settings:
     model_threads: int = 0
     detection_threshold: float = 0.5
     page_ttl_days: int = 30
+    job_deadline_minutes: int = 30
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod

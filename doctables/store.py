@@ -23,6 +23,10 @@ from botocore.exceptions import ClientError
 from .errors import ErrorCode
 from .tables import Table
 
+JOBS_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = created_at#job_id
+ACTIVE_INDEX = "active-jobs"  # sparse: only unfinished jobs carry active_pk
+ACTIVE = "ACTIVE"
+
 # A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
 MAX_INLINE_TABLE_BYTES = 350_000
 
@@ -105,6 +109,30 @@ class PageRecord:
     error_message: str | None
 
 
+def table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments for the results table (the CDK stack declares the same)."""
+
+    def index(name: str, partition: str) -> dict[str, Any]:
+        return {
+            "IndexName": name,
+            "KeySchema": [
+                {"AttributeName": partition, "KeyType": "HASH"},
+                {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk", "active_pk")
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [index(JOBS_INDEX, "gsi1pk"), index(ACTIVE_INDEX, "active_pk")],
+    }
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -139,6 +167,7 @@ class JobStore:
             "updated_at": created_at,
             "gsi1pk": "JOBS",
             "gsi1sk": f"{created_at}#{job_id}",
+            "active_pk": ACTIVE,  # sparse index of unfinished jobs, removed when final
         }
         try:
             self.client.put_item(
@@ -180,7 +209,8 @@ class JobStore:
         """Mark a job FAILED with its error unless it already finished."""
         return self._update_if(
             job_id,
-            "SET #s = :failed, error_code = :code, error_message = :message, finished_at = :now, updated_at = :now",
+            "SET #s = :failed, error_code = :code, error_message = :message, finished_at = :now, updated_at = :now"
+            " REMOVE active_pk",
             "#s IN (:queued, :running)",
             {":failed": "FAILED", ":code": code.value, ":message": message, ":now": now_iso(),
              ":queued": "QUEUED", ":running": "RUNNING"},
@@ -193,6 +223,7 @@ class JobStore:
         if error:
             expression += ", error_code = :code, error_message = :message"
             values.update({":code": error[0], ":message": error[1]})
+        expression += " REMOVE active_pk"
         return self._update_if(job_id, expression, "#s = :running", values)
 
     def mark_announced(self, job_id: str, result_key: str) -> None:
@@ -225,13 +256,27 @@ class JobStore:
         """Newest jobs first."""
         answer = self.client.query(
             TableName=self.table_name,
-            IndexName="jobs-by-time",
+            IndexName=JOBS_INDEX,
             KeyConditionExpression="gsi1pk = :jobs",
             ExpressionAttributeValues=_to_values({":jobs": "JOBS"}),
             ScanIndexForward=False,
             Limit=limit,
         )
         return [_job_from(_from_item(item)) for item in answer.get("Items", [])]
+
+    def stalled_jobs(self, idle_since: str) -> list[Job]:
+        """Unfinished jobs whose last progress is older than `idle_since` (ISO time)."""
+        jobs: list[Job] = []
+        paginator = self.client.get_paginator("query")
+        for answer in paginator.paginate(
+            TableName=self.table_name,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="active_pk = :active",
+            FilterExpression="updated_at < :idle",
+            ExpressionAttributeValues=_to_values({":active": ACTIVE, ":idle": idle_since}),
+        ):
+            jobs.extend(_job_from(_from_item(item)) for item in answer.get("Items", []))
+        return jobs
 
     # --- ranges ---------------------------------------------------------------------------
     def range_sent(self, job_id: str, first: int) -> bool:

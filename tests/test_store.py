@@ -9,7 +9,7 @@ from moto import mock_aws
 from doctables.conversion import job_id_for, plan_ranges
 from doctables.errors import ErrorCode
 from doctables.messages import PageMessage, RangeMessage, decode, encode, send_all
-from doctables.store import JobStatus, JobStore, SourceObject
+from doctables.store import JobStatus, JobStore, SourceObject, table_definition
 from doctables.tables import Cell, Table
 
 
@@ -17,17 +17,7 @@ from doctables.tables import Cell, Table
 def store():
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "jobs-by-time",
-                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }],
-        )
+        client.create_table(**table_definition("t"))
         yield JobStore(client, "t")
 
 
@@ -109,3 +99,13 @@ def test_send_all_batches_by_ten():
         assert send_all(sqs, url, messages) == 23
         count = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         assert count["Attributes"]["ApproximateNumberOfMessages"] == "23"
+
+
+def test_active_index_holds_only_unfinished_jobs(store):
+    store.create_job("a", SOURCE)
+    store.create_job("b", SourceObject("bucket", "uploads/b.pdf", "v1", "e"))
+    store.start_job("a", 1)
+    store.finish_job("a", JobStatus.SUCCEEDED, None)
+    far_future = "9999-01-01T00:00:00.000000Z"
+    assert [j.job_id for j in store.stalled_jobs(far_future)] == ["b"]
+    assert store.stalled_jobs("2000-01-01T00:00:00.000000Z") == []

@@ -1,0 +1,26 @@
+"""Sweeper Lambda (scheduled): fails jobs whose pages stopped arriving, so none waits forever."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from doctables.aws import current_runtime
+from doctables.sweeper import sweep
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    failed = sweep(current_runtime())
+    metrics.add_metric(name="JobsTimedOut", unit=MetricUnit.Count, value=len(failed))
+    if failed:
+        logger.warning("jobs timed out", extra={"job_ids": failed})
+    return {"timed_out": failed}
