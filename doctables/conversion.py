@@ -50,9 +50,10 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
     """Handle one ObjectCreated record: create the job, validate, convert the first range
     inline and queue the others."""
     settings = runtime.settings
-    job_id = job_id_for(source)
     if not source.key.startswith(settings.upload_prefix):
-        return ConversionOutcome(job_id, "ignored")
+        return ConversionOutcome(job_id_for(source), "ignored")
+    source = _with_version(source, runtime)
+    job_id = job_id_for(source)
     store = job_store(runtime)
     created = store.create_job(job_id, source)
     job = store.get_job(job_id)
@@ -128,6 +129,21 @@ def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: in
     store.mark_range_sent(job_id, first, last)
     if unreadable:
         finish_if_complete(job_id, runtime)
+
+
+def _with_version(source: SourceObject, runtime: Runtime) -> SourceObject:
+    """Fill in the version id when the event lacks it (moto omits it even on versioned buckets),
+    so the job id is the same one a client computes from its PutObject answer."""
+    if source.version_id or not source.etag:
+        return source
+    try:
+        head = runtime.aws.s3.head_object(Bucket=source.bucket, Key=source.key, IfMatch=f'"{source.etag.strip(chr(34))}"')
+    except ClientError:
+        return source  # gone or overwritten: the download will say so
+    version = head.get("VersionId")
+    if not version or version == "null":
+        return source
+    return SourceObject(source.bucket, source.key, version, source.etag, source.size)
 
 
 def _download(source: SourceObject, runtime: Runtime) -> bytes:
