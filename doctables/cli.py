@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from .exports import FORMATS
 from .settings import Settings
 
 
@@ -19,10 +20,169 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dpi", type=int, default=None, help="page rendering resolution")
     run.add_argument("--timeout", type=float, default=1800.0, help="seconds before giving up")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table printout")
+    run.add_argument("--format", dest="formats", action="append", choices=FORMATS,
+                     help="output format, repeatable (default json)")
+
+    serve = commands.add_parser("serve", help="run the local stack on a loopback port until stopped")
+    serve.add_argument("--port", type=int, default=4566, help="port of the local AWS endpoint")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
+    serve.add_argument("--ui-port", type=int, default=8700, help="port of the review page (0: no page)")
+
+    ui = commands.add_parser("ui", help="serve the review page against a deployed stack")
+    ui.add_argument("--port", type=int, default=8700)
+    ui.add_argument("--host", default="127.0.0.1")
+    _target_arguments(ui)
+
+    submit = commands.add_parser("submit", help="upload a document to a stack")
+    submit.add_argument("file", type=Path)
+    submit.add_argument("--wait", action="store_true", help="poll until the job finishes, with a progress bar")
+    submit.add_argument("--timeout", type=float, default=900.0)
+    _target_arguments(submit)
+
+    status = commands.add_parser("status", help="show a job")
+    status.add_argument("job_id")
+    _target_arguments(status)
+
+    jobs = commands.add_parser("jobs", help="list jobs, newest first")
+    jobs.add_argument("--limit", type=int, default=20)
+    _target_arguments(jobs)
+
+    get = commands.add_parser("get", help="download a job's result")
+    get.add_argument("job_id")
+    get.add_argument("--format", dest="formats", action="append", choices=FORMATS)
+    get.add_argument("--out", type=Path, default=Path("."))
+    _target_arguments(get)
+
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return run_command(args)
-    return 2
+    handlers = {"run": run_command, "serve": serve_command, "ui": ui_command, "submit": submit_command,
+                "status": status_command, "jobs": jobs_command, "get": get_command}
+    return handlers[args.command](args)
+
+
+def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--stack", help="a deployed stack's name (its outputs name the bucket and table)")
+    target.add_argument("--endpoint", default=None,
+                        help="a `doctables serve` endpoint (default http://127.0.0.1:4566)")
+    parser.add_argument("--region", default=None)
+
+
+def _client(args: argparse.Namespace):
+    from .client import LOCAL_ENDPOINT, Client
+
+    if args.stack:
+        return Client.for_stack(args.stack, args.region)
+    return Client.local(args.endpoint or LOCAL_ENDPOINT)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import time
+
+    from .serve import LocalService
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"doctables: warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
+    from .client import Client
+
+    service = LocalService(port=args.port, host=args.host, settings=Settings.from_env()).start()
+    names = service.stack.settings
+    ui = None
+    if args.ui_port:
+        from .ui.server import start_ui
+
+        ui = start_ui(Client.local(service.endpoint), host=args.host, port=args.ui_port,
+                      max_upload_bytes=names.max_bytes)
+    print(f"doctables local stack at {service.endpoint}")
+    print(f"  bucket {names.bucket} (upload under {names.upload_prefix}), table {names.table_name}")
+    if ui:
+        print(f"  review page at {ui.url}")
+    print("  try: doctables submit examples/sample.pdf --wait    (Ctrl-C stops and forgets everything)", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if ui:
+            ui.stop()
+        service.stop()
+    return 0
+
+
+def ui_command(args: argparse.Namespace) -> int:
+    import time
+
+    from .ui.server import start_ui
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"doctables: warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
+    client = _client(args)
+    ui = start_ui(client, host=args.host, port=args.port, max_upload_bytes=Settings.from_env().max_bytes)
+    print(f"review page at {ui.url}", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ui.stop()
+    return 0
+
+
+def submit_command(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        print(f"doctables: no such file: {args.file}", file=sys.stderr)
+        return 2
+    client = _client(args)
+    job_id = client.submit(args.file)
+    print(job_id)
+    if not args.wait:
+        return 0
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="page", desc=args.file.name, leave=False)
+
+    def progress(job) -> None:
+        if job is not None and job.pages_total:
+            bar.total = job.pages_total
+            bar.n = job.pages_done + job.pages_failed
+            bar.refresh()
+
+    try:
+        job = client.wait(job_id, timeout=args.timeout, on_progress=progress)
+    finally:
+        bar.close()
+    print(_job_line(job))
+    return 0 if job.status.value != "FAILED" else 1
+
+
+def status_command(args: argparse.Namespace) -> int:
+    job = _client(args).status(args.job_id)
+    if job is None:
+        print(f"doctables: no job {args.job_id}", file=sys.stderr)
+        return 1
+    print(json.dumps(job.as_dict(), indent=1))
+    return 0
+
+
+def jobs_command(args: argparse.Namespace) -> int:
+    for job in _client(args).jobs(args.limit):
+        print(_job_line(job))
+    return 0
+
+
+def get_command(args: argparse.Namespace) -> int:
+    for path in _client(args).download(args.job_id, args.out, args.formats or ["json"]):
+        print(path)
+    return 0
+
+
+def _job_line(job) -> str:
+    line = (f"{job.job_id}  {job.status.value:<19} {job.pages_done + job.pages_failed}/{job.pages_total} pages  "
+            f"{job.tables_found} tables  {job.source.key}")
+    if job.error_code:
+        line += f"  {job.error_code}: {job.error_message}"
+    return line
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -39,8 +199,9 @@ def run_command(args: argparse.Namespace) -> int:
     failed = 0
     for path, result in zip(args.files, results):
         if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{path.stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+            from .exports import write_exports
+
+            write_exports(result, args.out, args.formats or ["json"], path.stem)
         if not args.quiet:
             print(describe(path, result))
         failed += result["status"] == "FAILED"

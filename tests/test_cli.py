@@ -40,3 +40,26 @@ def test_missing_file_is_a_usage_error(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert answer.returncode == 2 and "no such file" in answer.stderr
+
+
+def test_run_writes_every_requested_format(tmp_path):
+    from doctables.exports import to_csv
+    from doctables.tables import Table
+
+    formats = ["json", "textract", "csv", "xlsx", "md", "html"]
+    command = [sys.executable, "-m", "doctables", "run", str(SAMPLE), "--quiet", "--out", str(tmp_path)]
+    for name in formats:
+        command += ["--format", name]
+    answer = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert answer.returncode == 0, answer.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([
+        "sample.json", "sample.textract.json", "sample.xlsx", "sample.md", "sample.html",
+        "sample-0001-01.csv", "sample-0002-01.csv",
+    ])
+    result = json.loads((tmp_path / "sample.json").read_text())
+    first = Table.from_dict(result["tables"][0])
+    assert (tmp_path / "sample-0001-01.csv").read_bytes().decode() == to_csv(first)
+    textract = json.loads((tmp_path / "sample.textract.json").read_text())
+    assert textract["DocumentMetadata"]["Pages"] == 2
+    assert "rowspan=\"2\"" in (tmp_path / "sample.html").read_text()

@@ -1,0 +1,452 @@
+"""A result document as Amazon Textract's GetDocumentAnalysis response (FeatureTypes TABLES).
+
+`to_textract(result)` turns a `doctables.result/1` document into the JSON that Textract's
+asynchronous table analysis returns, so that tools written for Textract (amazon-textract-
+textractor, amazon-textract-response-parser) read doctables' tables unchanged.
+
+What is emitted, per page of the document (failed pages and pages without tables too):
+
+- one PAGE block (``Page`` n, geometry the whole page), whose CHILD relationship lists the
+  page's LINE blocks and TABLE blocks;
+- LINE blocks (CHILD -> WORD) grouping each cell's words into lines; WORD blocks (``Text``,
+  ``TextType`` PRINTED);
+- per table a TABLE block (``EntityTypes`` STRUCTURED_TABLE when it has header rows, else
+  SEMI_STRUCTURED_TABLE) with CHILD -> every CELL of the full grid, row-major, and
+  MERGED_CELL -> its MERGED_CELL blocks;
+- CELL blocks, always 1x1 as in Textract, one per grid position (positions with no cell in the
+  result become empty CELLs), with CHILD -> their WORDs and ``EntityTypes`` COLUMN_HEADER in
+  header rows;
+- MERGED_CELL blocks for cells spanning more than one position, with ``RowSpan`` /
+  ``ColumnSpan`` and CHILD -> the 1x1 CELLs they cover. The merged cell's words are children of
+  the covered CELL at its top-left (its anchor), the other covered CELLs are empty: consumers
+  that rebuild the merged text from the covered cells (textractor, trp's MergedCell) get the
+  whole text, and those that read CELLs alone (trp's rows) see the text at the top-left
+  position with empty covered positions, exactly like `Table.grid()`.
+
+Words come from each cell's ``words`` (the text layer's words, boxes in points). A cell without
+them (older results), or whose words do not spell its text, gets synthetic words: its text
+split on whitespace, the cell box divided along x in proportion to the word lengths (one band
+per text line when the text has line breaks).
+
+``JobStatus`` maps SUCCEEDED -> SUCCEEDED, PARTIALLY_SUCCEEDED -> PARTIAL_SUCCESS, FAILED ->
+FAILED (anything else IN_PROGRESS); failed pages and a job's error are told in
+``StatusMessage`` (and in ``Warnings`` on request, see `to_textract`).
+
+Ids are UUID strings derived with uuid5 from the job id and the block's path, so converting the
+same result twice gives the same document. Geometry is page-normalised (0..1) with a 4-point
+polygon; confidences are 0..100.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Box = tuple[float, float, float, float]
+
+MODEL_VERSION = "1.0"
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doctables/textract")
+
+_JOB_STATUS = {
+    "SUCCEEDED": "SUCCEEDED",
+    "PARTIALLY_SUCCEEDED": "PARTIAL_SUCCESS",
+    "PARTIAL_SUCCESS": "PARTIAL_SUCCESS",
+    "FAILED": "FAILED",
+}
+
+
+def to_textract(result: dict[str, Any], *, warnings: bool = False) -> dict[str, Any]:
+    """The Textract GetDocumentAnalysis (TABLES) response equivalent to a result document.
+
+    Failed pages are named in ``StatusMessage``. With `warnings`, they are also listed in
+    ``Warnings`` as the Textract API does ([{"ErrorCode", "Pages"}]); that is off by default
+    because trp2's schema (amazon-textract-response-parser) reads ``Warnings`` as one object and
+    refuses the list."""
+    job_id = str(result.get("job_id") or "")
+    pages = _page_sizes(result)
+    tables_by_page: dict[int, list[dict[str, Any]]] = {}
+    for table in sorted(result.get("tables") or [], key=lambda t: (int(t["page"]), str(t["table_id"]))):
+        tables_by_page.setdefault(int(table["page"]), []).append(table)
+    # A table on a page the page list does not know still gets its page.
+    for number in tables_by_page:
+        pages.setdefault(number, (None, None))
+
+    blocks: list[dict[str, Any]] = []
+    for number in sorted(pages):
+        blocks.extend(_page_blocks(job_id, number, pages[number], tables_by_page.get(number, [])))
+
+    status = str(result.get("status") or "")
+    response: dict[str, Any] = {
+        "DocumentMetadata": {"Pages": len(pages)},
+        "JobStatus": _JOB_STATUS.get(status, "IN_PROGRESS"),
+        "AnalyzeDocumentModelVersion": MODEL_VERSION,
+        "Blocks": blocks,
+    }
+    failed = sorted(
+        int(p["page"]) for p in result.get("page_results") or [] if str(p.get("status")) == "FAILED"
+    )
+    if failed and warnings:
+        # The API's shape: a list of {ErrorCode, Pages}, one per error code.
+        codes: dict[str, list[int]] = {}
+        for p in result.get("page_results") or []:
+            if str(p.get("status")) == "FAILED":
+                code = ((p.get("error") or {}).get("code")) or "PAGE_FAILED"
+                codes.setdefault(str(code), []).append(int(p["page"]))
+        response["Warnings"] = [{"ErrorCode": code, "Pages": sorted(nums)} for code, nums in sorted(codes.items())]
+    error = result.get("error")
+    if error:
+        response["StatusMessage"] = f"{error.get('code')}: {error.get('message')}"
+    elif failed:
+        response["StatusMessage"] = f"{len(failed)} page(s) failed: {', '.join(map(str, failed))}"
+    return response
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _page_sizes(result: dict[str, Any]) -> dict[int, tuple[float | None, float | None]]:
+    """Page number -> (width, height) in points, for every page of the document."""
+    sizes: dict[int, tuple[float | None, float | None]] = {}
+    for page in result.get("page_results") or []:
+        width, height = page.get("width"), page.get("height")
+        sizes[int(page["page"])] = (
+            float(width) if width else None,
+            float(height) if height else None,
+        )
+    for table in result.get("tables") or []:
+        number = int(table["page"])
+        if sizes.get(number, (None, None))[0] is None:
+            sizes[number] = (float(table["page_width"]), float(table["page_height"]))
+    total = (result.get("pages") or {}).get("total") if isinstance(result.get("pages"), dict) else None
+    if isinstance(total, int):
+        for number in range(1, total + 1):
+            sizes.setdefault(number, (None, None))
+    return sizes
+
+
+def _page_blocks(
+    job_id: str, number: int, size: tuple[float | None, float | None], tables: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    page_id = block_id(job_id, f"page/{number}")
+    children: list[str] = []
+    body: list[dict[str, Any]] = []
+    for table in tables:
+        width = float(table.get("page_width") or size[0] or 1.0)
+        height = float(table.get("page_height") or size[1] or 1.0)
+        table_blocks, line_ids, table_block_id = _table_blocks(job_id, number, table, width, height)
+        children.extend(line_ids)
+        children.append(table_block_id)
+        body.extend(table_blocks)
+    page: dict[str, Any] = {
+        "BlockType": "PAGE",
+        "Id": page_id,
+        "Page": number,
+        "Confidence": 100.0,
+        "Geometry": _geometry((0.0, 0.0, 1.0, 1.0)),
+    }
+    if children:
+        page["Relationships"] = [{"Type": "CHILD", "Ids": children}]
+    # trp reads the blocks page by page: every block follows its page's PAGE block.
+    return [page, *body]
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Word:
+    text: str
+    box: Box  # points
+    confidence: float  # 0..1
+
+
+def _table_blocks(
+    job_id: str, page: int, table: dict[str, Any], width: float, height: float
+) -> tuple[list[dict[str, Any]], list[str], str]:
+    """(blocks of the table: LINEs, WORDs, TABLE, CELLs, MERGED_CELLs; the LINE ids; the TABLE id)."""
+    base = f"page/{page}/table/{table['table_id']}"
+    rows, columns = int(table["rows"]), int(table["columns"])
+    cells = sorted(
+        (c for c in table.get("cells") or [] if _inside(c, rows, columns)), key=lambda c: (int(c["row"]), int(c["col"]))
+    )
+    header_rows = int(table.get("header_rows") or max(
+        [int(c["row"]) + int(c["row_span"]) for c in cells if c.get("is_header")], default=0
+    ))
+    table_box = _box(table["bbox"])
+    xs = grid_edges([(int(c["col"]), int(c["col_span"]), float(c["bbox"][0]), float(c["bbox"][2])) for c in cells],
+                    columns, table_box[0], table_box[2])
+    ys = grid_edges([(int(c["row"]), int(c["row_span"]), float(c["bbox"][1]), float(c["bbox"][3])) for c in cells],
+                    rows, table_box[1], table_box[3])
+    structure = _percent(table.get("structure_confidence", table.get("confidence", 1.0)))
+
+    def norm(box: Box) -> Box:
+        return (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
+
+    # The cell covering each grid position, and the anchor (top-left) of each.
+    owner: dict[tuple[int, int], dict[str, Any]] = {}
+    for cell in cells:
+        for r in range(int(cell["row"]), min(rows, int(cell["row"]) + int(cell["row_span"]))):
+            for c in range(int(cell["col"]), min(columns, int(cell["col"]) + int(cell["col_span"]))):
+                owner.setdefault((r, c), cell)
+
+    blocks_words: list[dict[str, Any]] = []
+    line_ids: list[str] = []
+    cell_blocks: list[dict[str, Any]] = []
+    merged_blocks: list[dict[str, Any]] = []
+    cell_ids: dict[tuple[int, int], str] = {}
+    for r in range(rows):
+        for c in range(columns):
+            cid = block_id(job_id, f"{base}/cell/{r}/{c}")
+            cell_ids[(r, c)] = cid
+            source = owner.get((r, c))
+            grid_box = (xs[c], ys[r], xs[c + 1], ys[r + 1])
+            if source is not None and int(source["row_span"]) == 1 and int(source["col_span"]) == 1:
+                box = _box(source["bbox"])
+            elif source is not None:
+                box = _clip(grid_box, _box(source["bbox"]))
+            else:
+                box = grid_box
+            block: dict[str, Any] = {
+                "BlockType": "CELL",
+                "Id": cid,
+                "Page": page,
+                "Confidence": _percent(source["confidence"]) if source is not None else structure,
+                "Geometry": _geometry(norm(box)),
+                "RowIndex": r + 1,
+                "ColumnIndex": c + 1,
+                "RowSpan": 1,
+                "ColumnSpan": 1,
+            }
+            header = r < header_rows or bool(source is not None and source.get("is_header"))
+            if header:
+                block["EntityTypes"] = ["COLUMN_HEADER"]
+            anchor = source is not None and int(source["row"]) == r and int(source["col"]) == c
+            if anchor:
+                words = cell_words(source)
+                word_ids: list[str] = []
+                for li, line in enumerate(_lines(words)):
+                    lid = block_id(job_id, f"{base}/cell/{r}/{c}/line/{li}")
+                    ids = [block_id(job_id, f"{base}/cell/{r}/{c}/line/{li}/word/{wi}") for wi in range(len(line))]
+                    for wid, word in zip(ids, line):
+                        blocks_words.append({
+                            "BlockType": "WORD",
+                            "Id": wid,
+                            "Page": page,
+                            "Confidence": _percent(word.confidence),
+                            "Text": word.text,
+                            "TextType": "PRINTED",
+                            "Geometry": _geometry(norm(word.box)),
+                        })
+                    blocks_words.append({
+                        "BlockType": "LINE",
+                        "Id": lid,
+                        "Page": page,
+                        "Confidence": round(sum(_percent(w.confidence) for w in line) / len(line), 4),
+                        "Text": " ".join(w.text for w in line),
+                        "Geometry": _geometry(norm(_union(w.box for w in line))),
+                        "Relationships": [{"Type": "CHILD", "Ids": ids}],
+                    })
+                    line_ids.append(lid)
+                    word_ids.extend(ids)
+                if word_ids:
+                    block["Relationships"] = [{"Type": "CHILD", "Ids": word_ids}]
+            cell_blocks.append(block)
+
+    for cell in sorted(cells, key=lambda c: (int(c["row"]), int(c["col"]))):
+        r0, c0 = int(cell["row"]), int(cell["col"])
+        r1, c1 = min(rows, r0 + int(cell["row_span"])), min(columns, c0 + int(cell["col_span"]))
+        if (r1 - r0) * (c1 - c0) <= 1 or owner.get((r0, c0)) is not cell:
+            continue
+        covered = [cell_ids[(r, c)] for r in range(r0, r1) for c in range(c0, c1) if owner.get((r, c)) is cell]
+        block = {
+            "BlockType": "MERGED_CELL",
+            "Id": block_id(job_id, f"{base}/merged/{r0}/{c0}"),
+            "Page": page,
+            "Confidence": _percent(cell["confidence"]),
+            "Geometry": _geometry(norm(_box(cell["bbox"]))),
+            "RowIndex": r0 + 1,
+            "ColumnIndex": c0 + 1,
+            "RowSpan": r1 - r0,
+            "ColumnSpan": c1 - c0,
+            "Relationships": [{"Type": "CHILD", "Ids": covered}],
+        }
+        if r0 < header_rows or cell.get("is_header"):
+            block["EntityTypes"] = ["COLUMN_HEADER"]
+        merged_blocks.append(block)
+
+    table_block: dict[str, Any] = {
+        "BlockType": "TABLE",
+        "Id": block_id(job_id, base),
+        "Page": page,
+        "Confidence": _percent(table.get("confidence", 1.0)),
+        "Geometry": _geometry(norm(table_box)),
+        "EntityTypes": ["STRUCTURED_TABLE" if header_rows > 0 else "SEMI_STRUCTURED_TABLE"],
+    }
+    relationships = []
+    if cell_blocks:
+        relationships.append({"Type": "CHILD", "Ids": [b["Id"] for b in cell_blocks]})
+    if merged_blocks:
+        relationships.append({"Type": "MERGED_CELL", "Ids": [b["Id"] for b in merged_blocks]})
+    if relationships:
+        table_block["Relationships"] = relationships
+    return [*blocks_words, table_block, *cell_blocks, *merged_blocks], line_ids, table_block["Id"]
+
+
+def block_id(job_id: str, path: str) -> str:
+    """The block id for `path` within a job: a UUID string, the same on every conversion."""
+    return str(uuid.uuid5(_NAMESPACE, f"{job_id}/{path}"))
+
+
+# --- words and lines -------------------------------------------------------------------------
+
+
+def cell_words(cell: dict[str, Any]) -> list[_Word]:
+    """The cell's words in reading order: its own when they spell its text, else synthetic ones."""
+    text = str(cell.get("text") or "")
+    tokens = text.split()
+    if not tokens:
+        return []
+    given = [
+        _Word(str(w["text"]), _box(w["bbox"]), float(w.get("confidence", cell.get("confidence", 1.0))))
+        for w in cell.get("words") or []
+        if str(w.get("text") or "").strip()
+    ]
+    if given and [w.text for w in given] == tokens:
+        return given
+    if given and " ".join(w.text for w in given).split() == tokens:
+        # A word that holds a space: split it, sharing its box.
+        return [piece for w in given for piece in _split_word(w)]
+    if given and sorted(w.text for w in given) == sorted(tokens):
+        # The same words in another order: follow the text's order.
+        pool = list(given)
+        ordered = []
+        for token in tokens:
+            index = next(i for i, w in enumerate(pool) if w.text == token)
+            ordered.append(pool.pop(index))
+        return ordered
+    return synthesise_words(text, _box(cell["bbox"]), float(cell.get("confidence", 1.0)))
+
+
+def synthesise_words(text: str, box: Box, confidence: float = 1.0) -> list[_Word]:
+    """Words for `text` laid into `box`: one horizontal band per text line, each line's width
+    shared among its words in proportion to their lengths (a space's width between them)."""
+    lines = [line.split() for line in text.splitlines() if line.split()]
+    if not lines:
+        return []
+    x0, y0, x1, y1 = box
+    band = (y1 - y0) / len(lines)
+    words: list[_Word] = []
+    for li, tokens in enumerate(lines):
+        top, bottom = y0 + li * band, y0 + (li + 1) * band
+        units = sum(len(t) for t in tokens) + (len(tokens) - 1)
+        step = (x1 - x0) / units if units else 0.0
+        x = x0
+        for token in tokens:
+            right = x + len(token) * step
+            words.append(_Word(token, (x, top, right, bottom), confidence))
+            x = right + step
+    return words
+
+
+def _split_word(word: _Word) -> list[_Word]:
+    parts = word.text.split()
+    if len(parts) <= 1:
+        return [_Word(word.text.strip(), word.box, word.confidence)]
+    return [_Word(p.text, p.box, word.confidence) for p in synthesise_words(" ".join(parts), word.box)]
+
+
+def _lines(words: Sequence[_Word]) -> list[list[_Word]]:
+    """Consecutive words in reading order, cut into lines where a word does not share the
+    current line's height band or goes back to the left."""
+    lines: list[list[_Word]] = []
+    for word in words:
+        if lines:
+            line = lines[-1]
+            top = min(w.box[1] for w in line)
+            bottom = max(w.box[3] for w in line)
+            overlap = min(bottom, word.box[3]) - max(top, word.box[1])
+            height = min(bottom - top, word.box[3] - word.box[1])
+            if overlap > 0.5 * height and word.box[0] >= line[-1].box[0]:
+                line.append(word)
+                continue
+        lines.append([word])
+    return lines
+
+
+# --- geometry --------------------------------------------------------------------------------
+
+
+def grid_edges(spans: Iterable[tuple[int, int, float, float]], count: int, low: float, high: float) -> list[float]:
+    """The `count + 1` boundaries of a table's columns (or rows) from its cells' extents.
+
+    `spans` holds (index, span, start, end) per cell: each cell votes for the boundary before
+    its first and after its last position; boundaries without votes are interpolated between
+    their neighbours (the table's own edges `low` and `high` at the ends)."""
+    votes: list[list[float]] = [[] for _ in range(count + 1)]
+    for index, span, start, end in spans:
+        if 0 <= index <= count:
+            votes[index].append(start)
+        if 0 <= index + span <= count:
+            votes[index + span].append(end)
+    edges: list[float | None] = [sum(v) / len(v) if v else None for v in votes]
+    if edges[0] is None:
+        edges[0] = low
+    if edges[count] is None:
+        edges[count] = high
+    known = [i for i, e in enumerate(edges) if e is not None]
+    for i in range(count + 1):
+        if edges[i] is None:
+            before = max(k for k in known if k < i)
+            after = min(k for k in known if k > i)
+            left, right = edges[before], edges[after]
+            assert left is not None and right is not None
+            edges[i] = left + (right - left) * (i - before) / (after - before)
+    result = [float(e) for e in edges]  # type: ignore[arg-type]
+    for i in range(1, len(result)):  # never backwards
+        result[i] = max(result[i], result[i - 1])
+    return result
+
+
+def _geometry(box: Box) -> dict[str, Any]:
+    left, top, right, bottom = (min(1.0, max(0.0, v)) for v in box)
+    right, bottom = max(right, left), max(bottom, top)
+    return {
+        "BoundingBox": {"Width": right - left, "Height": bottom - top, "Left": left, "Top": top},
+        "Polygon": [
+            {"X": left, "Y": top},
+            {"X": right, "Y": top},
+            {"X": right, "Y": bottom},
+            {"X": left, "Y": bottom},
+        ],
+    }
+
+
+def _percent(value: Any) -> float:
+    number = float(value) if value is not None else 1.0
+    if math.isnan(number):
+        number = 0.0
+    return round(min(100.0, max(0.0, number * 100.0)), 4)
+
+
+def _box(values: Sequence[Any]) -> Box:
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _clip(box: Box, within: Box) -> Box:
+    clipped = (max(box[0], within[0]), max(box[1], within[1]), min(box[2], within[2]), min(box[3], within[3]))
+    if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
+        return box
+    return clipped
+
+
+def _union(boxes: Iterable[Box]) -> Box:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _inside(cell: dict[str, Any], rows: int, columns: int) -> bool:
+    return 0 <= int(cell["row"]) < rows and 0 <= int(cell["col"]) < columns
