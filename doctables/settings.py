@@ -25,6 +25,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_MODEL_THREADS": ("model_threads", "onnxruntime intra-op threads (0: runtime default)"),
     "DOCTABLES_DETECTION_THRESHOLD": ("detection_threshold", "minimum table detection score"),
     "DOCTABLES_PAGE_TTL_DAYS": ("page_ttl_days", "days before page items and images expire"),
+    "DOCTABLES_OCR_DETECTION_MODEL": ("ocr_detection_model", "path of the OCR text detection ONNX model"),
+    "DOCTABLES_OCR_RECOGNITION_MODEL": ("ocr_recognition_model", "path of the OCR text recognition ONNX model"),
+    "DOCTABLES_OCR_ORIENTATION_MODEL": ("ocr_orientation_model", "path of the text-line orientation ONNX model"),
+    "DOCTABLES_OCR_FULL_PAGE": ("ocr_full_page", "OCR the whole page, not only the table regions (true/false)"),
     "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
 }
 
@@ -50,6 +54,10 @@ class Settings:
     detection_threshold: float = 0.5
     page_ttl_days: int = 30
     job_deadline_minutes: int = 30
+    ocr_detection_model: str = ""
+    ocr_recognition_model: str = ""
+    ocr_orientation_model: str = ""
+    ocr_full_page: bool = False
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -62,8 +70,7 @@ class Settings:
             raw = environ.get(variable)
             if raw is None or raw == "":
                 continue
-            kind = types[name]
-            values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
+            values[name] = _parse(raw, types[name], variable)
         return cls(**values)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -76,5 +83,18 @@ class Settings:
         for variable, (name, _doc) in ENVIRONMENT.items():
             value = getattr(self, name)
             if value != "":
-                env[variable] = str(value)
+                env[variable] = str(value).lower() if isinstance(value, bool) else str(value)
         return env
+
+
+def _parse(raw: str, kind: object, variable: str) -> object:
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "bool":
+        lowered = raw.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"{variable} must be true or false, not {raw!r}")
+        return lowered in ("true", "1", "yes")
+    return raw

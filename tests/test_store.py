@@ -109,3 +109,14 @@ def test_active_index_holds_only_unfinished_jobs(store):
     far_future = "9999-01-01T00:00:00.000000Z"
     assert [j.job_id for j in store.stalled_jobs(far_future)] == ["b"]
     assert store.stalled_jobs("2000-01-01T00:00:00.000000Z") == []
+
+
+def test_settings_parse_types_and_round_trip():
+    from doctables.settings import Settings
+
+    settings = Settings.from_env({"DOCTABLES_DPI": "200", "DOCTABLES_OCR_FULL_PAGE": "true",
+                                  "DOCTABLES_DETECTION_THRESHOLD": "0.4"})
+    assert (settings.dpi, settings.ocr_full_page, settings.detection_threshold) == (200, True, 0.4)
+    assert Settings.from_env(settings.as_environment()) == settings
+    with pytest.raises(ValueError, match="DOCTABLES_OCR_FULL_PAGE"):
+        Settings.from_env({"DOCTABLES_OCR_FULL_PAGE": "maybe"})
