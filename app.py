@@ -19,13 +19,13 @@ from infra.stack import DocTablesStack
 BUNDLING_STACKS = "aws:cdk:bundling-stacks"
 
 
-def build_app(context: dict | None = None) -> cdk.App:
+def build_app(context: dict | None = None, *, outdir: str | None = None) -> cdk.App:
     """The app with its one stack and the cdk-nag AwsSolutions checks attached.
 
     ``context`` (tests) is laid over cdk.json's; the CDK CLI's context, when present,
-    takes precedence over both.
+    takes precedence over both. ``outdir`` None: the CLI's, else a temporary directory.
     """
-    app = cdk.App(context={**load_cdk_json_context(), **(context or {})})
+    app = cdk.App(outdir=outdir, context={**load_cdk_json_context(), **(context or {})})
     settings = DocTablesSettings.from_context(app.node.try_get_context)
     if not settings.bundle:
         # Skip every asset bundling step (no layer pip install, no code copy).
@@ -46,4 +46,5 @@ def build_app(context: dict | None = None) -> cdk.App:
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    # Under the CDK CLI, CDK_OUTDIR names the cloud assembly; run directly, write ./cdk.out.
+    build_app(outdir=os.environ.get("CDK_OUTDIR") or "cdk.out").synth()

@@ -53,7 +53,7 @@ class Settings:
     model_threads: int = 0
     detection_threshold: float = 0.5
     page_ttl_days: int = 30
-    job_deadline_minutes: int = 30
+    job_deadline_minutes: int = 120
     ocr_detection_model: str = ""
     ocr_recognition_model: str = ""
     ocr_orientation_model: str = ""

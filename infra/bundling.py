@@ -19,9 +19,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerVolume, ILocalBundling
@@ -35,6 +36,10 @@ PYTHON_VERSION = "3.12"
 # Never shipped in a zip function: caches, compiled files, and model weights (those belong
 # to the table stage's image).
 COPY_IGNORE = ("__pycache__", "*.pyc", "*.pyo", ".pytest_cache", "*.onnx", ".DS_Store")
+
+# Installed as dependencies (aws-xray-sdk needs botocore) but provided by the Lambda Python
+# runtime; a second copy would only add ~30 MB and shadow the runtime's matching boto3.
+PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 
 _PIP_ARCH = {"arm64": "aarch64", "x86_64": "x86_64"}
 _DOCKER_PLATFORM = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
@@ -122,7 +127,16 @@ class PipLayerInstall:
             raise RuntimeError(
                 "layer bundling failed: " + " ".join(command) + "\n" + result.stdout + result.stderr
             )
+        prune_layer(target)
         return True
+
+
+def prune_layer(site_packages: Path) -> None:
+    """Remove what the Lambda runtime already provides, and console scripts."""
+    for name in PROVIDED_BY_RUNTIME:
+        for path in [site_packages / name, *site_packages.glob(f"{name}-*.dist-info")]:
+            shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(site_packages / "bin", ignore_errors=True)
 
 
 def function_code(*, source_root: Path, handler_dir: str) -> lambda_.Code:
@@ -164,12 +178,20 @@ def layer_code(*, layer_dir: Path, architecture: str) -> lambda_.Code:
     architecture through the fallback command, so arm64 and x86_64 builds never collide.
     """
     requirements = layer_dir / "requirements.txt"
-    fallback = "pip " + " ".join(
-        pip_layer_arguments(
-            requirements="/asset-input/requirements.txt",
-            target="/asset-output/python",
-            architecture=architecture,
+    pruned = " ".join(
+        f"/asset-output/python/{name} /asset-output/python/{name}-*.dist-info"
+        for name in PROVIDED_BY_RUNTIME
+    )
+    fallback = (
+        "pip "
+        + " ".join(
+            pip_layer_arguments(
+                requirements="/asset-input/requirements.txt",
+                target="/asset-output/python",
+                architecture=architecture,
+            )
         )
+        + f" && rm -rf {pruned} /asset-output/python/bin"
     )
     return lambda_.Code.from_asset(
         str(layer_dir),

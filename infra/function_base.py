@@ -7,9 +7,10 @@ granted in one place, ``infra/stack.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
@@ -60,41 +61,56 @@ def log_retention(days: int) -> logs.RetentionDays:
     return _RETENTION[days]
 
 
-@dataclass(frozen=True, kw_only=True)
-class FunctionBasics:
-    """The role and log group a function is created with."""
+class PipelineFunction(Construct):
+    """Base of the function constructs: a log group with the configured retention, and a
+    role that may write only to it. Subclasses create ``self.function`` with
+    :meth:`function_options`, which adds the role, the log group and active tracing."""
 
-    role: iam.Role
-    log_group: logs.LogGroup
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        log_retention_days: int,
+        destroy_on_remove: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.description = description
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=log_retention(log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY if destroy_on_remove else RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=description,
+        )
+        self.log_group.grant_write(self.role)
+        # active tracing puts the X-Ray upload actions, on "*", into this role's policy
+        acknowledge_wildcard_resources(self.role, ["*"], X_RAY_REASON)
 
-
-def function_basics(
-    scope: Construct,
-    *,
-    description: str,
-    log_retention_days: int,
-    destroy_on_remove: bool,
-) -> FunctionBasics:
-    """A log group with the configured retention and a role that may write only to it."""
-    log_group = logs.LogGroup(
-        scope,
-        "LogGroup",
-        retention=log_retention(log_retention_days),
-        removal_policy=RemovalPolicy.DESTROY if destroy_on_remove else RemovalPolicy.RETAIN,
-    )
-    role = iam.Role(
-        scope,
-        "Role",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description=description,
-    )
-    log_group.grant_write(role)
-    return FunctionBasics(role=role, log_group=log_group)
-
-
-def finish_function(role: iam.Role) -> None:
-    """Acknowledge what every traced function's role necessarily holds."""
-    acknowledge_wildcard_resources(role, ["*"], X_RAY_REASON)
+    def function_options(
+        self,
+        *,
+        architecture: lambda_.Architecture,
+        memory_mb: int,
+        timeout: Duration,
+        environment: Mapping[str, str],
+    ) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "architecture": architecture,
+            "memory_size": memory_mb,
+            "timeout": timeout,
+            "environment": dict(environment),
+            "role": self.role,
+            "log_group": self.log_group,
+            "tracing": lambda_.Tracing.ACTIVE,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +124,7 @@ class ZipFunctionSpec:
     ephemeral_storage_mb: int | None = None
 
 
-class PythonZipFunction(Construct):
+class PythonZipFunction(PipelineFunction):
     """A zip function: ``<handler_dir>/handler.py`` + ``doctables/``, the layer, tracing."""
 
     def __init__(
@@ -124,33 +140,28 @@ class PythonZipFunction(Construct):
         log_retention_days: int,
         destroy_on_remove: bool,
     ) -> None:
-        super().__init__(scope, construct_id)
-        basics = function_basics(
-            self,
+        super().__init__(
+            scope,
+            construct_id,
             description=spec.description,
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
         )
-        self.role = basics.role
-        self.log_group = basics.log_group
         self.function = lambda_.Function(
             self,
             "Function",
-            description=spec.description,
             runtime=PYTHON_RUNTIME,
-            architecture=architecture,
             handler="handler.handler",
             code=function_code(source_root=source_root, handler_dir=spec.handler_dir),
             layers=[layer],
-            memory_size=spec.memory_mb,
-            timeout=spec.timeout,
             ephemeral_storage_size=(
                 Size.mebibytes(spec.ephemeral_storage_mb) if spec.ephemeral_storage_mb else None
             ),
-            environment=dict(environment),
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            **self.function_options(
+                architecture=architecture,
+                memory_mb=spec.memory_mb,
+                timeout=spec.timeout,
+                environment=environment,
+            ),
         )
-        finish_function(self.role)
         acknowledge(self.function, "AwsSolutions-L1", RUNTIME_REASON)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -44,24 +44,20 @@ class Monitoring(Construct):
         for name, queue in dead_letter_queues.items():
             self._alarm(
                 f"{name}DeadLetterDepth",
-                queue.metric_approximate_number_of_messages_visible(
-                    period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-                ),
+                _visible(queue),
                 threshold=0,
                 description=f"doctables: messages in the {name} dead-letter queue",
             )
         for name, function in functions.items():
             self._alarm(
                 f"{name}Errors",
-                function.metric_errors(period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM),
+                _errors(function),
                 threshold=0,
                 description=f"doctables: the {name} function reported errors",
             )
         self._alarm(
             "PageQueueAge",
-            page_queue.metric_approximate_age_of_oldest_message(
-                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-            ),
+            _oldest(page_queue),
             threshold=page_queue_age_threshold.to_seconds(),
             evaluation_periods=3,
             description="doctables: the page queue is falling behind",
@@ -77,73 +73,47 @@ class Monitoring(Construct):
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24, height=4)
         )
+        work_queues = {"Page": page_queue, "Range": range_queue}
+        age_line = cloudwatch.HorizontalAnnotation(
+            value=page_queue_age_threshold.to_seconds(), label="page queue alarm"
+        )
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Dead-letter queues: visible messages",
-                left=[
-                    queue.metric_approximate_number_of_messages_visible(
-                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
-                    )
-                    for name, queue in dead_letter_queues.items()
-                ],
-                width=8,
+            _graph(
+                "Dead-letter queues: visible messages",
+                {name: _visible(queue) for name, queue in dead_letter_queues.items()},
             ),
-            cloudwatch.GraphWidget(
-                title="Work queues: age of oldest message (s)",
-                left=[
-                    queue.metric_approximate_age_of_oldest_message(
-                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
-                    )
-                    for name, queue in (("Page", page_queue), ("Range", range_queue))
-                ],
-                left_annotations=[
-                    cloudwatch.HorizontalAnnotation(
-                        value=page_queue_age_threshold.to_seconds(), label="page queue alarm"
-                    )
-                ],
-                width=8,
+            _graph(
+                "Work queues: age of oldest message (s)",
+                {name: _oldest(queue) for name, queue in work_queues.items()},
+                annotations=[age_line],
             ),
-            cloudwatch.GraphWidget(
-                title="Work queues: visible messages",
-                left=[
-                    queue.metric_approximate_number_of_messages_visible(
-                        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=name
-                    )
-                    for name, queue in (("Page", page_queue), ("Range", range_queue))
-                ],
-                width=8,
+            _graph(
+                "Work queues: visible messages",
+                {name: _visible(queue) for name, queue in work_queues.items()},
             ),
         )
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Function errors",
-                left=[
-                    function.metric_errors(
-                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM, label=name
-                    )
-                    for name, function in functions.items()
-                ],
-                width=8,
+            _graph(
+                "Function errors",
+                {name: _errors(function) for name, function in functions.items()},
             ),
-            cloudwatch.GraphWidget(
-                title="Function invocations",
-                left=[
-                    function.metric_invocations(
-                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM, label=name
+            _graph(
+                "Function invocations",
+                {
+                    name: function.metric_invocations(
+                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM
                     )
                     for name, function in functions.items()
-                ],
-                width=8,
+                },
             ),
-            cloudwatch.GraphWidget(
-                title="Function duration p95 (ms)",
-                left=[
-                    function.metric_duration(
-                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.p(95), label=name
+            _graph(
+                "Function duration p95 (ms)",
+                {
+                    name: function.metric_duration(
+                        period=ERRORS_PERIOD, statistic=cloudwatch.Stats.p(95)
                     )
                     for name, function in functions.items()
-                ],
-                width=8,
+                },
             ),
         )
 
@@ -168,3 +138,34 @@ class Monitoring(Construct):
                 alarm_description=description,
             )
         )
+
+
+def _visible(queue: sqs.IQueue) -> cloudwatch.Metric:
+    return queue.metric_approximate_number_of_messages_visible(
+        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+    )
+
+
+def _oldest(queue: sqs.IQueue) -> cloudwatch.Metric:
+    return queue.metric_approximate_age_of_oldest_message(
+        period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+    )
+
+
+def _errors(function: lambda_.IFunction) -> cloudwatch.Metric:
+    return function.metric_errors(period=ERRORS_PERIOD, statistic=cloudwatch.Stats.SUM)
+
+
+def _graph(
+    title: str,
+    metrics: Mapping[str, cloudwatch.Metric],
+    *,
+    annotations: list[cloudwatch.HorizontalAnnotation] | None = None,
+) -> cloudwatch.GraphWidget:
+    """A one-third-width graph; each metric labelled with its key."""
+    return cloudwatch.GraphWidget(
+        title=title,
+        left=[metric.with_(label=label) for label, metric in metrics.items()],
+        left_annotations=annotations,
+        width=8,
+    )

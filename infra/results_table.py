@@ -7,16 +7,18 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-JOBS_BY_TIME_INDEX = "jobs-by-time"
+JOBS_BY_TIME_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = time
+ACTIVE_JOBS_INDEX = "active-jobs"  # sparse: only unfinished jobs carry active_pk (sweeper)
 TTL_ATTRIBUTE = "expires_at"
 
 
 class ResultsTable(Construct):
     """Single-table design keyed by ``pk``/``sk`` (strings).
 
-    On-demand billing, point-in-time recovery, TTL on ``expires_at`` and the GSI
-    ``jobs-by-time`` (``gsi1pk``/``gsi1sk``) that lists jobs newest first. Encrypted with
-    an AWS-managed key, or the stack's customer-managed key when one is given.
+    On-demand billing, point-in-time recovery, TTL on ``expires_at``, the GSI
+    ``jobs-by-time`` (``gsi1pk``/``gsi1sk``) that lists jobs newest first, and the sparse
+    GSI ``active-jobs`` (``active_pk``/``gsi1sk``) of unfinished jobs that the sweeper
+    reads. Encrypted with an AWS-managed key, or the stack's customer-managed key.
     """
 
     def __init__(
@@ -47,10 +49,20 @@ class ResultsTable(Construct):
             deletion_protection=not destroy_on_remove,
             removal_policy=RemovalPolicy.DESTROY if destroy_on_remove else RemovalPolicy.RETAIN,
         )
-        self.table.add_global_secondary_index(
-            index_name=JOBS_BY_TIME_INDEX,
-            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
-            projection_type=dynamodb.ProjectionType.ALL,
-        )
-        self.jobs_by_time_index_arn = f"{self.table.table_arn}/index/{JOBS_BY_TIME_INDEX}"
+        for index_name, partition_key in ((JOBS_BY_TIME_INDEX, "gsi1pk"), (ACTIVE_JOBS_INDEX, "active_pk")):
+            self.table.add_global_secondary_index(
+                index_name=index_name,
+                partition_key=dynamodb.Attribute(
+                    name=partition_key, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        # exact ARNs of the table and of each index: grants never need "index/*"
+        self.item_arns = [
+            self.table.table_arn,
+            *(
+                f"{self.table.table_arn}/index/{name}"
+                for name in (JOBS_BY_TIME_INDEX, ACTIVE_JOBS_INDEX)
+            ),
+        ]

@@ -9,9 +9,10 @@ strings, values from ``cdk.json`` as JSON types; both are accepted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
@@ -76,6 +77,17 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("structureModel", "structure_model", str,
                "path of the table structure ONNX model inside the image; empty: the image's default "
                "(DOCTABLES_STRUCTURE_MODEL is then not set)"),
+    ContextKey("ocrDetectionModel", "ocr_detection_model", str,
+               "path of the OCR text detection ONNX model inside the image; empty: not set "
+               "(DOCTABLES_OCR_DETECTION_MODEL)"),
+    ContextKey("ocrRecognitionModel", "ocr_recognition_model", str,
+               "path of the OCR text recognition ONNX model inside the image; empty: not set "
+               "(DOCTABLES_OCR_RECOGNITION_MODEL)"),
+    ContextKey("ocrOrientationModel", "ocr_orientation_model", str,
+               "path of the text-line orientation ONNX model inside the image; empty: not set "
+               "(DOCTABLES_OCR_ORIENTATION_MODEL)"),
+    ContextKey("ocrFullPage", "ocr_full_page", bool,
+               "OCR the whole page, not only the table regions (DOCTABLES_OCR_FULL_PAGE)"),
     ContextKey("modelThreads", "model_threads", int,
                "onnxruntime intra-op threads, 0 = runtime default (DOCTABLES_MODEL_THREADS)"),
     ContextKey("detectionThreshold", "detection_threshold", float,
@@ -83,6 +95,12 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("pageTtlDays", "page_ttl_days", int,
                "days before page items expire via the DynamoDB TTL attribute `expires_at` "
                "(DOCTABLES_PAGE_TTL_DAYS)"),
+    ContextKey("jobDeadlineMinutes", "job_deadline_minutes", int,
+               "the sweeper fails an unfinished job without progress for this long "
+               "(DOCTABLES_JOB_DEADLINE_MINUTES); keep it above maxReceiveCount x the range queue's "
+               "visibility timeout so retries and the dead-letter path finish first"),
+    ContextKey("sweepIntervalMinutes", "sweep_interval_minutes", int,
+               "how often the sweeper runs (EventBridge schedule)"),
     ContextKey("pagesLifecycleDays", "pages_lifecycle_days", int,
                "S3 lifecycle: rendered page images under `pages/` expire after this many days"),
     ContextKey("accessLogsLifecycleDays", "access_logs_lifecycle_days", int,
@@ -98,6 +116,8 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("deadLetterMemoryMb", "dead_letter_memory_mb", int, "dead-letter function memory (MB)"),
     ContextKey("deadLetterTimeoutSeconds", "dead_letter_timeout_seconds", int,
                "dead-letter function timeout (s); the DLQs' visibility timeout is 6x this"),
+    ContextKey("sweeperMemoryMb", "sweeper_memory_mb", int, "sweeper function memory (MB)"),
+    ContextKey("sweeperTimeoutSeconds", "sweeper_timeout_seconds", int, "sweeper function timeout (s)"),
     ContextKey("batchSize", "batch_size", int, "page queue -> table function: messages per batch"),
     ContextKey("maxBatchingWindowSeconds", "max_batching_window_seconds", int,
                "page queue -> table function: maximum batching window (s), 0 = none"),
@@ -140,9 +160,15 @@ class DocTablesSettings:
     range_pages: int
     detection_model: str
     structure_model: str
+    ocr_detection_model: str
+    ocr_recognition_model: str
+    ocr_orientation_model: str
+    ocr_full_page: bool
     model_threads: int
     detection_threshold: float
     page_ttl_days: int
+    job_deadline_minutes: int
+    sweep_interval_minutes: int
     pages_lifecycle_days: int
     access_logs_lifecycle_days: int
     conversion_memory_mb: int
@@ -152,6 +178,8 @@ class DocTablesSettings:
     table_timeout_seconds: int
     dead_letter_memory_mb: int
     dead_letter_timeout_seconds: int
+    sweeper_memory_mb: int
+    sweeper_timeout_seconds: int
     batch_size: int
     max_batching_window_seconds: int
     max_concurrency: int
@@ -170,7 +198,7 @@ class DocTablesSettings:
         return self.event_bus_name == "default"
 
     @classmethod
-    def from_context(cls, get: Callable[[str], Any]) -> "DocTablesSettings":
+    def from_context(cls, get: Callable[[str], Any]) -> DocTablesSettings:
         """Read every key with ``get`` (e.g. ``app.node.try_get_context``) and convert it."""
         values: dict[str, Any] = {}
         for entry in CONTEXT_KEYS:
@@ -183,13 +211,13 @@ class DocTablesSettings:
         return cls(**values)
 
     @classmethod
-    def defaults(cls, **overrides: Any) -> "DocTablesSettings":
+    def defaults(cls, **overrides: Any) -> DocTablesSettings:
         """The cdk.json defaults, with some fields replaced (handy in tests)."""
         context = load_cdk_json_context()
         settings = cls.from_context(context.get)
         return settings.replace(**overrides)
 
-    def replace(self, **changes: Any) -> "DocTablesSettings":
+    def replace(self, **changes: Any) -> DocTablesSettings:
         current = {f.name: getattr(self, f.name) for f in fields(self)}
         current.update(changes)
         return DocTablesSettings(**current)
@@ -213,14 +241,15 @@ class DocTablesSettings:
              "eventBusName must be a bus name (default or a new bus name), not an ARN")
         for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "range_pages",
                      "page_ttl_days", "pages_lifecycle_days", "access_logs_lifecycle_days",
-                     "page_queue_age_alarm_seconds"):
+                     "page_queue_age_alarm_seconds", "job_deadline_minutes", "sweep_interval_minutes"):
             need(getattr(self, name) >= 1, f"{name} must be >= 1")
         need(self.model_threads >= 0, "modelThreads must be >= 0")
         need(0.0 <= self.detection_threshold <= 1.0, "detectionThreshold must be in [0, 1]")
-        for name in ("conversion_memory_mb", "table_memory_mb", "dead_letter_memory_mb"):
+        for name in ("conversion_memory_mb", "table_memory_mb", "dead_letter_memory_mb",
+                     "sweeper_memory_mb"):
             need(128 <= getattr(self, name) <= 10240, f"{name} must be 128..10240 MB")
         for name in ("conversion_timeout_seconds", "table_timeout_seconds",
-                     "dead_letter_timeout_seconds"):
+                     "dead_letter_timeout_seconds", "sweeper_timeout_seconds"):
             need(1 <= getattr(self, name) <= 900, f"{name} must be 1..900 s")
         need(512 <= self.conversion_ephemeral_storage_mb <= 10240,
              "conversionEphemeralStorageMb must be 512..10240 MB")
@@ -274,3 +303,13 @@ def load_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     if not isinstance(context, dict):
         raise SettingsError(f"{path}: 'context' must be an object")
     return dict(context)
+
+
+def render_context_table(context: Mapping[str, Any] | None = None) -> str:
+    """The Markdown table of every context key, its cdk.json default and its meaning."""
+    defaults = load_cdk_json_context() if context is None else context
+    lines = ["| key | default | meaning |", "| --- | --- | --- |"]
+    for entry in CONTEXT_KEYS:
+        default = json.dumps(defaults.get(entry.key))
+        lines.append(f"| `{entry.key}` | `{default}` | {entry.meaning} |")
+    return "\n".join(lines) + "\n"

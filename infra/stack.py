@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Duration, Environment, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -20,7 +21,7 @@ from infra.encryption import StackEncryption
 from infra.events import JobEvents, example_rule_pattern_json
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge, acknowledge_wildcard_resources
-from infra.queues import WorkQueue
+from infra.queues import VISIBILITY_FACTOR, WorkQueue
 from infra.results_table import ResultsTable
 from infra.settings import (
     PAGES_PREFIX,
@@ -30,6 +31,7 @@ from infra.settings import (
     DocTablesSettings,
 )
 from infra.storage import Storage
+from infra.sweeper import Sweeper
 from infra.table_stage import TableStage
 
 SERVICE_NAME = "doctables"
@@ -85,19 +87,26 @@ def runtime_environment(
         "DOCTABLES_MODEL_THREADS": str(settings.model_threads),
         "DOCTABLES_DETECTION_THRESHOLD": str(settings.detection_threshold),
         "DOCTABLES_PAGE_TTL_DAYS": str(settings.page_ttl_days),
+        "DOCTABLES_JOB_DEADLINE_MINUTES": str(settings.job_deadline_minutes),
+        "DOCTABLES_OCR_FULL_PAGE": "true" if settings.ocr_full_page else "false",
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
     }
     # The image carries default model paths; override them only when asked to.
-    if settings.detection_model:
-        environment["DOCTABLES_DETECTION_MODEL"] = settings.detection_model
-    if settings.structure_model:
-        environment["DOCTABLES_STRUCTURE_MODEL"] = settings.structure_model
+    model_paths = {
+        "DOCTABLES_DETECTION_MODEL": settings.detection_model,
+        "DOCTABLES_STRUCTURE_MODEL": settings.structure_model,
+        "DOCTABLES_OCR_DETECTION_MODEL": settings.ocr_detection_model,
+        "DOCTABLES_OCR_RECOGNITION_MODEL": settings.ocr_recognition_model,
+        "DOCTABLES_OCR_ORIENTATION_MODEL": settings.ocr_orientation_model,
+    }
+    environment.update({name: path for name, path in model_paths.items() if path})
     return environment
 
 
 class DocTablesStack(Stack):
-    """Upload -> conversion (pages, page ranges) -> table stage -> results and events."""
+    """Upload -> conversion (pages, page ranges) -> table stage -> results and events;
+    dead letters and the sweeper make sure every job ends."""
 
     def __init__(
         self,
@@ -106,9 +115,10 @@ class DocTablesStack(Stack):
         *,
         settings: DocTablesSettings,
         source_root: Path = REPO_ROOT,
-        **stack_kwargs: Any,
+        description: str | None = None,
+        env: Environment | None = None,
     ) -> None:
-        super().__init__(scope, construct_id, **stack_kwargs)
+        super().__init__(scope, construct_id, description=description, env=env)
         self.settings = settings
         Tags.of(self).add("project", SERVICE_NAME)
         architecture = (
@@ -205,6 +215,16 @@ class DocTablesStack(Stack):
             layer=dependencies.layer,
             **common,
         )
+        sweeper = Sweeper(
+            self,
+            "Sweeper",
+            interval=Duration.minutes(settings.sweep_interval_minutes),
+            memory_mb=settings.sweeper_memory_mb,
+            timeout=Duration.seconds(settings.sweeper_timeout_seconds),
+            layer=dependencies.layer,
+            **common,
+        )
+        self._warn_about_a_short_deadline(settings)
 
         # --- triggers ----------------------------------------------------------------------
         storage.bucket.add_event_notification(
@@ -245,7 +265,7 @@ class DocTablesStack(Stack):
 
         # --- grants: every permission of every function, here and nowhere else --------------
         bucket = storage.bucket
-        table_resources = [results.table.table_arn, results.jobs_by_time_index_arn]
+        table_resources = results.item_arns
         upload_objects = bucket.arn_for_objects(f"{settings.upload_prefix}*")
         page_objects = bucket.arn_for_objects(f"{PAGES_PREFIX}*")
         result_objects = bucket.arn_for_objects(f"{RESULTS_PREFIX}*")
@@ -284,8 +304,15 @@ class DocTablesStack(Stack):
         range_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
         job_events.bus.grant_put_events_to(dead_letters.role)
 
+        # sweeper: find stalled jobs (active-jobs index) and fail them; closing a job reads
+        # spilled tables, writes the result and puts the event.
+        _allow(sweeper.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(sweeper.role, S3_READ, [table_objects])
+        _allow(sweeper.role, S3_WRITE, [result_objects])
+        job_events.bus.grant_put_events_to(sweeper.role)
+
         if key is not None:
-            for role in (conversion.role, table_stage.role, dead_letters.role):
+            for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
                 _allow(role, KMS_USE, [key.key_arn])
 
         # --- observability -----------------------------------------------------------------
@@ -296,6 +323,7 @@ class DocTablesStack(Stack):
                 "Conversion": conversion.function,
                 "TableStage": table_stage.function,
                 "DeadLetters": dead_letters.function,
+                "Sweeper": sweeper.function,
             },
             dead_letter_queues={
                 "Page": page_queue.dead_letter_queue,
@@ -340,8 +368,24 @@ class DocTablesStack(Stack):
         self.conversion = conversion
         self.table_stage = table_stage
         self.dead_letters = dead_letters
+        self.sweeper = sweeper
         self.monitoring = monitoring
         self.encryption_key = key
+
+    def _warn_about_a_short_deadline(self, settings: DocTablesSettings) -> None:
+        """A range message may go unprocessed for maxReceiveCount x its visibility timeout
+        before its DLQ settles its pages; a shorter job deadline makes the sweeper fail the
+        job first (legal, but it cuts the retries short)."""
+        retry_window = (
+            settings.max_receive_count * VISIBILITY_FACTOR * settings.conversion_timeout_seconds
+        )
+        if settings.job_deadline_minutes * 60 <= retry_window:
+            Annotations.of(self).add_warning_v2(
+                "doctables:shortJobDeadline",
+                f"jobDeadlineMinutes={settings.job_deadline_minutes} is shorter than the range "
+                f"queue's retry window ({retry_window // 60} min): the sweeper may fail jobs "
+                "whose messages are still being retried.",
+            )
 
     def _acknowledge_notifications_handler(self) -> None:
         """CDK configures bucket notifications through a singleton custom resource.

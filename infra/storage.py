@@ -67,7 +67,7 @@ class Storage(Construct):
                 s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED
             ),
             encryption_key=encryption_key,
-            bucket_key_enabled=encryption_key is not None,
+            bucket_key_enabled=True if encryption_key else None,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,

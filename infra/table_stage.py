@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.function_base import finish_function, function_basics
+from infra.function_base import PipelineFunction
 
 DOCKERFILE = "lambdas/tables/Dockerfile"
 
@@ -43,7 +43,7 @@ _IMAGE_PLATFORM = {
 }
 
 
-class TableStage(Construct):
+class TableStage(PipelineFunction):
     """``DockerImageFunction`` built from ``lambdas/tables/Dockerfile``, context = repo root.
 
     The image is only built when assets are published (``cdk deploy``); synthesis merely
@@ -63,31 +63,26 @@ class TableStage(Construct):
         log_retention_days: int,
         destroy_on_remove: bool,
     ) -> None:
-        super().__init__(scope, construct_id)
-        basics = function_basics(
-            self,
-            description="doctables table function",
+        super().__init__(
+            scope,
+            construct_id,
+            description="doctables: detect and structure tables on rendered pages",
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
         )
-        self.role = basics.role
-        self.log_group = basics.log_group
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
-            description="doctables: detect and structure tables on rendered pages",
             code=lambda_.DockerImageCode.from_image_asset(
                 str(source_root),
                 file=DOCKERFILE,
                 platform=_IMAGE_PLATFORM[architecture.name],
                 exclude=list(DOCKER_CONTEXT_EXCLUDE),
             ),
-            architecture=architecture,
-            memory_size=memory_mb,
-            timeout=timeout,
-            environment=dict(environment),
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            **self.function_options(
+                architecture=architecture,
+                memory_mb=memory_mb,
+                timeout=timeout,
+                environment=environment,
+            ),
         )
-        finish_function(self.role)

@@ -1,0 +1,1 @@
+"""AWS CDK infrastructure of doctables (one stack, constructs split by concern)."""
