@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .aws import Aws, make_aws
-from .conversion import job_id_for
+from .jobs import job_id_for
 from .store import Job, JobStatus, JobStore, SourceObject
 from .tables import Table
 

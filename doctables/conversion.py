@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from .aws import Runtime
 from .completion import finish_if_complete, job_store
+from .jobs import job_id_for, with_version
 from .errors import DocumentError, ErrorCode
 from .messages import PageMessage, RangeMessage, send_all
 from .render import open_document, render_page
@@ -25,13 +25,6 @@ class ConversionOutcome:
     status: str  # created / duplicate / ignored / failed / converted
     pages: int = 0
     error: str | None = None
-
-
-def job_id_for(source: SourceObject) -> str:
-    """Stable id of the job for one version of one object: duplicate events map to it."""
-    identity = source.version_id or source.etag or ""
-    digest = hashlib.sha256(f"{source.bucket}\n{source.key}\n{identity}".encode()).hexdigest()
-    return digest[:32]
 
 
 def page_keys(job_id: str, page: int) -> tuple[str, str]:
@@ -52,7 +45,7 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
     settings = runtime.settings
     if not source.key.startswith(settings.upload_prefix):
         return ConversionOutcome(job_id_for(source), "ignored")
-    source = _with_version(source, runtime)
+    source = with_version(source, runtime)
     job_id = job_id_for(source)
     store = job_store(runtime)
     created = store.create_job(job_id, source)
@@ -129,21 +122,6 @@ def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: in
     store.mark_range_sent(job_id, first, last)
     if unreadable:
         finish_if_complete(job_id, runtime)
-
-
-def _with_version(source: SourceObject, runtime: Runtime) -> SourceObject:
-    """Fill in the version id when the event lacks it (moto omits it even on versioned buckets),
-    so the job id is the same one a client computes from its PutObject answer."""
-    if source.version_id or not source.etag:
-        return source
-    try:
-        head = runtime.aws.s3.head_object(Bucket=source.bucket, Key=source.key, IfMatch=f'"{source.etag.strip(chr(34))}"')
-    except ClientError:
-        return source  # gone or overwritten: the download will say so
-    version = head.get("VersionId")
-    if not version or version == "null":
-        return source
-    return SourceObject(source.bucket, source.key, version, source.etag, source.size)
 
 
 def _download(source: SourceObject, runtime: Runtime) -> bytes:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
 from .aws import Runtime
 from .completion import finish_if_complete, job_store
+from .jobs import fail_upload
 from .errors import ErrorCode
 from .messages import RangeMessage, decode
+from .store import SourceObject
 
 
 def fail_dead_letter(body: str, runtime: Runtime) -> list[int]:
-    """A page or range message that exhausted its retries: settle its pages as FAILED so the
-    job can finish. Returns the pages newly marked."""
+    """A message that exhausted its retries: a page or range message settles its pages as
+    FAILED so the job can finish; an upload whose conversion kept crashing (Lambda's
+    on-failure destination record) fails its job. Returns the pages newly marked."""
+    record = _destination_record(body)
+    if record is not None:
+        _fail_uploads(record, runtime)
+        return []
     message = decode(body)
     store = job_store(runtime)
     if isinstance(message, RangeMessage):
@@ -24,3 +35,24 @@ def fail_dead_letter(body: str, runtime: Runtime) -> list[int]:
     marked = [p for p in pages if store.settle_page(message.job_id, p, done=False, error=(code.value, reason))]
     finish_if_complete(message.job_id, runtime)
     return marked
+
+
+def _destination_record(body: str) -> dict[str, Any] | None:
+    """The on-failure record Lambda writes for an asynchronous invocation, if `body` is one."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) and "requestPayload" in data else None
+
+
+def _fail_uploads(record: dict[str, Any], runtime: Runtime) -> None:
+    response = record.get("responsePayload") or {}
+    error = response.get("errorMessage") or record.get("requestContext", {}).get("condition", "unknown error")
+    for s3_record in (record.get("requestPayload") or {}).get("Records", []):
+        obj = s3_record["s3"]["object"]
+        source = SourceObject(
+            s3_record["s3"]["bucket"]["name"], unquote_plus(obj["key"]), obj.get("versionId"), obj.get("eTag"),
+            obj.get("size"),
+        )
+        fail_upload(source, runtime, f"conversion failed after repeated attempts: {error}")

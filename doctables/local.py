@@ -26,6 +26,7 @@ REGION = "us-east-1"
 BUCKET = "doctables-local"
 TABLE = "doctables-local"
 _MAX_RECEIVES = 3  # as the stack's default maxReceiveCount
+_ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
 
 
 @dataclass
@@ -186,16 +187,28 @@ class LocalStack:
         return self._handlers[name]
 
     def _deliver_uploads(self, messages: list[dict[str, Any]]) -> set[str]:
+        """S3 invokes the conversion function asynchronously: Lambda retries a failed
+        invocation twice, then sends an on-failure record to its destination (the range DLQ)."""
         failed: set[str] = set()
         for message in messages:
             body = json.loads(message["Body"])
             if "Records" not in body:  # s3:TestEvent sent when the notification is configured
                 continue
+            event = {"Records": body["Records"]}
             try:
-                self._handler("conversion").handler({"Records": body["Records"]}, LambdaContext("conversion"))
-            except Exception as exc:  # the Lambda service would retry an async invocation
+                self._handler("conversion").handler(event, LambdaContext("conversion"))
+            except Exception as exc:
                 self.handler_errors.append(f"conversion: {exc!r}")
-                failed.add(message["MessageId"])
+                attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                if attempts < _ASYNC_ATTEMPTS:
+                    failed.add(message["MessageId"])
+                    continue
+                record = {
+                    "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": attempts},
+                    "requestPayload": event,
+                    "responsePayload": {"errorType": type(exc).__name__, "errorMessage": str(exc)},
+                }
+                self.aws.sqs.send_message(QueueUrl=self.queues.ranges_dlq, MessageBody=json.dumps(record))
         return failed
 
     def _sqs_handler(self, name: str) -> Callable[[list[dict[str, Any]]], set[str]]:

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import jsii
 from aws_cdk import Annotations, CfnOutput, Duration, Environment, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3_notifications
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.conversion import Conversion, conversion_spec
@@ -199,6 +201,12 @@ class DocTablesStack(Stack):
             layer=dependencies.layer,
             **common,
         )
+        # S3 invokes conversion asynchronously: an upload whose conversion crashes on every
+        # retry lands, as Lambda's on-failure record, in the range DLQ, where the dead-letter
+        # function fails its job, so no upload is left without a final state.
+        conversion.function.configure_async_invoke(
+            on_failure=_QueueDestination(range_queue.dead_letter_queue), retry_attempts=2
+        )
         table_stage = TableStage(
             self,
             "TableStage",
@@ -285,6 +293,7 @@ class DocTablesStack(Stack):
             [page_queue.queue.queue_arn, range_queue.queue.queue_arn],
         )
         range_queue.queue.grant_consume_messages(conversion.role)
+        _allow(conversion.role, ("sqs:SendMessage",), [range_queue.dead_letter_queue.queue_arn])
         job_events.bus.grant_put_events_to(conversion.role)
 
         # table stage: read pages, write results and spilled tables (and read them back
@@ -298,6 +307,7 @@ class DocTablesStack(Stack):
         # dead letters: fail pages/jobs in the table, read spilled tables and write the
         # result of a job it closes, consume both DLQs, put events.
         _allow(dead_letters.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(dead_letters.role, S3_READ, [upload_objects])  # resolves a failed upload's version
         _allow(dead_letters.role, S3_READ, [table_objects])
         _allow(dead_letters.role, S3_WRITE, [result_objects])
         page_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
@@ -406,6 +416,19 @@ class DocTablesStack(Stack):
             "CDK-managed singleton handler of the bucket-notifications custom resource; it runs "
             "only during deployments and the managed policy only lets it write its own logs.",
         )
+
+
+@jsii.implements(lambda_.IDestination)
+class _QueueDestination:
+    """An SQS on-failure destination that binds without granting: CDK's SqsDestination grants
+    kms:GenerateDataKey* and kms:ReEncrypt* on a KMS-encrypted queue, wider than the explicit
+    sqs:SendMessage (and the key use every function already has) granted in the stack."""
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(self, _scope: Construct, _fn: lambda_.IFunction, *, type: Any = None) -> lambda_.DestinationConfig:
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)
 
 
 def _allow(role: iam.IRole, actions: Sequence[str], resources: Sequence[str]) -> None:

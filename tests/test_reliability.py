@@ -255,3 +255,19 @@ def test_fuzzed_pdfs_open_and_render_or_raise_document_error(edits):
             render_page(document.load_page(number - 1), number, 36)
         except Exception as exc:  # conversion records these per page as PAGE_UNREADABLE
             assert str(exc)
+
+
+def test_conversion_crashing_on_every_retry_still_fails_the_job(sample_bytes, monkeypatch):
+    import doctables.conversion as conversion
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("segfault-like crash in the renderer")
+
+    monkeypatch.setattr(conversion, "open_document", crash)
+    with LocalStack() as stack:
+        key = stack.upload(sample_bytes, "crashes.pdf")
+        event = run_to_event(stack, key)
+        assert len([e for e in stack.handler_errors if "segfault-like" in e]) == 3  # try + 2 retries
+        assert event["detail-type"] == "Document Failed"
+        assert event["detail"]["error"]["code"] == "CONVERSION_FAILED_REPEATEDLY"
+        assert "segfault-like crash" in event["detail"]["error"]["message"]

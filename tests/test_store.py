@@ -6,7 +6,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from doctables.conversion import job_id_for, plan_ranges
+from doctables.conversion import plan_ranges
+from doctables.jobs import job_id_for
 from doctables.errors import ErrorCode
 from doctables.messages import PageMessage, RangeMessage, decode, encode, send_all
 from doctables.store import JobStatus, JobStore, SourceObject, table_definition

@@ -102,6 +102,7 @@ def test_table_stage_s3(synthesized: Synthesized) -> None:
 def test_dead_letters_s3(synthesized: Synthesized) -> None:
     statements = policy_statements(synthesized, synthesized.stack.dead_letters.role)
     assert _pairs(statements, "s3:") == {
+        ("s3:GetObject", _objects(synthesized, synthesized.settings.upload_prefix)),
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
         ("s3:AbortMultipartUpload", _objects(synthesized, "results/")),
@@ -138,8 +139,9 @@ def test_sqs(synthesized: Synthesized) -> None:
     def send(*queues) -> set[tuple[str, str]]:
         return {("sqs:SendMessage", canonical(synthesized.arn(q))) for q in queues}
 
+    # The range DLQ is also the conversion's on-failure destination for async invocations.
     assert _pairs(policy_statements(synthesized, stack.conversion.role), "sqs:") == (
-        send(page.queue, ranges.queue) | consume(ranges.queue)
+        send(page.queue, ranges.queue, ranges.dead_letter_queue) | consume(ranges.queue)
     )
     assert _pairs(policy_statements(synthesized, stack.table_stage.role), "sqs:") == consume(page.queue)
     assert _pairs(policy_statements(synthesized, stack.dead_letters.role), "sqs:") == consume(

@@ -111,3 +111,14 @@ def test_both_dead_letter_queues_feed_the_dead_letter_function(synthesized: Synt
         assert mapping["FunctionName"] == synthesized.ref(stack.dead_letters.function)
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     synthesized.template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)
+
+
+def test_failed_async_conversions_go_to_the_range_dead_letter_queue(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    (config,) = synthesized.resources("AWS::Lambda::EventInvokeConfig").values()
+    properties = config["Properties"]
+    assert properties["FunctionName"] == synthesized.ref(stack.conversion.function)
+    assert properties["MaximumRetryAttempts"] == 2
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == synthesized.arn(
+        stack.range_queue.dead_letter_queue
+    )
