@@ -1,0 +1,166 @@
+"""End to end through the local runner, in a fresh process:
+
+    python -m bench.speed.end_to_end --pdf FILE --out FILE.json
+
+Runs one document through `doctables.local_run.run_files` (moto S3 notification -> conversion ->
+SQS -> table stage -> DynamoDB -> result JSON -> EventBridge), timing the whole run and each
+function invocation, and counting the AWS requests the functions make (billing units, see
+bench.speed.cost.request_units). Requests the local runner makes on the Lambda service's behalf
+(polling queues, collecting events, reading the result) are counted apart."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Self
+
+from .cost import request_units
+
+_RUNNER_FILES = ("doctables/local.py", "doctables/local_run.py")
+
+
+def build_document(sources: list[Path], pages: int, out: Path) -> int:
+    """Concatenate `sources` (cycling through them) with PyMuPDF into `out` until it has `pages`
+    pages; returns the page count."""
+    import pymupdf
+
+    if not sources:
+        raise ValueError("no source PDFs")
+    target = pymupdf.open()
+    i = 0
+    while target.page_count < pages:
+        with pymupdf.open(sources[i % len(sources)]) as source:
+            take = min(source.page_count, pages - target.page_count)
+            target.insert_pdf(source, from_page=0, to_page=take - 1)
+        i += 1
+    target.save(out, garbage=3, deflate=True)
+    count = target.page_count
+    target.close()
+    return count
+
+
+def _caller_is_runner() -> bool:
+    """Whether the AWS call in progress comes from the local runner rather than a function."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename.replace("\\", "/")
+        if "/botocore/" not in name and "/boto3/" not in name and not name.endswith("bench/speed/end_to_end.py"):
+            return name.endswith(_RUNNER_FILES)
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+class RequestCounter:
+    """Counts AWS API calls and their billing units by patching botocore's call path."""
+
+    def __init__(self) -> None:
+        self.calls: Counter = Counter()
+        self.runner_calls: Counter = Counter()
+        self.units: Counter = Counter()
+        self._original: Callable[..., Any] | None = None
+
+    def __enter__(self) -> Self:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counter = self
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            runner = _caller_is_runner()
+            # Sized before the call: botocore replaces a bytes Body with a stream on the way out.
+            units = {} if runner else request_units(service, operation, params)
+            response = original(client, operation, params)
+            if runner:
+                counter.runner_calls[f"{service}.{operation}"] += 1
+            else:
+                if service == "dynamodb":  # read units depend on what came back
+                    units = request_units(service, operation, params, response)
+                counter.calls[f"{service}.{operation}"] += 1
+                counter.units.update(units)
+            return response
+
+        self._original = original
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from botocore.client import BaseClient
+
+        BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+
+def _time_handlers() -> dict[str, list[float]]:
+    """Wrap each function's handler so every invocation's duration (s) is recorded."""
+    import importlib
+
+    durations: dict[str, list[float]] = {}
+    for name in ("conversion", "tables", "dead_letters"):
+        module = importlib.import_module(f"lambdas.{name}.handler")
+        inner = module.handler
+        durations[name] = []
+
+        def timed(event: Any, context: Any, _inner: Callable[..., Any] = inner, _sink: list = durations[name]) -> Any:
+            start = time.perf_counter()
+            try:
+                return _inner(event, context)
+            finally:
+                _sink.append(time.perf_counter() - start)
+
+        module.handler = timed
+    return durations
+
+
+def measure(pdf: Path, timeout: float = 1800.0) -> dict[str, Any]:
+    from .table_stage import peak_rss_mb
+
+    start = time.perf_counter()
+    from doctables.local_run import run_files
+
+    import_s = time.perf_counter() - start
+    durations = _time_handlers()
+    with RequestCounter() as counter:
+        start = time.perf_counter()
+        results = run_files([pdf], timeout=timeout)
+        wall = time.perf_counter() - start
+    result = results[0]
+    pages = result["pages"]["total"]
+    return {
+        "document": str(pdf),
+        "status": result["status"],
+        "pages": result["pages"],
+        "tables": len(result.get("tables", [])),
+        "import_s": round(import_s, 3),
+        "wall_s": round(wall, 2),
+        "pages_per_second": round(pages / wall, 3) if wall else None,
+        "handler_seconds": {k: round(sum(v), 3) for k, v in durations.items()},
+        "handler_invocations": {k: len(v) for k, v in durations.items()},
+        "first_table_invocation_s": round(durations["tables"][0], 3) if durations["tables"] else None,
+        "function_calls": dict(sorted(counter.calls.items())),
+        "runner_calls": dict(sorted(counter.runner_calls.items())),
+        "units": {k: round(v, 2) for k, v in sorted(counter.units.items())},
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.speed.end_to_end")
+    parser.add_argument("--pdf", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    text = json.dumps(measure(args.pdf, args.timeout), indent=1)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

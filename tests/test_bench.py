@@ -1,0 +1,492 @@
+"""The benchmark harness's own logic (bench/): shape conversions, failure classes, scoring glue,
+cost arithmetic. Fast, on tiny synthetic inputs; no timing assertions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pymupdf
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import SHARED_BENCH, documents, find_scorer, load_scorer
+from bench.accuracy import failures, scoring, shapes
+from bench.speed import conversion, cost, prices
+from bench.speed.table_stage import percentile, summary
+
+SCORER = SHARED_BENCH / "score.py"
+needs_scorer = pytest.mark.skipif(not SCORER.is_file(), reason="shared/bench/score.py is not beside the repo")
+
+
+# --- doctables result document -> scorer shape ---------------------------------------------------
+def _result_doc(page_box: tuple, cell_box: tuple, width: float, height: float, rotation: int) -> dict:
+    return {
+        "status": "SUCCEEDED",
+        "pages": {"total": 2, "done": 1, "failed": 1},
+        "page_results": [
+            {"page": 1, "status": "DONE", "width": width, "height": height, "rotation": rotation},
+            {"page": 2, "status": "FAILED", "width": None, "height": None, "rotation": None},
+        ],
+        "tables": [
+            {
+                "table_id": "0001-01",
+                "page": 1,
+                "bbox": list(page_box),
+                "rows": 1,
+                "columns": 1,
+                "page_width": width,
+                "page_height": height,
+                "cells": [
+                    {
+                        "row": 0,
+                        "col": 0,
+                        "row_span": 1,
+                        "col_span": 1,
+                        "text": "a b",
+                        "bbox": list(cell_box),
+                        "confidence": 1.0,
+                        "is_header": False,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_result_document_boxes_come_back_to_the_unrotated_page(rotation):
+    document = pymupdf.open()
+    page = document.new_page(width=600, height=800)
+    page.set_rotation(rotation)
+    table = pymupdf.Rect(50, 100, 300, 200)  # unrotated frame, as the ground truth has it
+    cell = pymupdf.Rect(60, 110, 120, 130)
+    shown_table, shown_cell = table * page.rotation_matrix, cell * page.rotation_matrix
+    result = _result_doc(tuple(shown_table), tuple(shown_cell), page.rect.width, page.rect.height, rotation)
+
+    predicted = shapes.from_result_document("x.pdf", result)
+
+    assert predicted["bbox_units"] == "pdf_points_top_left" and predicted["file"] == "x.pdf"
+    [t] = predicted["tables"]
+    assert t["page"] == 1
+    assert t["bbox"] == pytest.approx(list(table), abs=0.01)
+    assert t["cells"][0]["bbox"] == pytest.approx(list(cell), abs=0.01)
+    assert {k: t["cells"][0][k] for k in ("row", "col", "row_span", "col_span", "text")} == {
+        "row": 0,
+        "col": 0,
+        "row_span": 1,
+        "col_span": 1,
+        "text": "a b",
+    }
+    assert predicted["failed_pages"] == [2]
+
+
+# --- camelot --------------------------------------------------------------------------------------
+def test_flip_box_turns_bottom_left_origin_into_top_left():
+    assert shapes.flip_box((100, 600, 200, 700), 792) == (100, 92, 200, 192)
+    # corners in any order, and a MediaBox that does not start at (0, 0)
+    assert shapes.flip_box((200, 700, 100, 600), 792, origin=(10, 20)) == (90, 112, 190, 212)
+
+
+def _camelot_grid(col_x: list[float], row_y: list[float], open_right=(), open_bottom=()):
+    """Cells of a camelot-like grid; row_y from the top (largest y) down, in PDF user space."""
+    grid = []
+    for r in range(len(row_y) - 1):
+        row = []
+        for c in range(len(col_x) - 1):
+            row.append(
+                SimpleNamespace(
+                    x1=col_x[c],
+                    x2=col_x[c + 1],
+                    y1=row_y[r + 1],
+                    y2=row_y[r],
+                    left=True,
+                    top=True,
+                    right=(r, c) not in open_right,
+                    bottom=(r, c) not in open_bottom,
+                )
+            )
+        grid.append(row)
+    return grid
+
+
+def test_camelot_lattice_table_flips_boxes_and_rebuilds_merged_cells():
+    grid = _camelot_grid([100, 200, 300, 400], [700, 680, 660, 640], open_right={(0, 0)}, open_bottom={(1, 2)})
+    texts = [["Header", "", "C"], ["a", "b", "tall"], ["x", "y", ""]]
+
+    table = shapes.camelot_table(3, (100, 640, 400, 700), grid, texts, page_height=792)
+
+    assert table["page"] == 3 and table["bbox"] == [100, 92, 400, 152]
+    cells = {(c["row"], c["col"]): c for c in table["cells"]}
+    assert (cells[0, 0]["row_span"], cells[0, 0]["col_span"]) == (1, 2)
+    assert cells[0, 0]["bbox"] == [100, 92, 300, 112]
+    assert (cells[1, 2]["row_span"], cells[1, 2]["col_span"]) == (2, 1)
+    assert cells[1, 2]["bbox"] == [300, 112, 400, 152]
+    assert (0, 1) not in cells and (2, 2) not in cells  # empty cells are left out
+    assert cells[1, 1] == {"row": 1, "col": 1, "row_span": 1, "col_span": 1, "text": "b", "bbox": [200, 112, 300, 132]}
+
+
+def test_camelot_stream_table_gets_no_spans():
+    grid = _camelot_grid([100, 200, 300], [700, 680], open_right={(0, 0)})
+    table = shapes.camelot_table(1, (100, 680, 300, 700), grid, [["A", ""]], page_height=792, spans=False)
+    assert [(c["col"], c["col_span"]) for c in table["cells"]] == [(0, 1)]
+
+
+def test_merged_cell_does_not_swallow_a_neighbour_with_text():
+    grid = _camelot_grid([0, 10, 20], [100, 90], open_right={(0, 0)})
+    table = shapes.camelot_table(1, (0, 90, 20, 100), grid, [["A", "B"]], page_height=100)
+    assert [(c["text"], c["col_span"]) for c in table["cells"]] == [("A", 1), ("B", 1)]
+
+
+# --- PyMuPDF find_tables --------------------------------------------------------------------------
+def test_pymupdf_table_spans_follow_the_covered_positions():
+    rows = [
+        [(0, 0, 20, 10), None, (20, 0, 30, 10)],  # first cell spans two columns
+        [(0, 10, 10, 30), (10, 10, 20, 20), (20, 10, 30, 20)],  # first cell spans two rows
+        [None, (10, 20, 20, 30), (20, 20, 30, 30)],
+    ]
+    texts = [["wide", None, "c"], ["tall", "b", ""], [None, "y\nz", "w"]]
+    table = shapes.pymupdf_table(2, (0, 0, 30, 30), rows, texts)
+    cells = {(c["row"], c["col"]): c for c in table["cells"]}
+    assert (cells[0, 0]["row_span"], cells[0, 0]["col_span"]) == (1, 2)
+    assert (cells[1, 0]["row_span"], cells[1, 0]["col_span"]) == (2, 1)
+    assert (cells[1, 1]["row_span"], cells[1, 1]["col_span"]) == (1, 1)
+    assert cells[2, 1]["text"] == "y z"
+    assert (1, 2) not in cells  # empty text
+    assert table["rows"] == 3 and table["columns"] == 3
+
+
+# --- failure classes ------------------------------------------------------------------------------
+def _grid_table(page: int, x0: float, y0: float, texts: list[list[str]], w: float = 50, h: float = 20) -> dict:
+    cells = []
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            cells.append(
+                {
+                    "row": r,
+                    "col": c,
+                    "row_span": 1,
+                    "col_span": 1,
+                    "text": text,
+                    "bbox": [x0 + c * w, y0 + r * h, x0 + (c + 1) * w, y0 + (r + 1) * h],
+                }
+            )
+    return {"page": page, "bbox": [x0, y0, x0 + w * len(texts[0]), y0 + h * len(texts)], "cells": cells}
+
+
+TRUTH = [["Name", "Qty", "Price"], ["apple", "3", "1.00"], ["pear", "5", "2.50"], ["plum", "7", "0.75"]]
+
+
+def test_a_perfect_prediction_has_no_failures():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH)]}
+    result = failures.classify_document(gt, json.loads(json.dumps(gt)))
+    assert result["matched"] == 1
+    assert all(v == 0 for v in result["counts"].values())
+
+
+def test_missed_and_spurious_tables():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH), _grid_table(2, 100, 100, TRUTH)]}
+    pred = {"tables": [_grid_table(1, 100, 100, TRUTH), _grid_table(2, 100, 500, TRUTH)]}  # page 2: wrong place
+    result = failures.classify_document(gt, pred)
+    assert result["counts"]["missed_table"] == 1
+    assert result["counts"]["spurious_table"] == 1
+    missed = [d for d in result["details"] if d["class"] == "missed_table"]
+    assert missed[0]["page"] == 2 and not missed[0]["partly_found"]
+
+
+def test_merged_rows_are_counted_once_per_row_lost():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH)]}
+    # rows 1 and 2 of the truth became one predicted row, 40 points tall, holding both texts
+    merged = _grid_table(1, 100, 100, [TRUTH[0]], h=20)
+    for c, (a, b) in enumerate(zip(TRUTH[1], TRUTH[2], strict=True)):
+        merged["cells"].append(
+            {
+                "row": 1,
+                "col": c,
+                "row_span": 1,
+                "col_span": 1,
+                "text": f"{a} {b}",
+                "bbox": [100 + 50 * c, 120, 150 + 50 * c, 160],
+            }
+        )
+    for c, text in enumerate(TRUTH[3]):
+        merged["cells"].append(
+            {
+                "row": 2,
+                "col": c,
+                "row_span": 1,
+                "col_span": 1,
+                "text": text,
+                "bbox": [100 + 50 * c, 160, 150 + 50 * c, 180],
+            }
+        )
+    merged["bbox"] = [100, 100, 250, 180]
+    counts = failures.classify_document(gt, {"tables": [merged]})["counts"]
+    assert counts["merged_rows"] == 1
+    assert counts["split_rows"] == counts["split_columns"] == counts["merged_columns"] == 0
+    assert counts["text_assignment"] == 0  # the wrong texts are explained by the merge
+
+
+def test_split_columns_and_text_assignment():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH, w=60)]}
+    # the prediction splits the first column in two (30 points each) and misreads one cell
+    pred_texts = [
+        ["Na", "me", "Qty", "Price"],
+        ["app", "le", "3", "1.00"],
+        ["pe", "ar", "5", "2.50"],
+        ["pl", "um", "7", "9.99"],
+    ]
+    cells = []
+    widths = [30, 30, 60, 60]
+    for r, row in enumerate(pred_texts):
+        x = 100.0
+        for c, text in enumerate(row):
+            cells.append(
+                {
+                    "row": r,
+                    "col": c,
+                    "row_span": 1,
+                    "col_span": 1,
+                    "text": text,
+                    "bbox": [x, 100 + 20 * r, x + widths[c], 120 + 20 * r],
+                }
+            )
+            x += widths[c]
+    pred = {"tables": [{"page": 1, "bbox": [100, 100, 280, 180], "cells": cells}]}
+    counts = failures.classify_document(gt, pred)["counts"]
+    assert counts["split_columns"] == 1
+    assert counts["split_rows"] == counts["merged_rows"] == counts["merged_columns"] == 0
+    assert counts["text_assignment"] == 1  # "0.75" read as "9.99"; the split column's cells are not counted
+
+
+def test_a_lumped_row_counts_as_merged_columns():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH)]}
+    pred = _grid_table(1, 100, 100, [TRUTH[0]])
+    for r, row in enumerate(TRUTH[1:], start=1):
+        pred["cells"].append(
+            {
+                "row": r,
+                "col": 0,
+                "row_span": 1,
+                "col_span": 3,
+                "text": " ".join(row),
+                "bbox": [100, 100 + 20 * r, 250, 120 + 20 * r],
+            }
+        )
+    pred["bbox"] = [100, 100, 250, 180]
+    counts = failures.classify_document(gt, {"tables": [pred]})["counts"]
+    assert counts["merged_columns"] == 2
+    assert counts["text_assignment"] == 0
+
+
+def test_a_table_cut_short_reports_cells_outside_and_in_another_table():
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH)]}
+    top = _grid_table(1, 100, 100, TRUTH[:3])
+    bottom = _grid_table(1, 100, 160, TRUTH[3:])
+    result = failures.classify_document(gt, {"tables": [top, bottom]})
+    assert result["counts"]["outside_table"] == 3
+    assert result["counts"]["spurious_table"] == 1
+    [structure] = [d for d in result["details"] if d["class"] == "structure"]
+    assert structure["outside_in_other_table"] == 3
+
+
+@needs_scorer
+def test_table_matching_agrees_with_the_scorer():
+    scorer = load_scorer(SCORER)
+    gt = [_grid_table(1, 100, 100, TRUTH), _grid_table(1, 100, 300, TRUTH), _grid_table(2, 0, 0, TRUTH)]
+    pred = [_grid_table(1, 110, 105, TRUTH), _grid_table(1, 100, 200, TRUTH), _grid_table(2, 0, 0, TRUTH)]
+    assert len(failures.match_tables(gt, pred)) == scorer.detection_matches(gt, pred)
+
+
+# --- scoring glue ---------------------------------------------------------------------------------
+@needs_scorer
+def test_per_document_counts_add_up_to_the_scorer_totals(tmp_path):
+    scorer = load_scorer(SCORER)
+    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    gt_dir.mkdir()
+    pred_dir.mkdir()
+    docs = {
+        "a": ({"tables": [_grid_table(1, 100, 100, TRUTH)]}, {"tables": [_grid_table(1, 100, 100, TRUTH[:3])]}),
+        "b": ({"tables": [_grid_table(2, 0, 0, TRUTH)]}, {"tables": []}),
+    }
+    predictions = {}
+    for stem, (gt, pred) in docs.items():
+        (gt_dir / f"{stem}.json").write_text(json.dumps(gt))
+        (gt_dir / f"{stem}.pdf").write_bytes(b"%PDF-1.4\n")
+        (pred_dir / f"{stem}.json").write_text(json.dumps(pred))
+        predictions[stem] = pred
+    summary, printed = scoring.run_scorer(scorer, gt_dir, pred_dir)
+    per_document = scoring.score_documents(scorer, gt_dir, predictions)
+    total = scoring.totals(per_document)
+    assert scorer.prf(total["rel_hit"], total["rel_pred"], total["rel_gt"]) == pytest.approx(summary["cell_adjacency"])
+    assert scorer.prf(total["det_hit"], total["det_pred"], total["det_gt"]) == pytest.approx(summary["detection"])
+    assert scoring.final_line(printed).startswith("cell_adjacency_f1=")
+    losses = scoring.page_losses(scorer, *docs["b"])
+    assert losses[2]["loss"] >= 10  # a missed table weighs 10
+
+
+def test_documents_need_ground_truth_beside_them(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF")
+    assert [p.name for p in documents(tmp_path)] == ["a.pdf"]
+    with pytest.raises(FileNotFoundError):
+        find_scorer(tmp_path, tmp_path / "missing.py")
+
+
+# --- speed helpers and cost arithmetic ------------------------------------------------------------
+def test_percentiles_and_summary():
+    assert percentile([], 90) is None
+    assert percentile([5.0], 90) == 5.0
+    assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == pytest.approx(9.1)
+    s = summary([10.0, 20.0, 30.0])
+    assert (s["n"], s["median"], s["total"]) == (3, 20.0, 60.0)
+
+
+def test_interleaving_puts_every_method_first_equally_often():
+    methods = ("a", "b", "c")
+    firsts = [conversion.interleaved_order(methods, r, d)[0] for r in range(3) for d in range(4)]
+    assert sorted(set(firsts)) == ["a", "b", "c"] and firsts.count("a") == firsts.count("b") == firsts.count("c")
+    assert sorted(conversion.interleaved_order(methods, 1, 1)) == ["a", "b", "c"]
+
+
+def test_stack_config_reads_cdk_context_and_falls_back(tmp_path):
+    config = cost.StackConfig.from_context({"tableMemoryMb": 3008, "architecture": "x86_64"})
+    assert (config.conversion_memory_mb, config.table_memory_mb, config.architecture) == (1024, 3008, "x86_64")
+    assert cost.StackConfig.from_cdk_json(tmp_path / "none.json").table_memory_mb == 2048
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {"conversionMemoryMb": 1536, "batchSize": 8}}))
+    config = cost.StackConfig.from_cdk_json(tmp_path / "cdk.json")
+    assert (config.conversion_memory_mb, config.batch_size, config.table_memory_mb) == (1536, 8, 2048)
+
+
+def test_cost_per_thousand_pages_arithmetic():
+    config = cost.StackConfig(
+        conversion_memory_mb=1024,
+        table_memory_mb=2048,
+        conversion_ephemeral_mb=512,
+        architecture="arm64",
+        range_pages=50,
+        batch_size=4,
+        max_concurrency=10,
+    )
+    usage = cost.Usage(
+        conversion_seconds=0.1,
+        table_seconds=0.5,
+        pages_per_document=100,
+        s3_put=2,
+        s3_get=3,
+        sqs_requests=0.1,
+        dynamodb_wru=4,
+        dynamodb_rru=2,
+        eventbridge_events=0.01,
+        s3_stored_bytes=0,
+        cold_start_seconds=0,
+    )
+    result = cost.cost_per_thousand_pages(usage, config)
+    d = result["dollars"]
+    gbs = prices.LAMBDA_GB_SECOND["arm64"]
+    assert result["gb_seconds"] == {"conversion": 100.0, "table": 1000.0}
+    assert d["lambda_conversion_compute"] == pytest.approx(100 * gbs, rel=1e-4)
+    assert d["lambda_table_compute"] == pytest.approx(1000 * gbs, rel=1e-4)
+    assert d["lambda_conversion_ephemeral_storage"] == 0
+    # 10 documents of 100 pages: 10 conversions from S3 + 10 from the range queue; 250 table batches
+    assert result["invocations"] == {"conversion_from_s3": 10, "conversion_from_range_queue": 10, "table": 250}
+    assert d["lambda_requests"] == pytest.approx(270 * 0.20 / 1e6, abs=1e-6)
+    # 100 sends + a receive and a delete per polled batch (250 table + 10 range)
+    assert result["sqs_requests"] == pytest.approx(100 + 2 * 260)
+    assert d["dynamodb_writes"] == pytest.approx(4000 * prices.DYNAMODB_PER_MILLION_WRU / 1e6, abs=1e-6)
+    assert d["s3_put_requests"] == pytest.approx(2000 * prices.S3_PUT_PER_THOUSAND / 1000, abs=1e-6)
+    assert result["total_dollars"] == pytest.approx(sum(d.values()), abs=1e-5)
+    assert result["textract_tables_dollars"] == 15.0
+    assert result["textract_over_doctables"] == pytest.approx(15.0 / result["total_dollars"], rel=0.01)
+    x86 = cost.cost_per_thousand_pages(usage, config, "x86_64")
+    assert x86["dollars"]["lambda_table_compute"] > d["lambda_table_compute"]
+
+
+def test_request_units_of_the_calls_the_pipeline_makes():
+    body = b"x" * 1000
+    assert cost.request_units("s3", "PutObject", {"Key": "pages/j/00001.png", "Body": body}) == {
+        "s3_put": 1.0,
+        "s3_stored_bytes": 1000.0,
+    }
+    assert cost.request_units("s3", "PutObject", {"Key": "results/j.json", "Body": body}) == {"s3_put": 1.0}
+    assert cost.request_units("s3", "GetObject", {"Key": "k"}) == {"s3_get": 1.0}
+    big = [{"Id": str(i), "MessageBody": "y" * 20000} for i in range(5)]  # 100 KB: two 64 KB chunks
+    assert cost.request_units("sqs", "SendMessageBatch", {"Entries": big}) == {"sqs_requests": 2.0}
+    assert cost.request_units("events", "PutEvents", {"Entries": [{}, {}]}) == {"eventbridge_events": 2.0}
+    item = {"pk": {"S": "a" * 3000}}
+    assert cost.request_units("dynamodb", "PutItem", {"Item": item}) == {"dynamodb_wru": 3.0}
+    assert cost.request_units(
+        "dynamodb", "TransactWriteItems", {"TransactItems": [{"Put": {"Item": {"pk": {"S": "a"}}}}, {"Update": {}}]}
+    ) == {"dynamodb_wru": 4.0}
+    assert cost.request_units("dynamodb", "GetItem", {"ConsistentRead": True}, {"Item": item}) == {"dynamodb_rru": 1.0}
+    assert cost.request_units("dynamodb", "Query", {}, {"Items": [item, item]}) == {"dynamodb_rru": 1.0}
+    assert cost.request_units("dynamodb", "CreateTable", {}) == {}
+
+
+def test_build_document_concatenates_to_the_page_count(tmp_path):
+    from bench.speed.end_to_end import build_document
+
+    src = tmp_path / "src.pdf"
+    doc = pymupdf.open()
+    for _ in range(3):
+        doc.new_page()
+    doc.save(src)
+    assert build_document([src], 7, tmp_path / "out.pdf") == 7
+    with pymupdf.open(tmp_path / "out.pdf") as out:
+        assert out.page_count == 7
+
+
+def test_draw_page_writes_a_png(tmp_path):
+    from bench.accuracy.draw import draw_page
+
+    src = tmp_path / "p.pdf"
+    doc = pymupdf.open()
+    doc.new_page(width=300, height=200)
+    doc.save(src)
+    table = _grid_table(1, 20, 20, [["a", "b"]])
+    out = draw_page(src, 1, [table], [], tmp_path / "img" / "p1.png", dpi=36)
+    with pymupdf.open(out) as image:
+        assert image[0].rect.width > 0
+
+
+# --- the whole harness on the bundled sample (one small pipeline run) -----------------------------
+@needs_scorer
+def test_accuracy_harness_runs_the_pipeline_on_the_sample(tmp_path, capsys):
+    from bench.accuracy.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "sample.pdf").write_bytes((ROOT / "examples" / "sample.pdf").read_bytes())
+    (data / "sample.json").write_text((ROOT / "examples" / "sample.truth.json").read_text())
+    code = main(
+        [
+            "--data",
+            str(data),
+            "--report-dir",
+            str(tmp_path / "out"),
+            "--pred-out",
+            str(tmp_path / "pred"),
+            "--baselines",
+            "pymupdf",
+            "--scorer",
+            str(SCORER),
+        ]
+    )
+    assert code == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert lines[-1].startswith("cell_adjacency_f1=") and "detection_f1=" in lines[-1]
+    prediction = json.loads((tmp_path / "pred" / "sample.json").read_text())
+    assert prediction["bbox_units"] == "pdf_points_top_left"
+    assert [t["page"] for t in prediction["tables"]] == [1, 2]
+    assert (tmp_path / "pred" / "baselines" / "pymupdf" / "sample.json").is_file()
+    report = json.loads((tmp_path / "out" / "data" / "accuracy.json").read_text())
+    assert set(report["systems"]) == {"doctables", "pymupdf"}
+    assert report["systems"]["doctables"]["failure_totals"]["missed_table"] == 0
+    assert report["systems"]["doctables"]["summary"]["detection"]["f1"] == 1.0
+    assert (tmp_path / "out" / "data" / "accuracy.md").read_text().startswith("# Accuracy: data")
