@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import Any, BinaryIO, Iterable, Sequence
 
 from .assemble import extract_tables
 from .models import load_models
 from .models.image import decode_image
 from .render import open_document, render_page
+from .results import RESULT_SCHEMA
 from .settings import Settings
 from .tables import Table
 
@@ -31,6 +34,42 @@ class Document:
 
     pages: list[PageInfo] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    name: str = "document"
+
+    def to_result(self) -> dict[str, Any]:
+        """The document in the pipeline's result schema (doctables.result/1)."""
+        return {
+            "schema": RESULT_SCHEMA,
+            "job_id": self.job_id,
+            "status": "SUCCEEDED",
+            "source": {"bucket": None, "key": self.name, "version_id": None, "etag": None},
+            "pages": {"total": len(self.pages), "done": len(self.pages), "failed": 0},
+            "tables": [t.to_dict() for t in self.tables],
+            "page_results": [
+                {"page": p.page, "status": "DONE", "width": p.width, "height": p.height, "rotation": p.rotation,
+                 "tables": sum(t.page == p.page for t in self.tables), "error": None}
+                for p in self.pages
+            ],
+            "error": None,
+        }
+
+    @property
+    def job_id(self) -> str:
+        """A stable id for this extraction (the pipeline's job id plays this part there)."""
+        digest = hashlib.sha256(json.dumps([self.name, [t.to_dict() for t in self.tables]]).encode())
+        return digest.hexdigest()[:32]
+
+    def to_textract(self) -> dict[str, Any]:
+        """A response shaped like Amazon Textract's GetDocumentAnalysis (TABLES)."""
+        from .textract import to_textract
+
+        return to_textract(self.to_result())
+
+    def save(self, directory: str | PathLike, formats: Sequence[str] = ("json",)) -> list[Path]:
+        """Write the same files as `doctables run --format ...` into `directory`."""
+        from .exports import write_exports
+
+        return write_exports(self.to_result(), Path(directory), list(formats), Path(self.name).stem)
 
 
 def extract(
@@ -45,7 +84,7 @@ def extract(
     data = _read(source)
     models = load_models(settings)
     document = open_document(data, settings)
-    result = Document()
+    result = Document(name=_name(source))
     try:
         numbers = list(pages) if pages is not None else range(1, document.page_count + 1)
         for number in numbers:
@@ -64,3 +103,11 @@ def _read(source: str | PathLike | bytes | BinaryIO) -> bytes:
     if isinstance(source, (str, PathLike)):
         return Path(source).read_bytes()
     return source.read()
+
+
+def _name(source: str | PathLike | bytes | BinaryIO) -> str:
+    """The file name to report and to name exports by; bytes have none."""
+    if isinstance(source, (str, PathLike)):
+        return Path(source).name
+    name = getattr(source, "name", None)
+    return Path(name).name if isinstance(name, str) else "document.pdf"

@@ -98,6 +98,30 @@ class Table:
             grid[cell.row][cell.col] = cell.text
         return grid
 
+    def to_pandas(self, *, fill_merged: bool = False) -> Any:
+        """A pandas DataFrame; header rows become the column labels."""
+        from .exports import to_pandas
+
+        return to_pandas(self, fill_merged=fill_merged)
+
+    def to_csv(self, *, fill_merged: bool = False) -> str:
+        """RFC 4180 CSV, header rows first; a merged cell's text at its top-left position."""
+        from .exports import to_csv
+
+        return to_csv(self, fill_merged=fill_merged)
+
+    def to_markdown(self) -> str:
+        """A GitHub pipe table."""
+        from .exports import to_markdown
+
+        return to_markdown(self)
+
+    def to_html(self) -> str:
+        """An HTML table with rowspan/colspan and escaped text."""
+        from .exports import to_html
+
+        return to_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "table_id": self.table_id,

@@ -30,3 +30,24 @@ def test_bad_input_raises_the_pipelines_error_code():
     with pytest.raises(doctables.DocumentError) as error:
         doctables.extract(b"plain text, not a document")
     assert error.value.code is doctables.ErrorCode.NOT_A_DOCUMENT
+
+
+def test_table_and_document_exports_match_the_pipelines_files(tmp_path):
+    from doctables.exports import to_csv
+    from doctables.local_run import run_files
+    from doctables.tables import Table
+
+    document = doctables.extract(SAMPLE)
+    formats = ["json", "textract", "csv", "xlsx", "md", "html"]
+    saved = sorted(p.name for p in document.save(tmp_path, formats))
+    assert saved == sorted(["sample.json", "sample.textract.json", "sample-0001-01.csv", "sample-0002-01.csv",
+                            "sample.xlsx", "sample.md", "sample.html"])
+    (pipeline,) = run_files([SAMPLE])
+    for table, theirs in zip(document.tables, pipeline["tables"]):
+        assert table.to_csv() == to_csv(Table.from_dict(theirs))
+        assert (tmp_path / f"sample-{table.table_id}.csv").read_bytes().decode() == table.to_csv()
+    first = document.tables[0]
+    frame = first.to_pandas()
+    assert frame.shape == (first.rows - first.header_rows, first.columns)
+    assert 'rowspan="2"' in first.to_html() and "| North |" in first.to_markdown()
+    assert document.to_textract()["DocumentMetadata"]["Pages"] == 2
