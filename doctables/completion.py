@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 from .aws import Runtime
 from .errors import ErrorCode
@@ -57,5 +59,38 @@ def publish(job: Job, runtime: Runtime, store: JobStore) -> None:
         Body=json.dumps(document, ensure_ascii=False).encode(),
         ContentType="application/json",
     )
+    if settings.export_formats and document["tables"]:
+        write_s3_exports(document, runtime)
     announce(runtime.aws.events, build_event(job, settings.bucket, key, settings.event_bus))
     store.mark_announced(job.job_id, key)
+
+
+def export_prefix(job_id: str) -> str:
+    return f"results/{job_id}/"
+
+
+def write_s3_exports(document: dict, runtime: Runtime) -> list[str]:
+    """Write the configured export formats beside the result: results/<job_id>/<file>."""
+    from .exports import write_exports
+
+    formats = [f.strip() for f in runtime.settings.export_formats.split(",") if f.strip()]
+    stem = Path(document["source"]["key"]).stem or document["job_id"]
+    keys = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in write_exports(document, Path(scratch), formats, stem):
+            key = export_prefix(document["job_id"]) + path.name
+            runtime.aws.s3.put_object(
+                Bucket=runtime.settings.bucket, Key=key, Body=path.read_bytes(),
+                ContentType=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+            )
+            keys.append(key)
+    return keys
+
+
+_CONTENT_TYPES = {
+    ".json": "application/json",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}

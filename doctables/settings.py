@@ -29,6 +29,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_OCR_RECOGNITION_MODEL": ("ocr_recognition_model", "path of the OCR text recognition ONNX model"),
     "DOCTABLES_OCR_ORIENTATION_MODEL": ("ocr_orientation_model", "path of the text-line orientation ONNX model"),
     "DOCTABLES_OCR_FULL_PAGE": ("ocr_full_page", "OCR the whole page, not only the table regions (true/false)"),
+    "DOCTABLES_EXPORT_FORMATS": ("export_formats", "comma-separated formats written beside the result in S3"),
     "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
 }
 
@@ -58,6 +59,7 @@ class Settings:
     ocr_recognition_model: str = ""
     ocr_orientation_model: str = ""
     ocr_full_page: bool = False
+    export_formats: str = ""  # e.g. "csv,xlsx": files under results/<job_id>/
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod

@@ -25,6 +25,8 @@ PAGES_PREFIX = "pages/"
 RESULTS_PREFIX = "results/"
 TABLES_PREFIX = "tables/"
 GENERATED_PREFIXES = (PAGES_PREFIX, RESULTS_PREFIX, TABLES_PREFIX)
+# What DOCTABLES_EXPORT_FORMATS accepts (doctables.exports.FORMATS; infra does not import runtime code).
+EXPORT_FORMATS = ("json", "textract", "csv", "xlsx", "md", "html")
 
 # CloudWatch Logs accepts only these retention periods (days); 0 means never expire.
 LOG_RETENTION_DAYS = (
@@ -88,6 +90,10 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "(DOCTABLES_OCR_ORIENTATION_MODEL)"),
     ContextKey("ocrFullPage", "ocr_full_page", bool,
                "OCR the whole page, not only the table regions (DOCTABLES_OCR_FULL_PAGE)"),
+    ContextKey("exportFormats", "export_formats", str,
+               "comma-separated export formats also written beside each result under "
+               "results/<job>/ (csv, xlsx, md, html, textract, json); empty: none "
+               "(DOCTABLES_EXPORT_FORMATS)"),
     ContextKey("modelThreads", "model_threads", int,
                "onnxruntime intra-op threads, 0 = runtime default (DOCTABLES_MODEL_THREADS)"),
     ContextKey("detectionThreshold", "detection_threshold", float,
@@ -164,6 +170,7 @@ class DocTablesSettings:
     ocr_recognition_model: str
     ocr_orientation_model: str
     ocr_full_page: bool
+    export_formats: str
     model_threads: int
     detection_threshold: float
     page_ttl_days: int
@@ -237,6 +244,9 @@ class DocTablesSettings:
             # An upload prefix overlapping what the pipeline writes would re-trigger conversion.
             need(not prefix.startswith(generated) and not generated.startswith(prefix),
                  f"uploadPrefix {prefix!r} overlaps the generated prefix {generated!r}")
+        formats = [f.strip() for f in self.export_formats.split(",") if f.strip()]
+        unknown = sorted(set(formats) - set(EXPORT_FORMATS))
+        need(not unknown, f"exportFormats has unknown formats {unknown}; choose from {list(EXPORT_FORMATS)}")
         need(bool(self.event_bus_name) and not self.event_bus_name.startswith("arn:"),
              "eventBusName must be a bus name (default or a new bus name), not an ARN")
         for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "range_pages",

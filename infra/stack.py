@@ -91,6 +91,7 @@ def runtime_environment(
         "DOCTABLES_PAGE_TTL_DAYS": str(settings.page_ttl_days),
         "DOCTABLES_JOB_DEADLINE_MINUTES": str(settings.job_deadline_minutes),
         "DOCTABLES_OCR_FULL_PAGE": "true" if settings.ocr_full_page else "false",
+        "DOCTABLES_EXPORT_FORMATS": settings.export_formats,
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
     }

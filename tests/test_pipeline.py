@@ -208,3 +208,20 @@ def test_keys_outside_the_upload_prefix_are_ignored(local_stack, sample_bytes):
     for _ in range(3):
         local_stack.pump_once()
     assert JobStore(local_stack.aws.dynamodb, local_stack.settings.table_name).list_jobs() == []
+
+
+def test_configured_exports_are_written_beside_the_result(sample_bytes):
+    from doctables.exports import to_csv
+    from doctables.local import LocalStack
+    from doctables.settings import Settings
+    from doctables.tables import Table
+
+    with LocalStack(Settings(export_formats="csv,xlsx")) as stack:
+        key = stack.upload(sample_bytes, "exported.pdf")
+        job_id = run_to_event(stack, key)["detail"]["job_id"]
+        listing = stack.aws.s3.list_objects_v2(Bucket=stack.settings.bucket, Prefix=f"results/{job_id}/")
+        names = sorted(o["Key"].rsplit("/", 1)[1] for o in listing["Contents"])
+        assert names == ["exported-0001-01.csv", "exported-0002-01.csv", "exported.xlsx"]
+        body = stack.aws.s3.get_object(Bucket=stack.settings.bucket, Key=f"results/{job_id}/exported-0001-01.csv")
+        table = Table.from_dict(stack.result(job_id)["tables"][0])
+        assert body["Body"].read().decode() == to_csv(table)

@@ -21,7 +21,7 @@ RUNTIME_ENVIRONMENT = {
     "DOCTABLES_DETECTION_MODEL", "DOCTABLES_STRUCTURE_MODEL", "DOCTABLES_MODEL_THREADS",
     "DOCTABLES_DETECTION_THRESHOLD", "DOCTABLES_PAGE_TTL_DAYS", "DOCTABLES_JOB_DEADLINE_MINUTES",
     "DOCTABLES_OCR_DETECTION_MODEL", "DOCTABLES_OCR_RECOGNITION_MODEL", "DOCTABLES_OCR_ORIENTATION_MODEL",
-    "DOCTABLES_OCR_FULL_PAGE",
+    "DOCTABLES_OCR_FULL_PAGE", "DOCTABLES_EXPORT_FORMATS",
 }
 # variable -> settings field: set only when the context names a path (the image has defaults)
 MODEL_VARIABLES = {
@@ -144,6 +144,7 @@ def test_runtime_environment(synthesized: Synthesized) -> None:
         assert environment["DOCTABLES_PAGE_TTL_DAYS"] == str(settings.page_ttl_days)
         assert environment["DOCTABLES_JOB_DEADLINE_MINUTES"] == str(settings.job_deadline_minutes)
         assert environment["DOCTABLES_OCR_FULL_PAGE"] == ("true" if settings.ocr_full_page else "false")
+        assert environment["DOCTABLES_EXPORT_FORMATS"] == settings.export_formats
 
 
 def test_event_bus_variable(default_stack: Synthesized, variant_stack: Synthesized) -> None:

@@ -86,6 +86,7 @@ def test_missing_key_is_reported() -> None:
         ({"log_retention_days": 31}, "logRetentionDays"),
         ({"detection_threshold": 1.5}, "detectionThreshold"),
         ({"max_receive_count": 0}, "maxReceiveCount"),
+        ({"export_formats": "csv,pdf"}, "exportFormats"),
     ],
 )
 def test_invalid_values_are_rejected(changes: dict, message: str) -> None:
@@ -112,3 +113,11 @@ def test_every_allowed_log_retention_maps_to_a_cloudwatch_value() -> None:
     from infra.settings import LOG_RETENTION_DAYS
 
     assert set(_RETENTION) == set(LOG_RETENTION_DAYS)
+
+
+def test_export_formats_match_the_runtimes() -> None:
+    from doctables.exports import FORMATS
+
+    from infra.settings import EXPORT_FORMATS
+
+    assert tuple(EXPORT_FORMATS) == tuple(FORMATS)
