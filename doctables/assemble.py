@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Box, scale, union_box
+from . import extent, refine, spans
+from .geometry import Box, union_box
 from .grid import LogicalCell, decode_grid
 from .layout import PageLayout, Rule, Word
 from .models import TableModels
-from .tables import Cell, Table
+from .regions import find_regions
+from .tables import Cell, CellWord, Table
 
 # Margin (points) added around a detected table before cropping: the detector's box
 # often cuts the outer border or the first letters.
@@ -39,11 +41,10 @@ def extract_tables(image: np.ndarray, layout: PageLayout, models: TableModels) -
     """All tables on a page; `image` is the page rendering (RGB) that `layout` describes."""
     points_per_pixel = layout.width / layout.image_width
     tables: list[Table] = []
-    detections = models.detector.detect(image)
-    for detection in sorted(detections, key=lambda d: (d.box[1], d.box[0])):
-        region = scale(detection.box, points_per_pixel)
+    for found in find_regions(image, layout, models.detector):
+        region = found.box
         crop_box = _grow(region, _CROP_MARGIN, layout.width, layout.height)
-        x0, y0, x1, y1 = (int(round(v / points_per_pixel)) for v in crop_box)
+        x0, y0, x1, y1 = (round(v / points_per_pixel) for v in crop_box)
         crop = image[y0:y1, x0:x1]
         if crop.shape[0] < 8 or crop.shape[1] < 8:
             continue
@@ -67,7 +68,7 @@ def extract_tables(image: np.ndarray, layout: PageLayout, models: TableModels) -
             logical=logical,
             cell_boxes=cell_boxes,
             cell_scores=structure.cell_scores,
-            detection_score=detection.score,
+            detection_score=found.score,
             structure_score=structure.score,
         )
         if table is not None:
@@ -86,55 +87,223 @@ def build_table(
     detection_score: float,
     structure_score: float,
 ) -> Table | None:
-    """Combine the model's logical cells and boxes with the page's words and rules."""
-    rows = max(c.row + c.row_span for c in logical)
-    columns = max(c.col + c.col_span for c in logical)
-    words = words_in(layout.words, _grow(region, _REGION_SLACK, layout.width, layout.height))
+    """Combine the model's logical cells and boxes with the page's words and rules: the grid
+    comes from the text lines, the whitespace and the rules (the model's boundaries as the
+    prior), merged cells from the rules, the model and the text. None when what the region
+    holds is not a table (a list, a boxed caption)."""
+    model_rows = max(c.row + c.row_span for c in logical)
+    model_columns = max(c.col + c.col_span for c in logical)
+    region, words = _table_words(layout, region)
+    grown = _grow(region, _REGION_SLACK, layout.width, layout.height)
+    typed_rules = [r for r in map(refine.text_rule, words_in(layout.words, grown)) if r is not None]
     outer = _outer_box(region, [cell_boxes[c.index] for c in logical], words)
-    grid = Grid(
-        row_edges=_edges(logical, cell_boxes, rows, axis=1, lo=outer[1], hi=outer[3]),
-        col_edges=_edges(logical, cell_boxes, columns, axis=0, lo=outer[0], hi=outer[2]),
+    model_grid = Grid(
+        row_edges=_edges(logical, cell_boxes, model_rows, axis=1, lo=outer[1], hi=outer[3]),
+        col_edges=_edges(logical, cell_boxes, model_columns, axis=0, lo=outer[0], hi=outer[2]),
     )
-    grid = snap_to_rules(grid, layout.rules, outer)
-    owner = _owner_map(logical)
-    texts: dict[int, list[Word]] = {}
-    for word in words:
-        cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
-        position = grid.locate(cx, cy)
-        index = owner.get(position)
-        if index is not None:
-            texts.setdefault(index, []).append(word)
     header_rows = _header_rows(logical)
-    cells = [
-        Cell(
-            row=c.row,
-            col=c.col,
-            row_span=c.row_span,
-            col_span=c.col_span,
-            text=join_words(texts.get(c.index, [])),
-            bbox=(
-                grid.col_edges[c.col],
-                grid.row_edges[c.row],
-                grid.col_edges[c.col + c.col_span],
-                grid.row_edges[c.row + c.row_span],
-            ),
-            confidence=cell_scores[c.index] if c.index < len(cell_scores) else structure_score,
-            is_header=c.row < header_rows,
-        )
-        for c in logical
+    if not words:
+        grid = snap_to_rules(model_grid, layout.rules, outer)
+        placed = [
+            (c, range(c.row, c.row + c.row_span), range(c.col, c.col + c.col_span)) for c in logical
+        ]
+        return _table(table_id, layout, outer, grid, placed, {}, [], cell_scores,
+                      detection_score, structure_score, header_rows)
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    header_bottom = model_grid.row_edges[header_rows] if header_rows < model_rows else outer[1]
+    header_bottom = max(header_bottom, refine.first_data_line(bands, words, outer))
+    body = [b for b in bands if (b.y0 + b.y1) / 2 > header_bottom]
+    if len(body) < 2:
+        body = bands
+    horizontal, vertical = _table_rules([*layout.rules, *typed_rules], outer)
+    cols = refine.refine_columns(model_grid.col_edges, words, bands, body, vertical, outer, unit)
+    if cols.ruled:
+        glued = len(words)
+        words = spans.split_glued(words, cols.edges, vertical, unit)
+        if len(words) != glued:
+            bands = refine.text_bands(words, unit)
+    groups = [
+        (model_grid.row_edges[c.row], model_grid.row_edges[c.row + 1]) for c in logical if c.col_span > 1
     ]
+    rows = refine.refine_rows(
+        model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups
+    )
+    grid = Grid(row_edges=rows.edges, col_edges=cols.edges)
+    slot_words: dict[tuple[int, int], list[int]] = {}
+    for i, word in enumerate(words):
+        cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
+        slot_words.setdefault(grid.locate(cx, cy), []).append(i)
+    header_edge = rows.model_edges[header_rows] if header_rows < model_rows else outer[1]
+    new_header_rows = len(spans.covered(rows.edges, outer[1], header_edge)) if header_rows else 0
+    placed = _place_cells(
+        logical, model_grid, rows, cols, slot_words, words, horizontal, vertical, unit, new_header_rows
+    )
+    if spans.is_bullet_list(slot_words, words, len(rows.edges) - 1, len(cols.edges) - 1):
+        return None
+    if not spans.has_grid_of_text(placed, slot_words):
+        return None
+    return _table(table_id, layout, outer, grid, placed, slot_words, words, cell_scores,
+                  detection_score, structure_score, new_header_rows)
+
+
+def _table_words(layout: PageLayout, region: Box) -> tuple[Box, list[Word]]:
+    """The words of a region (leaders left out), and the region less a caption above and
+    notes below that the detector took in."""
+    grown = _grow(region, _REGION_SLACK, layout.width, layout.height)
+    words = [w for w in words_in(layout.words, grown) if not refine.is_filler(w.text)]
+    if not words:
+        return region, words
+    unit = refine.median_height(words)
+    near, _ = _table_rules(layout.rules, grown)
+    top, bottom = extent.trim_extent(words, refine.text_bands(words, unit), unit, near)
+    if top is None and bottom is None:
+        return region, words
+    region = (
+        region[0],
+        max(region[1], top) if top is not None else region[1],
+        region[2],
+        min(region[3], bottom) if bottom is not None else region[3],
+    )
+    grown = _grow(region, _REGION_SLACK, layout.width, layout.height)
+    return region, words_in(words, (grown[0], region[1], grown[2], region[3]))
+
+
+def _place_cells(
+    logical: list[LogicalCell],
+    model_grid: Grid,
+    rows: refine.Axis,
+    cols: refine.Axis,
+    slot_words: dict[tuple[int, int], list[int]],
+    words: list[Word],
+    horizontal: list[tuple[float, float, float]],
+    vertical: list[tuple[float, float, float]],
+    unit: float,
+    header_rows: int,
+) -> list[tuple[LogicalCell | None, range, range]]:
+    """The cells of the refined grid, each with the model cell it came from. Merged cells:
+    in a ruled table, where rules are missing; then the model's spanning cells, mapped onto
+    the refined grid, where the text and the rules agree; then stub headings beside ruled
+    column groups, and headings the text shows running over several columns. Every slot
+    left over is a cell of its own."""
+    row_edges, col_edges = rows.edges, cols.edges
+    taken: set[tuple[int, int]] = set()
+    placed: list[tuple[LogicalCell | None, range, range]] = []
+    owner = _owner_map(logical)
+
+    def source_of(r: int, c: int) -> LogicalCell | None:
+        cy = (row_edges[r] + row_edges[r + 1]) / 2
+        cx = (col_edges[c] + col_edges[c + 1]) / 2
+        index = owner.get(model_grid.locate(cx, cy))
+        return logical[index] if index is not None and index < len(logical) else None
+
+    def take(span_rows: range, span_cols: range, source: LogicalCell | None) -> None:
+        taken.update((r, c) for r in span_rows for c in span_cols)
+        placed.append((source, span_rows, span_cols))
+
+    def free(span_rows: range, span_cols: range) -> bool:
+        return not any((r, c) in taken for r in span_rows for c in span_cols)
+
+    for span_rows, span_cols in spans.rule_spans(rows, cols, horizontal, vertical, unit):
+        if spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
+            take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
+    for cell in sorted(logical, key=lambda c: -(c.row_span * c.col_span)):
+        span_rows = spans.covered(
+            row_edges, rows.model_edges[cell.row], rows.model_edges[cell.row + cell.row_span]
+        )
+        span_cols = spans.covered(
+            col_edges, cols.model_edges[cell.col], cols.model_edges[cell.col + cell.col_span]
+        )
+        if len(span_rows) * len(span_cols) <= 1 or not free(span_rows, span_cols):
+            continue
+        if any(row_edges[r] in rows.hard for r in span_rows[1:]):
+            continue
+        if not spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
+            continue
+        if spans.ruled_apart(span_rows, span_cols, row_edges, col_edges, horizontal, vertical, unit):
+            continue
+        take(span_rows, span_cols, cell)
+    for span_rows, span_cols in spans.rule_spans(rows, cols, horizontal, vertical, unit, header_rows):
+        if free(span_rows, span_cols) and spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
+            take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
+    for span_rows, span_cols in spans.text_spans(rows, cols, slot_words, words, horizontal, unit):
+        if free(span_rows, span_cols) and not spans.ruled_apart(
+            span_rows, span_cols, row_edges, col_edges, horizontal, vertical, unit
+        ):
+            take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
+    for r in range(len(row_edges) - 1):
+        for c in range(len(col_edges) - 1):
+            if (r, c) not in taken:
+                placed.append((source_of(r, c), range(r, r + 1), range(c, c + 1)))
+    placed.sort(key=lambda p: (p[1].start, p[2].start))
+    return placed
+
+
+def _table(
+    table_id: str,
+    layout: PageLayout,
+    outer: Box,
+    grid: Grid,
+    placed: list[tuple[LogicalCell | None, range, range]],
+    slot_words: dict[tuple[int, int], list[int]],
+    words: list[Word],
+    cell_scores: list[float],
+    detection_score: float,
+    structure_score: float,
+    header_rows: int,
+) -> Table:
+    cells = []
+    for source, rows, cols in placed:
+        ordered = reading_order([words[i] for r in rows for c in cols for i in slot_words.get((r, c), [])])
+        confidence = structure_score
+        if source is not None and source.index < len(cell_scores):
+            confidence = cell_scores[source.index]
+        cells.append(
+            Cell(
+                row=rows.start,
+                col=cols.start,
+                row_span=len(rows),
+                col_span=len(cols),
+                text=" ".join(w.text for w in ordered),
+                bbox=(
+                    grid.col_edges[cols.start],
+                    grid.row_edges[rows.start],
+                    grid.col_edges[cols.stop],
+                    grid.row_edges[rows.stop],
+                ),
+                confidence=confidence,
+                is_header=rows.start < header_rows,
+                words=[CellWord(w.text, w.bbox, w.confidence) for w in ordered],
+            )
+        )
     return Table(
         table_id=table_id,
         page=layout.page,
         bbox=outer,
         page_width=layout.width,
         page_height=layout.height,
-        rows=rows,
-        columns=columns,
+        rows=len(grid.row_edges) - 1,
+        columns=len(grid.col_edges) - 1,
         confidence=detection_score,
         structure_confidence=structure_score,
         cells=cells,
     )
+
+
+def _table_rules(
+    rules: list[Rule], outer: Box
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Rules touching the table as (position, start, end): horizontal ones by y, vertical
+    ones by x."""
+    slack = 3.0
+    horizontal, vertical = [], []
+    for r in rules:
+        if r.horizontal:
+            if outer[1] - slack <= r.y0 <= outer[3] + slack and r.x1 > outer[0] and r.x0 < outer[2]:
+                horizontal.append((r.y0, r.x0, r.x1))
+        elif outer[0] - slack <= r.x0 <= outer[2] + slack and r.y1 > outer[1] and r.y0 < outer[3]:
+            vertical.append((r.x0, r.y0, r.y1))
+    return horizontal, vertical
 
 
 def words_in(words: list[Word], region: Box) -> list[Word]:
@@ -148,9 +317,18 @@ def words_in(words: list[Word], region: Box) -> list[Word]:
 
 
 def join_words(words: list[Word]) -> str:
-    """Reading-order text of a cell's words: lines top to bottom, words left to right."""
+    """Reading-order text of a cell's words (see reading_order)."""
+    return " ".join(w.text for w in reading_order(words))
+
+
+def reading_order(words: list[Word]) -> list[Word]:
+    """A cell's words in reading order: lines top to bottom, words left to right (right to
+    left in a line of Hebrew or Arabic script). Vertical text (every word taller than wide)
+    keeps the order the words come in, which is the PDF's own."""
     if not words:
-        return ""
+        return []
+    if all(_vertical(w) for w in words):
+        return list(words)
     ordered = sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
     lines: list[list[Word]] = []
     for word in ordered:
@@ -158,7 +336,28 @@ def join_words(words: list[Word]) -> str:
             lines[-1].append(word)
         else:
             lines.append([word])
-    return " ".join(" ".join(w.text for w in sorted(line, key=lambda w: w.bbox[0])) for line in lines)
+    result: list[Word] = []
+    for line in lines:
+        rtl = _right_to_left(line)
+        result.extend(sorted(line, key=lambda w: -w.bbox[2] if rtl else w.bbox[0]))
+    return result
+
+
+def _right_to_left(line: list[Word]) -> bool:
+    """Whether most letters of a line are of a right-to-left script."""
+    rtl = ltr = 0
+    for word in line:
+        for ch in word.text:
+            if "\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufefc":
+                rtl += 1
+            elif ch.isalpha():
+                ltr += 1
+    return rtl > ltr
+
+
+def _vertical(word: Word) -> bool:
+    width, height = word.bbox[2] - word.bbox[0], word.bbox[3] - word.bbox[1]
+    return len(word.text) > 1 and height > 1.5 * width
 
 
 def _same_line(a: Word, b: Word) -> bool:
