@@ -12,7 +12,6 @@ heading) is split in two.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -325,41 +324,11 @@ def _overlap(a: Box, b: Box) -> float:
 def _detect(detector, image: np.ndarray) -> dict[str, list]:
     """The detector's regions for `table` and `figure`, from one run of the model. Falls back
     to the detector's own table regions when it is not the layout model (a test double)."""
-    try:
-        from .models import detection
-        from .models.image import resize_rgb, to_model_tensor
-
-        model = detector.model
-        labels = [label for label in ("table", "figure") if label in model.labels]
-        height, width = image.shape[:2]
-        tensor = to_model_tensor(
-            resize_rgb(image, detection._INPUT_WIDTH, detection._INPUT_HEIGHT), bgr=True
-        )
-        outputs = model.run(tensor)
-        sx, sy = width / detection._INPUT_WIDTH, height / detection._INPUT_HEIGHT
-        found: dict[str, list] = {}
-        for label in labels:
-            probe = copy.copy(detector)
-            probe.class_index = model.labels.index(label)
-            probe.threshold = min(_LOW_TABLE_SCORE, getattr(detector, "threshold", 0.5))
-            boxes, scores = probe._decode(outputs)
-            keep = detection._nms(boxes, scores, detection._NMS_IOU)
-            found[label] = [
-                detection.Detection(
-                    box=(
-                        float(np.clip(boxes[i][0] * sx, 0, width)),
-                        float(np.clip(boxes[i][1] * sy, 0, height)),
-                        float(np.clip(boxes[i][2] * sx, 0, width)),
-                        float(np.clip(boxes[i][3] * sy, 0, height)),
-                    ),
-                    score=float(scores[i]),
-                    label=label,
-                )
-                for i in keep
-            ]
-        return found
-    except (AttributeError, ImportError, TypeError, ValueError):
+    detect_regions = getattr(detector, "detect_regions", None)
+    if detect_regions is None:
         return {"table": list(detector.detect(image))}
+    threshold = min(_LOW_TABLE_SCORE, getattr(detector, "threshold", 0.5))
+    return detect_regions(image, ("table", "figure"), threshold)
 
 
 def _sides(words: list[Word], box: Box) -> list[tuple[Box, Box]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,37 +35,51 @@ class TableDetector:
         self.model = model
         self.threshold = threshold
         self.label = label
-        self.class_index = model.labels.index(label)
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Table regions of an RGB page image (H x W x 3, uint8), best first."""
+        return self.detect_regions(image, (self.label,), self.threshold)[self.label]
+
+    def detect_regions(
+        self, image: np.ndarray, labels: Sequence[str], threshold: float
+    ) -> dict[str, list[Detection]]:
+        """Regions of each of `labels` (those the model has) scoring above `threshold`,
+        from one run of the model, best first."""
         height, width = image.shape[:2]
         tensor = to_model_tensor(resize_rgb(image, _INPUT_WIDTH, _INPUT_HEIGHT), bgr=True)
         outputs = self.model.run(tensor)
-        boxes, scores = self._decode(outputs)
-        keep = _nms(boxes, scores, _NMS_IOU)
         sx, sy = width / _INPUT_WIDTH, height / _INPUT_HEIGHT
-        detections = []
-        for i in keep:
-            x0, y0, x1, y1 = boxes[i]
-            box = (
-                float(np.clip(x0 * sx, 0, width)),
-                float(np.clip(y0 * sy, 0, height)),
-                float(np.clip(x1 * sx, 0, width)),
-                float(np.clip(y1 * sy, 0, height)),
-            )
-            detections.append(Detection(box=box, score=float(scores[i]), label=self.label))
-        return detections
+        found: dict[str, list[Detection]] = {}
+        for label in labels:
+            if label not in self.model.labels:
+                continue
+            boxes, scores = self._decode(outputs, self.model.labels.index(label), threshold)
+            found[label] = [
+                Detection(
+                    box=(
+                        float(np.clip(boxes[i][0] * sx, 0, width)),
+                        float(np.clip(boxes[i][1] * sy, 0, height)),
+                        float(np.clip(boxes[i][2] * sx, 0, width)),
+                        float(np.clip(boxes[i][3] * sy, 0, height)),
+                    ),
+                    score=float(scores[i]),
+                    label=label,
+                )
+                for i in _nms(boxes, scores, _NMS_IOU)
+            ]
+        return found
 
-    def _decode(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def _decode(
+        self, outputs: list[np.ndarray], class_index: int, threshold: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Turn the per-stride class scores and distance distributions into boxes (input pixels)."""
         levels = len(outputs) // 2
         all_boxes, all_scores = [], []
         for level in range(levels):
             stride = _STRIDES[level]
-            scores = outputs[level][0][:, self.class_index]
+            scores = outputs[level][0][:, class_index]
             distribution = outputs[level + levels][0]
-            selected = np.nonzero(scores > self.threshold)[0]
+            selected = np.nonzero(scores > threshold)[0]
             if selected.size == 0:
                 continue
             selected = selected[np.argsort(scores[selected])[::-1][:_CANDIDATES_PER_LEVEL]]
