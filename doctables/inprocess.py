@@ -9,9 +9,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
-from .assemble import extract_tables
 from .models import load_models
 from .models.image import decode_image
+from .page_tables import decision_record, find_page_tables
 from .render import open_document, render_page
 from .results import RESULT_SCHEMA
 from .settings import Settings
@@ -26,6 +26,7 @@ class PageInfo:
     width: float
     height: float
     rotation: int
+    decision: dict[str, Any] = field(default_factory=dict)  # text layer, OCR, orientation
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Document:
             "tables": [t.to_dict() for t in self.tables],
             "page_results": [
                 {"page": p.page, "status": "DONE", "width": p.width, "height": p.height, "rotation": p.rotation,
-                 "tables": sum(t.page == p.page for t in self.tables), "error": None}
+                 "tables": sum(t.page == p.page for t in self.tables), "decision": p.decision, "error": None}
                 for p in self.pages
             ],
             "error": None,
@@ -82,7 +83,7 @@ def extract(
     `pages` selects 1-based page numbers. Raises DocumentError for unusable input."""
     settings = settings or Settings.from_env()
     data = _read(source)
-    models = load_models(settings)
+    load_models(settings)  # once per process, before the first page
     document = open_document(data, settings)
     result = Document(name=_name(source))
     try:
@@ -90,8 +91,11 @@ def extract(
         for number in numbers:
             rendered = render_page(document.load_page(number - 1), number, settings.dpi)
             layout = rendered.layout
-            result.pages.append(PageInfo(number, layout.width, layout.height, layout.rotation))
-            result.tables.extend(extract_tables(decode_image(rendered.png), layout, models))
+            tables, decision = find_page_tables(decode_image(rendered.png), layout, settings)
+            result.pages.append(
+                PageInfo(number, layout.width, layout.height, layout.rotation, decision_record(decision))
+            )
+            result.tables.extend(tables)
     finally:
         document.close()
     return result

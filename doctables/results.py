@@ -36,6 +36,7 @@ def build_result(
                 "height": p.height,
                 "rotation": p.rotation,
                 "tables": p.tables,
+                "decision": p.decision,
                 "error": {"code": p.error_code, "message": p.error_message} if p.error_code else None,
             }
             for p in sorted(pages, key=lambda p: p.page)

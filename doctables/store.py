@@ -107,6 +107,7 @@ class PageRecord:
     tables: int
     error_code: str | None
     error_message: str | None
+    decision: dict[str, Any] | None = None  # text layer, OCR and orientation (doctables.page_tables)
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -313,6 +314,7 @@ class JobStore:
         tables: int = 0,
         size: tuple[float, float, int] | None = None,
         error: tuple[str, str] | None = None,
+        decision: dict[str, Any] | None = None,
     ) -> bool:
         """Record a page as DONE or FAILED and count it on the job, both or neither, once.
         Returns False when the page was already settled (a redelivery)."""
@@ -329,6 +331,8 @@ class JobStore:
             page_item.update({"width": size[0], "height": size[1], "rotation": size[2]})
         if error:
             page_item.update({"error_code": error[0], "error_message": error[1]})
+        if decision:
+            page_item["decision"] = decision
         counter = "pages_done" if done else "pages_failed"
         try:
             self.client.transact_write_items(
@@ -419,6 +423,10 @@ def _to_values(values: dict[str, Any]) -> dict[str, Any]:
 def _dynamo_value(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(str(round(value, 4)))
+    if isinstance(value, dict):
+        return {k: _dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dynamo_value(v) for v in value]
     return value
 
 
@@ -429,6 +437,10 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     return value
 
 
@@ -460,6 +472,7 @@ def _page_from(item: dict[str, Any]) -> PageRecord:
         tables=int(item.get("tables", 0)),
         error_code=item.get("error_code"),
         error_message=item.get("error_message"),
+        decision=item.get("decision"),
     )
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .assemble import extract_tables
 from .aws import Runtime
 from .completion import finish_if_complete, job_store
 from .errors import ErrorCode
 from .layout import PageLayout
 from .messages import PageMessage
-from .models import load_models
+from .page_tables import decision_record, find_page_tables
 from .models.image import decode_image
 from .tables import Table
 
@@ -42,7 +41,7 @@ def process_page(message: PageMessage, runtime: Runtime) -> PageOutcome:
                           error=(ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}"))
         finish_if_complete(message.job_id, runtime)
         return PageOutcome(message.job_id, message.page, "failed")
-    tables = extract_tables(image, layout, load_models(runtime.settings))
+    tables, decision = find_page_tables(image, layout, runtime.settings)
 
     def spill(table: Table, body: str) -> str:
         key = f"tables/{message.job_id}/{table.table_id}.json"
@@ -52,7 +51,7 @@ def process_page(message: PageMessage, runtime: Runtime) -> PageOutcome:
     store.put_tables(message.job_id, tables, spill)
     store.settle_page(
         message.job_id, message.page, done=True, tables=len(tables),
-        size=(layout.width, layout.height, layout.rotation),
+        size=(layout.width, layout.height, layout.rotation), decision=decision_record(decision),
     )
     finish_if_complete(message.job_id, runtime)
     return PageOutcome(message.job_id, message.page, "done", len(tables))

@@ -42,7 +42,9 @@ def test_dockerfile_copies_files_that_exist_and_bakes_the_models():
             *sources, _target = line.split()[1:]
             for source in sources:
                 assert (ROOT / source).exists(), source
-    assert "layout_cdla.onnx" in text and "slanet-plus.onnx" in text
+    for model in ("layout_cdla.onnx", "slanet-plus.onnx", "ch_PP-OCRv4_det_infer.onnx",
+                  "ch_PP-OCRv4_rec_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx"):
+        assert f"/opt/models/{model}" in text, model
     assert re.search(r'CMD \["handler\.handler"\]', text)
 
 
@@ -58,3 +60,13 @@ def test_image_requirements_resolve_for_lambda_python():
         capture_output=True, text=True, timeout=300,
     )
     assert answer.returncode == 0, answer.stderr[-2000:]
+
+
+def test_dockerfile_model_sources_are_files_of_the_model_wheels():
+    """Each model the image copies exists at that place in the wheels requirements-models.txt names."""
+    from doctables.models.runtime import packaged_model
+
+    sources = re.findall(r"/opt/models-src/(\w+)/(models/[\w.\-]+\.onnx)", DOCKERFILE.read_text())
+    assert len(sources) == 5
+    for package, relative in sources:
+        assert Path(packaged_model(package, relative)).is_file(), (package, relative)
