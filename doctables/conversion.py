@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from .aws import Runtime
 from .completion import finish_if_complete, job_store
 from .jobs import job_id_for, with_version
-from .errors import DocumentError, ErrorCode
+from .errors import DocumentError, ErrorCode, WarningCode
 from .messages import PageMessage, RangeMessage, send_all
 from .render import open_document, render_page
 from .store import JobStatus, SourceObject
@@ -64,6 +64,11 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
         store.fail_job(job_id, error.code, error.message)
         finish_if_complete(job_id, runtime)
         return ConversionOutcome(job_id, "failed", error=error.code.value)
+    if document.is_repaired:
+        store.add_warning(
+            job_id, WarningCode.REPAIRED_DOCUMENT.value,
+            "the PDF is damaged (e.g. truncated) and was repaired to read it; content may be missing",
+        )
     with document:
         ranges = plan_ranges(document.page_count, settings.range_pages)
         store.start_job(job_id, document.page_count)

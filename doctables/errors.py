@@ -25,6 +25,12 @@ class ErrorCode(str, Enum):
     JOB_TIMED_OUT = "JOB_TIMED_OUT"
 
 
+class WarningCode(str, Enum):
+    """Something about a document that did not stop it but a user should know."""
+
+    REPAIRED_DOCUMENT = "REPAIRED_DOCUMENT"
+
+
 class DocumentError(Exception):
     """A document (or one page of it) cannot be processed; retrying will not help."""
 

@@ -77,6 +77,7 @@ class Job:
     error_message: str | None
     result_key: str | None
     announced: bool
+    warnings: tuple[dict[str, str], ...] = ()
 
     @property
     def settled(self) -> bool:
@@ -92,6 +93,7 @@ class Job:
             "created_at": self.created_at,
             "finished_at": self.finished_at,
             "error": {"code": self.error_code, "message": self.error_message} if self.error_code else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -226,6 +228,17 @@ class JobStore:
             values.update({":code": error[0], ":message": error[1]})
         expression += " REMOVE active_pk"
         return self._update_if(job_id, expression, "#s = :running", values)
+
+    def add_warning(self, job_id: str, code: str, message: str) -> None:
+        """Record a warning on the job once (a retry does not repeat it)."""
+        self._update_if(
+            job_id,
+            "SET warnings = list_append(if_not_exists(warnings, :none), :warning), updated_at = :now"
+            " ADD warning_codes :codes",
+            "attribute_exists(pk) AND NOT contains(warning_codes, :code)",
+            {":none": [], ":warning": [{"code": code, "message": message}], ":now": now_iso(),
+             ":code": code, ":codes": {code}},
+        )
 
     def mark_announced(self, job_id: str, result_key: str) -> None:
         self._update_if(
@@ -459,6 +472,7 @@ def _job_from(item: dict[str, Any]) -> Job:
         error_message=item.get("error_message"),
         result_key=item.get("result_key"),
         announced="announced_at" in item,
+        warnings=tuple(item.get("warnings", [])),
     )
 
 

@@ -60,3 +60,29 @@ def test_serve_then_submit_and_status_from_other_commands(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_stack_names_come_from_the_stacks_outputs():
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from doctables.client import StackNames
+
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            "BucketName": {"Value": "doctables-uploads-123"},
+            "TableName": {"Value": "doctables-results"},
+            "UploadPrefix": {"Value": "incoming/"},
+        },
+    }
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+        cloudformation.create_stack(StackName="DocTables", TemplateBody=json.dumps(template))
+        cloudformation.create_stack(StackName="Other", TemplateBody=json.dumps({"Resources": template["Resources"]}))
+        names = StackNames.from_stack("DocTables", region="eu-west-1")
+        assert names == StackNames("doctables-uploads-123", "doctables-results", "incoming/")
+        with pytest.raises(ValueError, match="is it a doctables stack"):
+            StackNames.from_stack("Other", region="eu-west-1")

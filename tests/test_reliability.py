@@ -271,3 +271,16 @@ def test_conversion_crashing_on_every_retry_still_fails_the_job(sample_bytes, mo
         assert event["detail-type"] == "Document Failed"
         assert event["detail"]["error"]["code"] == "CONVERSION_FAILED_REPEATEDLY"
         assert "segfault-like crash" in event["detail"]["error"]["message"]
+
+
+def test_truncated_pdf_is_repaired_with_a_recorded_warning(sample_bytes):
+    truncated = sample_bytes[: len(sample_bytes) * 2 // 3]
+    with LocalStack() as stack:
+        key = stack.upload(truncated, "truncated.pdf")
+        event = run_to_event(stack, key)
+        detail = event["detail"]
+        # Whatever could be read is processed; the job says the file was damaged.
+        assert detail["status"] in ("SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED")
+        assert detail["pages"]["done"] + detail["pages"]["failed"] == detail["pages"]["total"]
+        assert [w["code"] for w in detail["warnings"]] == ["REPAIRED_DOCUMENT"]
+        assert stack.result(detail["job_id"])["warnings"][0]["message"].startswith("the PDF is damaged")
