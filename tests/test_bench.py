@@ -490,3 +490,24 @@ def test_accuracy_harness_runs_the_pipeline_on_the_sample(tmp_path, capsys):
     assert report["systems"]["doctables"]["failure_totals"]["missed_table"] == 0
     assert report["systems"]["doctables"]["summary"]["detection"]["f1"] == 1.0
     assert (tmp_path / "out" / "data" / "accuracy.md").read_text().startswith("# Accuracy: data")
+
+
+def test_image_only_copy_has_no_text_layer_and_the_same_page_sizes(tmp_path):
+    import json
+    import shutil
+
+    import pymupdf
+
+    from bench.accuracy.scans import image_only_copy
+
+    source = tmp_path / "data"
+    source.mkdir()
+    shutil.copyfile(ROOT / "examples" / "sample.pdf", source / "sample.pdf")
+    (source / "sample.json").write_text(json.dumps({"tables": []}))
+    (source / "lonely.pdf").write_bytes((ROOT / "examples" / "sample.pdf").read_bytes())  # no truth: skipped
+    copy = image_only_copy(source, tmp_path / "scans", dpi=72)
+    assert sorted(p.name for p in copy.iterdir()) == ["sample.json", "sample.pdf"]
+    with pymupdf.open(copy / "sample.pdf") as scanned, pymupdf.open(source / "sample.pdf") as original:
+        assert [p.rect for p in scanned] == [p.rect for p in original]
+        assert all(page.get_text("words") == [] for page in scanned)
+        assert all(page.get_images() for page in scanned)

@@ -22,6 +22,7 @@ from .. import (
     write_json,
 )
 from . import draw, failures, scoring, systems
+from .scans import image_only_copy
 
 SHORT = {
     "missed_table": "missed",
@@ -64,6 +65,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-baselines", action="store_true", help="run doctables only")
     parser.add_argument(
+        "--image-only",
+        action="store_true",
+        help="score image-only copies of the documents (pages rasterised at 200 dpi, no text layer: OCR)",
+    )
+    parser.add_argument(
         "--scorer",
         type=Path,
         default=None,
@@ -90,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scorer = load_scorer(find_scorer(data, args.scorer))
     out_dir = args.report_dir.resolve() / data.name
+    if args.image_only:
+        out_dir = args.report_dir.resolve() / f"{data.name}-image-only"
+        print(f"rasterising {len(pdfs)} documents into image-only copies ...", flush=True)
+        data = image_only_copy(data, out_dir / "data")
+        pdfs = documents(data)
     pred_out = (args.pred_out or out_dir / "predictions").resolve()
     started = dt.datetime.now(dt.UTC)
 
