@@ -14,7 +14,6 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
@@ -213,7 +212,7 @@ class LocalStack:
 
     def _sqs_handler(self, name: str) -> Callable[[list[dict[str, Any]]], set[str]]:
         def deliver(messages: list[dict[str, Any]]) -> set[str]:
-            event = {"Records": [_as_lambda_record(m, self.settings) for m in messages]}
+            event = {"Records": [_as_lambda_record(m) for m in messages]}
             try:
                 answer = self._handler(name).handler(event, LambdaContext(name))
             except Exception as exc:  # the whole batch failed, as Lambda would report
@@ -269,7 +268,7 @@ def create_resources(aws: Aws, upload_prefix: str) -> Queues:
     return queues
 
 
-def _as_lambda_record(message: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def _as_lambda_record(message: dict[str, Any]) -> dict[str, Any]:
     """An SQS message as the Lambda event source mapping presents it."""
     return {
         "messageId": message["MessageId"],

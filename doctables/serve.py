@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from .local import LocalStack
 from .settings import Settings

@@ -90,7 +90,7 @@ def test_redelivered_page_message_is_counted_once(local_stack, sample_bytes):
     from doctables.local import LambdaContext, _as_lambda_record
 
     tables = local_stack._handler("tables")
-    event = {"Records": [_as_lambda_record(m, local_stack.settings) for m in records]}
+    event = {"Records": [_as_lambda_record(m) for m in records]}
     assert tables.handler(event, LambdaContext("tables"))["batchItemFailures"] == []
     assert tables.handler(event, LambdaContext("tables"))["batchItemFailures"] == []  # at-least-once
     local_stack.run_until(lambda: local_stack.event_for_key(key) is not None, timeout=60)
