@@ -185,6 +185,17 @@ class LocalStack:
     def _handler(self, name: str) -> ModuleType:
         return self._handlers[name]
 
+    def _invoke(self, name: str, event: dict[str, Any]) -> Any:
+        """Call a handler as Lambda would. Metrics are disabled here (no CloudWatch), and
+        Powertools keeps undelivered metrics until a flush, so they are dropped after each call."""
+        module = self._handler(name)
+        try:
+            return module.handler(event, LambdaContext(name))
+        finally:
+            metrics = getattr(module, "metrics", None)
+            if metrics is not None:
+                metrics.clear_metrics()
+
     def _deliver_uploads(self, messages: list[dict[str, Any]]) -> set[str]:
         """S3 invokes the conversion function asynchronously: Lambda retries a failed
         invocation twice, then sends an on-failure record to its destination (the range DLQ)."""
@@ -195,7 +206,7 @@ class LocalStack:
                 continue
             event = {"Records": body["Records"]}
             try:
-                self._handler("conversion").handler(event, LambdaContext("conversion"))
+                self._invoke("conversion", event)
             except Exception as exc:
                 self.handler_errors.append(f"conversion: {exc!r}")
                 attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
@@ -214,7 +225,7 @@ class LocalStack:
         def deliver(messages: list[dict[str, Any]]) -> set[str]:
             event = {"Records": [_as_lambda_record(m) for m in messages]}
             try:
-                answer = self._handler(name).handler(event, LambdaContext(name))
+                answer = self._invoke(name, event)
             except Exception as exc:  # the whole batch failed, as Lambda would report
                 self.handler_errors.append(f"{name}: {exc!r}")
                 return {m["MessageId"] for m in messages}

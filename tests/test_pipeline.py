@@ -225,3 +225,11 @@ def test_configured_exports_are_written_beside_the_result(sample_bytes):
         body = stack.aws.s3.get_object(Bucket=stack.settings.bucket, Key=f"results/{job_id}/exported-0001-01.csv")
         table = Table.from_dict(stack.result(job_id)["tables"][0])
         assert body["Body"].read().decode() == to_csv(table)
+
+
+def test_local_runner_does_not_hoard_metrics(local_stack, sample_bytes):
+    """Metrics are disabled locally; Powertools would otherwise keep them until a flush."""
+    key = local_stack.upload(sample_bytes, "metrics.pdf")
+    run_to_event(local_stack, key)
+    for name in ("conversion", "tables"):
+        assert not local_stack._handler(name).metrics.metric_set
