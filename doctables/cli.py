@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 from .exports import FORMATS
 from .settings import Settings
@@ -76,8 +77,6 @@ def _client(args: argparse.Namespace):
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import time
-
     from .serve import LocalService
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -97,21 +96,11 @@ def serve_command(args: argparse.Namespace) -> int:
     if ui:
         print(f"  review page at {ui.url}")
     print("  try: doctables submit examples/sample.pdf --wait    (Ctrl-C stops and forgets everything)", flush=True)
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if ui:
-            ui.stop()
-        service.stop()
+    _run_until_interrupted(*([ui.stop] if ui else []), service.stop)
     return 0
 
 
 def ui_command(args: argparse.Namespace) -> int:
-    import time
-
     from .ui.server import start_ui
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -119,14 +108,22 @@ def ui_command(args: argparse.Namespace) -> int:
     client = _client(args)
     ui = start_ui(client, host=args.host, port=args.port, max_upload_bytes=Settings.from_env().max_bytes)
     print(f"review page at {ui.url}", flush=True)
+    _run_until_interrupted(ui.stop)
+    return 0
+
+
+def _run_until_interrupted(*stops: Callable[[], None]) -> None:
+    """Serve until Ctrl-C, then call `stops` in order."""
+    import time
+
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        ui.stop()
-    return 0
+        for stop in stops:
+            stop()
 
 
 def submit_command(args: argparse.Namespace) -> int:

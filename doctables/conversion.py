@@ -73,7 +73,8 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
         ranges = plan_ranges(document.page_count, settings.range_pages)
         store.start_job(job_id, document.page_count)
         first, last = ranges[0]
-        _convert_range(document, job_id, first, last, runtime)
+        if not store.range_sent(job_id, first):
+            _convert_range(document, job_id, first, last, runtime)
         queued = [
             RangeMessage(job_id, f, l, source.bucket, source.key, source.version_id, source.etag)
             for f, l in ranges[1:]
@@ -104,8 +105,6 @@ def convert_range(message: RangeMessage, runtime: Runtime) -> ConversionOutcome:
 def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: int, runtime: Runtime) -> None:
     settings = runtime.settings
     store = job_store(runtime)
-    if store.range_sent(job_id, first):
-        return
     messages: list[PageMessage] = []
     unreadable = False
     for number in range(first, last + 1):

@@ -13,7 +13,8 @@ from .models import load_models
 from .models.image import decode_image
 from .page_tables import decision_record, find_page_tables
 from .render import open_document, render_page
-from .results import RESULT_SCHEMA
+from .results import result_document
+from .store import PageRecord
 from .settings import Settings
 from .tables import Table
 
@@ -39,20 +40,19 @@ class Document:
 
     def to_result(self) -> dict[str, Any]:
         """The document in the pipeline's result schema (doctables.result/1)."""
-        return {
-            "schema": RESULT_SCHEMA,
+        header = {
             "job_id": self.job_id,
             "status": "SUCCEEDED",
             "source": {"bucket": None, "key": self.name, "version_id": None, "etag": None},
             "pages": {"total": len(self.pages), "done": len(self.pages), "failed": 0},
-            "tables": [t.to_dict() for t in self.tables],
-            "page_results": [
-                {"page": p.page, "status": "DONE", "width": p.width, "height": p.height, "rotation": p.rotation,
-                 "tables": sum(t.page == p.page for t in self.tables), "decision": p.decision, "error": None}
-                for p in self.pages
-            ],
             "error": None,
         }
+        pages = [
+            PageRecord(p.page, "DONE", p.width, p.height, p.rotation, sum(t.page == p.page for t in self.tables),
+                       None, None, p.decision)
+            for p in self.pages
+        ]
+        return result_document(header, pages, [t.to_dict() for t in self.tables])
 
     @property
     def job_id(self) -> str:

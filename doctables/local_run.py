@@ -16,7 +16,7 @@ def run_files(
     """Run every file through the local pipeline; one result document per file, in order."""
     with LocalStack(settings) as stack:
         keys = [stack.upload(path.read_bytes(), _unique_name(path, i)) for i, path in enumerate(paths)]
-        bar = _progress_bar(stack, len(keys)) if progress else None
+        bar = _ProgressBar(stack, len(keys)) if progress else None
         try:
             stack.run_until(
                 lambda: all(stack.event_for_key(k) is not None for k in keys),
@@ -33,7 +33,7 @@ def _unique_name(path: Path, index: int) -> str:
     return f"{index:04d}/{path.name}"
 
 
-class _progress_bar:
+class _ProgressBar:
     """A tqdm bar over pages settled, refreshed from the job items between pumps."""
 
     def __init__(self, stack: LocalStack, documents: int) -> None:

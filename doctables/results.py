@@ -25,21 +25,29 @@ def build_result(
     for item in sorted(table_items, key=lambda i: i["table_id"]):
         body = item.get("body") or load_spilled(item["body_s3_key"])
         tables.append(json.loads(body))
+    return result_document(job.as_dict(), pages, tables)
+
+
+def result_document(header: dict[str, Any], pages: list[PageRecord], tables: list[dict[str, Any]]) -> dict[str, Any]:
+    """The result document from its job fields, its settled pages and its tables' JSON; the
+    pipeline and doctables.extract() both build it here."""
     return {
         "schema": RESULT_SCHEMA,
-        **job.as_dict(),
-        "page_results": [
-            {
-                "page": p.page,
-                "status": p.status,
-                "width": p.width,
-                "height": p.height,
-                "rotation": p.rotation,
-                "tables": p.tables,
-                "decision": p.decision,
-                "error": {"code": p.error_code, "message": p.error_message} if p.error_code else None,
-            }
-            for p in sorted(pages, key=lambda p: p.page)
-        ],
+        **header,
+        "page_results": [page_result(p) for p in sorted(pages, key=lambda p: p.page)],
         "tables": tables,
+    }
+
+
+def page_result(page: PageRecord) -> dict[str, Any]:
+    """One entry of `page_results`."""
+    return {
+        "page": page.page,
+        "status": page.status,
+        "width": page.width,
+        "height": page.height,
+        "rotation": page.rotation,
+        "tables": page.tables,
+        "decision": page.decision,
+        "error": {"code": page.error_code, "message": page.error_message} if page.error_code else None,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Mapping
 
 # name of the environment variable -> (Settings field, one-line meaning). The README's
@@ -60,7 +60,6 @@ class Settings:
     ocr_orientation_model: str = ""
     ocr_full_page: bool = False
     export_formats: str = ""  # e.g. "csv,xlsx": files under results/<job_id>/
-    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

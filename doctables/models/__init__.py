@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..settings import Settings
 from .detection import Detection, TableDetector
@@ -23,13 +24,19 @@ class TableModels:
 
 def load_models(settings: Settings) -> TableModels:
     """Load (or reuse) the configured models; paths default to the files inside the wheels."""
-    detection_path = settings.detection_model or packaged_model(*DEFAULT_DETECTION_MODEL)
-    structure_path = settings.structure_model or packaged_model(*DEFAULT_STRUCTURE_MODEL)
-    detection = load_model(ModelSpec(detection_path, settings.model_threads))
-    structure = load_model(ModelSpec(structure_path, settings.model_threads))
+    return _table_models(
+        settings.detection_model or packaged_model(*DEFAULT_DETECTION_MODEL),
+        settings.structure_model or packaged_model(*DEFAULT_STRUCTURE_MODEL),
+        settings.model_threads,
+        settings.detection_threshold,
+    )
+
+
+@lru_cache(maxsize=4)
+def _table_models(detection_path: str, structure_path: str, threads: int, threshold: float) -> TableModels:
     return TableModels(
-        detector=TableDetector(detection, threshold=settings.detection_threshold),
-        structure=StructureRecognizer(structure),
+        detector=TableDetector(load_model(ModelSpec(detection_path, threads)), threshold=threshold),
+        structure=StructureRecognizer(load_model(ModelSpec(structure_path, threads))),
     )
 
 
