@@ -9,6 +9,9 @@ from PIL import Image
 
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+# (pixel / 255 - mean) / std as one multiply-add per channel.
+_SCALE = (1.0 / (255.0 * _STD)).astype(np.float32)
+_OFFSET = (-_MEAN / _STD).astype(np.float32)
 
 
 def decode_image(data: bytes) -> np.ndarray:
@@ -26,7 +29,11 @@ def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def to_model_tensor(image: np.ndarray, bgr: bool) -> np.ndarray:
-    """ImageNet-normalised NCHW float32 tensor; the Paddle models were trained on BGR input."""
-    pixels = image[..., ::-1] if bgr else image
-    normalised = (pixels.astype(np.float32) / 255.0 - _MEAN) / _STD
-    return np.ascontiguousarray(normalised.transpose(2, 0, 1)[None])
+    """ImageNet-normalised NCHW float32 tensor; the Paddle models were trained on BGR input.
+    Written plane by plane into the output (no full-size float temporaries)."""
+    tensor = np.empty((1, 3, *image.shape[:2]), dtype=np.float32)
+    for plane in range(3):
+        source = image[..., 2 - plane] if bgr else image[..., plane]
+        np.multiply(source, _SCALE[plane], out=tensor[0, plane], casting="unsafe")
+        tensor[0, plane] += _OFFSET[plane]
+    return tensor
