@@ -22,6 +22,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_RANGE_PAGES": ("range_pages", "pages converted per invocation (one range message)"),
     "DOCTABLES_DETECTION_MODEL": ("detection_model", "path of the table detection ONNX model"),
     "DOCTABLES_STRUCTURE_MODEL": ("structure_model", "path of the table structure ONNX model"),
+    "DOCTABLES_STRUCTURE_DECODER": ("structure_decoder", "auto: SLANet's decoder in numpy, its encoder in onnxruntime; graph: the whole graph"),
     "DOCTABLES_MODEL_THREADS": ("model_threads", "onnxruntime intra-op threads (0: runtime default)"),
     "DOCTABLES_DETECTION_THRESHOLD": ("detection_threshold", "minimum table detection score"),
     "DOCTABLES_PAGE_TTL_DAYS": ("page_ttl_days", "days before page items and images expire"),
@@ -51,6 +52,7 @@ class Settings:
     range_pages: int = 50
     detection_model: str = ""
     structure_model: str = ""
+    structure_decoder: str = "auto"
     model_threads: int = 0
     detection_threshold: float = 0.5
     page_ttl_days: int = 30

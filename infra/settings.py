@@ -94,6 +94,10 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "comma-separated export formats also written beside each result under "
                "results/<job>/ (csv, xlsx, md, html, textract, json); empty: none "
                "(DOCTABLES_EXPORT_FORMATS)"),
+    ContextKey("structureDecoder", "structure_decoder", str,
+               "auto: a SLANet structure model's decoder runs in numpy beside its encoder in "
+               "onnxruntime (same outputs, faster); graph: the whole ONNX graph "
+               "(DOCTABLES_STRUCTURE_DECODER)"),
     ContextKey("modelThreads", "model_threads", int,
                "onnxruntime intra-op threads, 0 = runtime default (DOCTABLES_MODEL_THREADS)"),
     ContextKey("detectionThreshold", "detection_threshold", float,
@@ -171,6 +175,7 @@ class DocTablesSettings:
     ocr_orientation_model: str
     ocr_full_page: bool
     export_formats: str
+    structure_decoder: str
     model_threads: int
     detection_threshold: float
     page_ttl_days: int
@@ -254,6 +259,7 @@ class DocTablesSettings:
                      "page_queue_age_alarm_seconds", "job_deadline_minutes", "sweep_interval_minutes"):
             need(getattr(self, name) >= 1, f"{name} must be >= 1")
         need(self.model_threads >= 0, "modelThreads must be >= 0")
+        need(self.structure_decoder in ("auto", "graph"), "structureDecoder must be auto or graph")
         need(0.0 <= self.detection_threshold <= 1.0, "detectionThreshold must be in [0, 1]")
         for name in ("conversion_memory_mb", "table_memory_mb", "dead_letter_memory_mb",
                      "sweeper_memory_mb"):

@@ -87,6 +87,7 @@ def runtime_environment(
         "DOCTABLES_MAX_PAGE_PIXELS": str(settings.max_page_pixels),
         "DOCTABLES_RANGE_PAGES": str(settings.range_pages),
         "DOCTABLES_MODEL_THREADS": str(settings.model_threads),
+        "DOCTABLES_STRUCTURE_DECODER": settings.structure_decoder,
         "DOCTABLES_DETECTION_THRESHOLD": str(settings.detection_threshold),
         "DOCTABLES_PAGE_TTL_DAYS": str(settings.page_ttl_days),
         "DOCTABLES_JOB_DEADLINE_MINUTES": str(settings.job_deadline_minutes),

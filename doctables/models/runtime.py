@@ -6,7 +6,9 @@ import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
+import numpy as np
 import onnxruntime as ort
 
 
@@ -18,28 +20,45 @@ class ModelSpec:
     threads: int = 0  # 0: onnxruntime's default (all cores)
 
 
+class TensorModel(Protocol):
+    """What the model wrappers need of a loaded model: run one input, know its labels."""
+
+    spec: ModelSpec
+    labels: list[str]
+
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]: ...
+
+
+def session_options(threads: int, spinning: bool = True) -> ort.SessionOptions:
+    """CPU session options: full graph optimisation, `threads` intra-op threads (0: all cores);
+    without `spinning`, idle pool threads sleep at once instead of busy-waiting for more work."""
+    options = ort.SessionOptions()
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if threads > 0:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return options
+
+
 class OnnxModel:
     """An onnxruntime CPU session plus the model's label list from its metadata."""
 
     def __init__(self, spec: ModelSpec) -> None:
         if not Path(spec.path).is_file():
             raise FileNotFoundError(f"ONNX model not found: {spec.path}")
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        if spec.threads > 0:
-            options.intra_op_num_threads = spec.threads
-            options.inter_op_num_threads = 1
         self.spec = spec
         self.session = ort.InferenceSession(
-            spec.path, sess_options=options, providers=["CPUExecutionProvider"]
+            spec.path, sess_options=session_options(spec.threads), providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
         self.labels: list[str] = (
             self.session.get_modelmeta().custom_metadata_map.get("character", "").splitlines()
         )
 
-    def run(self, tensor) -> list:
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]:
         """Run the model on one input tensor, returning every output."""
         return self.session.run(None, {self.input_name: tensor})
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..geometry import Box
 from .image import to_model_tensor
-from .runtime import OnnxModel
+from .runtime import TensorModel
 from PIL import Image
 
 _SIDE = 488  # the model's square input
@@ -29,7 +29,7 @@ class StructureResult:
 class StructureRecognizer:
     """Runs the structure model on a table crop and decodes its token sequence."""
 
-    def __init__(self, model: OnnxModel) -> None:
+    def __init__(self, model: TensorModel) -> None:
         vocabulary = list(model.labels)
         # Paddle's decoder merges '<td>' into '<td></td>' and frames the list with sos/eos.
         if "<td></td>" not in vocabulary:
