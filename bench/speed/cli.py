@@ -32,6 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the conversion comparison")
     parser.add_argument("--threads", default="1,2", help="model thread counts for the table stage (default 1,2)")
+    parser.add_argument(
+        "--decoders",
+        default="graph,auto",
+        help="structure decoders compared side by side in the interleaved table-stage run: graph (the "
+        "whole ONNX graph), auto (encoder in onnxruntime, decoder in numpy); default graph,auto",
+    )
     parser.add_argument("--e2e-pages", type=int, default=100, help="pages of the end-to-end document (default 100)")
     parser.add_argument(
         "--cdk-json",
@@ -139,14 +145,15 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 stage["separate"].append(result)
                 _print_table_stage(result)
-            if len(threads) > 1:
+            if len(threads) * len(args.decoders.split(",")) > 1:
                 print(
-                    f"[table stage] {n} pages, threads {args.threads} interleaved page by page in one process ...",
+                    f"[table stage] {n} pages, threads {args.threads} x decoders {args.decoders} interleaved "
+                    "page by page in one process ...",
                     flush=True,
                 )
                 stage["interleaved"] = _worker(
                     "bench.speed.table_stage",
-                    ["--pages", str(pages_dir), "--threads", args.threads],
+                    ["--pages", str(pages_dir), "--threads", args.threads, "--decoders", args.decoders],
                     tmp / "table-interleaved.json",
                 )
                 _print_table_stage(stage["interleaved"])
@@ -155,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
             document = tmp / f"e2e-{args.e2e_pages}.pdf"
             pages = build_document(pdfs, args.e2e_pages, document)
             print(f"[end to end] {pages}-page document through run_files, fresh process ...", flush=True)
-            report["end_to_end"] = _worker("bench.speed.end_to_end", ["--pdf", str(document)], tmp / "e2e.json")
+            report["end_to_end"] = _worker(
+                "bench.speed.end_to_end",
+                ["--pdf", str(document), "--model-threads", str(config.model_threads), "--dpi", str(config.dpi)],
+                tmp / "e2e.json",
+            )
             report["end_to_end"]["document"] = f"{pages} pages concatenated from {data.name} (temporary file)"
             e = report["end_to_end"]
             print(
@@ -201,9 +212,11 @@ def _print_table_stage(run: dict[str, Any]) -> None:
         p = r["ms_per_page"]
         s = r["structure_ms_per_table"]
         print(
-            f"  threads={r['threads']}: detection {p['detection']['median']:.0f}/{p['detection']['p90']:.0f} ms/page "
-            f"(median/p90), structure {s.get('median', 0):.0f}/{s.get('p90', 0):.0f} ms/table over {s['n']} tables, "
-            f"table stage {p['table_stage']['median']:.0f}/{p['table_stage']['p90']:.0f} ms/page",
+            f"  threads={r['threads']} decoder={r.get('structure_decoder', 'graph')}: detection "
+            f"{p['detection']['median']:.0f}/{p['detection']['p90']:.0f} ms/page (median/p90), structure "
+            f"{s.get('median', 0):.0f}/{s.get('p90', 0):.0f} ms/table over {s['n']} tables, text-layer check "
+            f"{p['text_layer']['median']:.0f} ms/page, table stage "
+            f"{p['table_stage']['median']:.0f}/{p['table_stage']['p90']:.0f} ms/page",
             flush=True,
         )
     if not run["interleaved"]:
@@ -267,26 +280,27 @@ def markdown(report: dict[str, Any]) -> str:
     if report.get("table_stage"):
         stage = report["table_stage"]
         timed = stage.get("interleaved") or None
+        separate = {run["configs"][0]["threads"]: run for run in stage["separate"]}
         rows = []
-        for run in stage["separate"]:
-            r = run["configs"][0]
-            if timed:
-                r = next(c for c in timed["configs"] if c["threads"] == r["threads"])
+        for r in (timed or {"configs": [run["configs"][0] for run in stage["separate"]]})["configs"]:
+            run = separate.get(r["threads"])
             p, s = r["ms_per_page"], r["structure_ms_per_table"]
             rows.append(
                 [
                     str(r["threads"]),
+                    r.get("structure_decoder", "graph"),
                     f"{p['detection']['median']:.0f} / {p['detection']['p90']:.0f}",
                     f"{s.get('median', 0):.0f} / {s.get('p90', 0):.0f} (n={s['n']})",
+                    f"{p['text_layer']['median']:.0f} / {p['text_layer']['p90']:.0f}",
                     f"{p['assembly']['median']:.0f} / {p['assembly']['p90']:.0f}",
                     f"{p['table_stage']['median']:.0f} / {p['table_stage']['p90']:.0f}",
-                    f"{run['import_s']:.2f} + {run['configs'][0]['model_load_s']:.2f}",
-                    f"{run['rss_mb']['after_model_load']:.0f} / {run['rss_mb']['peak']:.0f}",
+                    f"{run['import_s']:.2f} + {run['configs'][0]['model_load_s']:.2f}" if run else "",
+                    f"{run['rss_mb']['after_model_load']:.0f} / {run['rss_mb']['peak']:.0f}" if run else "",
                 ]
             )
         how = (
-            "timings from one process where the thread counts took turns page by page; cold start and "
-            "RSS from a fresh process per thread count"
+            "timings from one process where the configurations took turns page by page; cold start and "
+            "RSS from a fresh process per thread count (decoder auto)"
             if timed
             else "each thread count in a fresh process"
         )
@@ -300,8 +314,10 @@ def markdown(report: dict[str, Any]) -> str:
             _md_table(
                 [
                     "threads",
+                    "structure decoder",
                     "detection ms/page",
                     "structure ms/table",
+                    "text-layer check ms/page",
                     "assembly ms/page",
                     "table stage ms/page",
                     "cold start s (import + model load)",

@@ -24,6 +24,7 @@ FALLBACK_CONTEXT = {
     "maxConcurrency": 10,
     "pagesLifecycleDays": 30,
     "dpi": 144,
+    "modelThreads": 0,
 }
 
 
@@ -40,6 +41,7 @@ class StackConfig:
     max_concurrency: int = 10
     pages_lifecycle_days: int = 30
     dpi: int = 144
+    model_threads: int = 0  # onnxruntime threads of the table stage (0: all cores)
     source: str = "defaults"
 
     @classmethod
@@ -56,6 +58,7 @@ class StackConfig:
             max_concurrency=int(value["maxConcurrency"]),
             pages_lifecycle_days=int(value["pagesLifecycleDays"]),
             dpi=int(value["dpi"]),
+            model_threads=int(value["modelThreads"]),
             source=source,
         )
 

@@ -116,22 +116,25 @@ def _time_handlers() -> dict[str, list[float]]:
     return durations
 
 
-def measure(pdf: Path, timeout: float = 1800.0) -> dict[str, Any]:
+def measure(pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int = 144) -> dict[str, Any]:
+    """The document through the local runner with the stack's model threads and resolution."""
     from .table_stage import peak_rss_mb
 
     start = time.perf_counter()
     from doctables.local_run import run_files
+    from doctables.settings import Settings
 
     import_s = time.perf_counter() - start
     durations = _time_handlers()
     with RequestCounter() as counter:
         start = time.perf_counter()
-        results = run_files([pdf], timeout=timeout)
+        results = run_files([pdf], settings=Settings(model_threads=model_threads, dpi=dpi), timeout=timeout)
         wall = time.perf_counter() - start
     result = results[0]
     pages = result["pages"]["total"]
     return {
         "document": str(pdf),
+        "model_threads": model_threads,
         "status": result["status"],
         "pages": result["pages"],
         "tables": len(result.get("tables", [])),
@@ -152,9 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.speed.end_to_end")
     parser.add_argument("--pdf", type=Path, required=True)
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--model-threads", type=int, default=0, help="onnxruntime threads (0: all cores)")
+    parser.add_argument("--dpi", type=int, default=144)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    text = json.dumps(measure(args.pdf, args.timeout), indent=1)
+    text = json.dumps(measure(args.pdf, args.timeout, args.model_threads, args.dpi), indent=1)
     if args.out:
         args.out.write_text(text)
     else:

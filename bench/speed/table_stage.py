@@ -1,16 +1,19 @@
 """Table stage timing in a fresh process:
 
-    python -m bench.speed.table_stage --pages DIR --threads N[,M...] --out FILE.json
+    python -m bench.speed.table_stage --pages DIR --threads N[,M...] [--decoders auto,graph] --out FILE.json
 
-With one thread count the model load is cold and the peak RSS belongs to that configuration
-alone; with several, their sessions share the process and take turns page by page, which makes
-their timings comparable on a machine whose load drifts.
+Each configuration is a thread count and a structure decoder (`auto`: SLANet's encoder in
+onnxruntime and its decoder in numpy; `graph`: the whole ONNX graph, as before). With one
+configuration the model load is cold and the peak RSS belongs to it alone; with several, their
+sessions share the process and take turns page by page, which makes their timings comparable
+on a machine whose load drifts.
 
 DIR holds pages as conversion stores them (`NNNNN.png` + `NNNNN.json` layout). Measures the
-import and model load (the container's cold-start share), then per page: PNG decode, detection
-(the detection model's inference), structure per table (`StructureRecognizer.recognise`: crop
-preparation, inference, decoding), the rest of `extract_tables` (assembly: detection decoding,
-grid refinement, text assignment) and the whole table stage per page, and the process's peak RSS."""
+import and model load (the container's cold-start share), then per page what the table stage
+does with it: PNG decode, then `find_page_tables` (the text-layer check, detection, structure
+per table, assembly), split into detection (`TableDetector.detect_regions`: resize, inference,
+decoding), structure (`StructureRecognizer.recognise`: crop preparation, inference, decoding),
+text-layer check (`prepare_page`) and assembly (the rest), and the process's peak RSS."""
 
 from __future__ import annotations
 
@@ -84,23 +87,28 @@ class _Stopwatch:
 
 
 class _Config:
-    """One thread count's models, with stopwatches at the model boundary and its samples."""
+    """One configuration's settings and models, with stopwatches at the model boundary and
+    its samples."""
 
-    def __init__(self, threads: int, models: Any, load_s: float) -> None:
+    def __init__(self, threads: int, decoder: str, settings: Any, models: Any, load_s: float) -> None:
         self.threads = threads
+        self.decoder = decoder
+        self.settings = settings
         self.models = models
         self.load_s = load_s
-        # Time at the model boundary, whichever way the assembly code reaches the models.
-        self.detection = _Stopwatch(models.detector.model.run)
-        models.detector.model.run = self.detection
+        # Time at the model boundary, whichever way the stage reaches the models; the detector
+        # object is this configuration's own (its onnxruntime session may be shared).
+        self.detection = _Stopwatch(models.detector.detect_regions)
+        models.detector.detect_regions = self.detection
         self.structure = _Stopwatch(models.structure.recognise)
         models.structure.recognise = self.structure
         self.per_page: dict[str, list[float]] = {
             "decode": [],
             "detection": [],
             "structure": [],
+            "text_layer": [],
             "assembly": [],
-            "extract_tables": [],
+            "find_page_tables": [],
             "table_stage": [],
         }
         self.structure_ms: list[float] = []
@@ -108,13 +116,16 @@ class _Config:
         self.warmup_ms: list[float] = []
 
 
-def measure(pages_dir: Path, threads: list[int], warmup: int = 1) -> dict[str, Any]:
-    """Everything above for each thread count in `threads`; with several, their model sessions
-    live in this one process and take turns page by page (the order rotating), so that a
-    machine whose load drifts slows them alike. Returns the JSON-ready result."""
+def measure(
+    pages_dir: Path, threads: list[int], warmup: int = 1, decoders: tuple[str, ...] = ("auto",)
+) -> dict[str, Any]:
+    """Everything above for each thread count in `threads` with each structure decoder in
+    `decoders`; with several configurations, their model sessions live in this one process and
+    take turns page by page (the order rotating), so that a machine whose load drifts slows them
+    alike. Returns the JSON-ready result."""
     rss_start = rss_mb()
     start = time.perf_counter()
-    from doctables.assemble import extract_tables
+    import doctables.page_tables as page_tables
     from doctables.layout import PageLayout
     from doctables.models import load_models
     from doctables.models.image import decode_image
@@ -123,10 +134,15 @@ def measure(pages_dir: Path, threads: list[int], warmup: int = 1) -> dict[str, A
     import_s = time.perf_counter() - start
     configs = []
     for t in threads:
-        start = time.perf_counter()
-        models = load_models(Settings(model_threads=t))
-        configs.append(_Config(t, models, time.perf_counter() - start))
+        for decoder in decoders:
+            start = time.perf_counter()
+            settings = Settings(model_threads=t, structure_decoder=decoder)
+            models = load_models(settings)
+            configs.append(_Config(t, decoder, settings, models, time.perf_counter() - start))
     rss_loaded = rss_mb()
+    # The text-layer check, timed where find_page_tables calls it.
+    text_layer = _Stopwatch(page_tables.prepare_page)
+    page_tables.prepare_page = text_layer
 
     pages = sorted(pages_dir.glob("*.png"))
     for index, png in enumerate(pages):
@@ -136,26 +152,31 @@ def measure(pages_dir: Path, threads: list[int], warmup: int = 1) -> dict[str, A
         for config in configs[shift:] + configs[:shift]:
             config.detection.calls.clear()
             config.structure.calls.clear()
+            text_layer.calls.clear()
             t0 = time.perf_counter()
             image = decode_image(data)
             t1 = time.perf_counter()
-            found = extract_tables(image, layout, config.models)
+            found, _decision = page_tables.find_page_tables(image, layout, config.settings)
             t2 = time.perf_counter()
             if index < warmup:  # the first inference of a session pays one-off allocations
                 config.warmup_ms.append(round(1000 * (t2 - t0), 1))
                 continue
             detection_ms, structure_ms = sum(config.detection.calls), sum(config.structure.calls)
+            # prepare_page calls detection itself on pages it reads with OCR
+            text_layer_ms = sum(text_layer.calls)
             config.tables += len(found)
             config.per_page["decode"].append(1000 * (t1 - t0))
-            config.per_page["extract_tables"].append(1000 * (t2 - t1))
+            config.per_page["find_page_tables"].append(1000 * (t2 - t1))
             config.per_page["table_stage"].append(1000 * (t2 - t0))
             config.per_page["detection"].append(detection_ms)
             config.per_page["structure"].append(structure_ms)
-            config.per_page["assembly"].append(1000 * (t2 - t1) - detection_ms - structure_ms)
+            config.per_page["text_layer"].append(text_layer_ms)
+            config.per_page["assembly"].append(max(0.0, 1000 * (t2 - t1) - detection_ms - structure_ms - text_layer_ms))
             config.structure_ms.extend(config.structure.calls)
     results = [
         {
             "threads": c.threads,
+            "structure_decoder": c.decoder,
             "pages": len(c.per_page["decode"]),
             "warmup_pages": len(c.warmup_ms),
             "warmup_ms": c.warmup_ms,
@@ -168,6 +189,7 @@ def measure(pages_dir: Path, threads: list[int], warmup: int = 1) -> dict[str, A
     ]
     return {
         "threads": threads,
+        "decoders": list(decoders),
         "interleaved": len(configs) > 1,
         "import_s": round(import_s, 3),
         # the first configuration's load is the cold one (files read from disk the first time)
@@ -193,10 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.speed.table_stage")
     parser.add_argument("--pages", type=Path, required=True)
     parser.add_argument("--threads", required=True, help="thread count, or several separated by commas")
+    parser.add_argument(
+        "--decoders", default="auto", help="structure decoders, separated by commas: auto, graph (default auto)"
+    )
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = measure(args.pages, [int(t) for t in args.threads.split(",")], args.warmup)
+    decoders = tuple(d.strip() for d in args.decoders.split(",") if d.strip())
+    result = measure(args.pages, [int(t) for t in args.threads.split(",")], args.warmup, decoders)
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.write_text(text)

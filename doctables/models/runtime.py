@@ -29,12 +29,9 @@ class TensorModel(Protocol):
     def run(self, tensor: np.ndarray) -> list[np.ndarray]: ...
 
 
-def session_options(threads: int, spinning: bool = True) -> ort.SessionOptions:
-    """CPU session options: full graph optimisation, `threads` intra-op threads (0: all cores);
-    without `spinning`, idle pool threads sleep at once instead of busy-waiting for more work."""
+def session_options(threads: int) -> ort.SessionOptions:
+    """CPU session options: full graph optimisation, `threads` intra-op threads (0: all cores)."""
     options = ort.SessionOptions()
-    if not spinning:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     if threads > 0:

@@ -153,8 +153,7 @@ class SplitSlaNet:
     def __init__(self, spec: ModelSpec, encoder: bytes, decoder: _Decoder, labels: list[str]) -> None:
         self.spec = spec
         self.session = ort.InferenceSession(
-            # Pool threads that spin after the encoder would take the core the decoder runs on.
-            encoder, sess_options=session_options(spec.threads, spinning=False), providers=["CPUExecutionProvider"]
+            encoder, sess_options=session_options(spec.threads), providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
         self.decoder = decoder
