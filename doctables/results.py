@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .store import Job, PageRecord
+from .store import Job, PageRecord, table_body
 
 RESULT_SCHEMA = "doctables.result/1"
 
@@ -23,8 +23,7 @@ def build_result(
     """All pages and tables of a job in one JSON document (schema in docs/ARCHITECTURE.md)."""
     tables = []
     for item in sorted(table_items, key=lambda i: i["table_id"]):
-        body = item.get("body") or load_spilled(item["body_s3_key"])
-        tables.append(json.loads(body))
+        tables.append(json.loads(table_body(item, load_spilled)))
     return result_document(job.as_dict(), pages, tables)
 
 

@@ -4,11 +4,12 @@ Item layout (pk, sk):
   JOB#<job_id>, JOB              the job: status, counts, source, timestamps, error
   JOB#<job_id>, RANGE#<first>    a page range whose page messages were sent
   JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once, never recounted)
-  JOB#<job_id>, TABLE#<table_id> a table's JSON, or a pointer to it in S3 when too large
+  JOB#<job_id>, TABLE#<table_id> a table's JSON gzip-compressed, or a pointer to it in S3 when too large
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Callable
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from .errors import ErrorCode
@@ -29,6 +30,9 @@ ACTIVE = "ACTIVE"
 
 # A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
 MAX_INLINE_TABLE_BYTES = 350_000
+# Write units are per KB: a table's JSON (19 KB on average on the benchmark) is stored
+# gzip-compressed (about 3 KB), a sixth of the writes and reads.
+_BODY_ATTRIBUTE = "body_gz"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -371,10 +375,11 @@ class JobStore:
 
     # --- tables ---------------------------------------------------------------------------
     def put_tables(self, job_id: str, tables: list[Table], spill: Callable[[Table, str], str]) -> None:
-        """Write each table as its own item (idempotent overwrite); `spill(table, body)` stores
-        an oversized one elsewhere and returns where."""
+        """Write each table as its own item (idempotent overwrite), its JSON gzip-compressed;
+        `spill(table, body)` stores one still too large elsewhere and returns where."""
         for table in tables:
             body = json.dumps(table.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
             item: dict[str, Any] = {
                 "pk": _pk(job_id),
                 "sk": f"TABLE#{table.table_id}",
@@ -383,10 +388,10 @@ class JobStore:
                 "rows": table.rows,
                 "columns": table.columns,
             }
-            if len(body.encode()) > MAX_INLINE_TABLE_BYTES:
+            if len(compressed) > MAX_INLINE_TABLE_BYTES:
                 item["body_s3_key"] = spill(table, body)
             else:
-                item["body"] = body
+                item[_BODY_ATTRIBUTE] = compressed
             self.client.put_item(TableName=self.table_name, Item=_to_item(item))
 
     def job_contents(self, job_id: str) -> tuple[list[PageRecord], list[dict[str, Any]]]:
@@ -411,6 +416,13 @@ class JobStore:
 
     def _expiry(self) -> int:
         return int(time.time()) + self.page_ttl_seconds
+
+
+def table_body(item: dict[str, Any], load_spilled: Callable[[str], str]) -> str:
+    """The JSON of a table item from `job_contents`: inline (compressed) or spilled to S3."""
+    if _BODY_ATTRIBUTE in item:
+        return gzip.decompress(item[_BODY_ATTRIBUTE]).decode()
+    return load_spilled(item["body_s3_key"])
 
 
 def _pk(job_id: str) -> str:
@@ -448,6 +460,8 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Binary):
+        return bytes(value)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -10,7 +13,7 @@ from doctables.conversion import plan_ranges
 from doctables.jobs import job_id_for
 from doctables.errors import ErrorCode
 from doctables.messages import PageMessage, RangeMessage, decode, encode, send_all
-from doctables.store import JobStatus, JobStore, SourceObject, table_definition
+from doctables.store import JobStatus, JobStore, SourceObject, table_body, table_definition
 from doctables.tables import Cell, Table
 
 
@@ -63,17 +66,32 @@ def test_only_one_caller_finishes_a_job(store):
 
 
 def test_oversized_table_spills_out_of_the_item(store):
+    # random text: stays over the item limit after compression
+    noise = __import__("base64").b64encode(__import__("os").urandom(400_000)).decode()
     big = Table("0001-01", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9,
-                [Cell(0, 0, 1, 1, "x" * 400_000, (0, 0, 10, 10), 0.9)])
+                [Cell(0, 0, 1, 1, noise, (0, 0, 10, 10), 0.9)])
+    repetitive = Table("0001-03", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9,
+                       [Cell(0, 0, 1, 1, "x" * 400_000, (0, 0, 10, 10), 0.9)])
     small = Table("0001-02", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9, [Cell(0, 0, 1, 1, "y", (0, 0, 10, 10), 0.9)])
     spilled = []
     store.create_job("j", SOURCE)
-    store.put_tables("j", [big, small], lambda table, body: spilled.append(table.table_id) or f"tables/j/{table.table_id}.json")
+    bodies = {}
+
+    def spill(table, body):
+        spilled.append(table.table_id)
+        bodies[f"tables/j/{table.table_id}.json"] = body
+        return f"tables/j/{table.table_id}.json"
+
+    store.put_tables("j", [big, small, repetitive], spill)
     _pages, items = store.job_contents("j")
     by_id = {i["table_id"]: i for i in items}
     assert spilled == ["0001-01"]
-    assert by_id["0001-01"]["body_s3_key"] == "tables/j/0001-01.json" and "body" not in by_id["0001-01"]
-    assert Table.from_dict(__import__("json").loads(by_id["0001-02"]["body"])).cells[0].text == "y"
+    assert by_id["0001-01"]["body_s3_key"] == "tables/j/0001-01.json" and "body_gz" not in by_id["0001-01"]
+    assert Table.from_dict(json.loads(table_body(by_id["0001-01"], bodies.__getitem__))).cells[0].text == noise
+    assert Table.from_dict(json.loads(table_body(by_id["0001-02"], bodies.__getitem__))).cells[0].text == "y"
+    # 400 KB of one letter compresses into the item; stored as gzip, far below its JSON size
+    assert len(by_id["0001-03"]["body_gz"]) < 2_000
+    assert json.loads(gzip.decompress(by_id["0001-03"]["body_gz"]))["cells"][0]["text"] == "x" * 400_000
 
 
 def test_ranges_cover_every_page_once():
