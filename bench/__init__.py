@@ -48,6 +48,14 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, default=str) + "\n")
 
 
+def emit_json(data: Any, out: Path | None) -> None:
+    """A worker's result: into `out` when given (its parent reads it back), else to stdout."""
+    if out:
+        write_json(out, data)
+    else:
+        print(json.dumps(data, indent=1, default=str))
+
+
 def machine_description() -> dict[str, Any]:
     """What the numbers were measured on."""
     import os

@@ -11,7 +11,6 @@ bench.speed.cost.request_units). Requests the local runner makes on the Lambda s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
+from .. import emit_json
 from .cost import request_units
 
 _RUNNER_FILES = ("doctables/local.py", "doctables/local_run.py")
@@ -159,11 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=144)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    text = json.dumps(measure(args.pdf, args.timeout, args.model_threads, args.dpi), indent=1)
-    if args.out:
-        args.out.write_text(text)
-    else:
-        print(text)
+    emit_json(measure(args.pdf, args.timeout, args.model_threads, args.dpi), args.out)
     return 0
 
 

@@ -18,7 +18,6 @@ text-layer check (`prepare_page`) and assembly (the rest), and the process's pea
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -27,6 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .. import emit_json
 
 
 def rss_mb() -> float:
@@ -222,12 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     decoders = tuple(d.strip() for d in args.decoders.split(",") if d.strip())
-    result = measure(args.pages, [int(t) for t in args.threads.split(",")], args.warmup, decoders)
-    text = json.dumps(result, indent=1)
-    if args.out:
-        args.out.write_text(text)
-    else:
-        print(text)
+    emit_json(measure(args.pages, [int(t) for t in args.threads.split(",")], args.warmup, decoders), args.out)
     return 0
 
 

@@ -71,8 +71,8 @@ class _Decoder:
             return None
         w = {name: weights[name].astype(np.float32) for name in _WEIGHTS}
         channels, hidden = w["linear_0.w_0"].shape
-        gates, gru_inputs = w["gru_cell_0.w_0"].shape
         classes = w["linear_4.w_0"].shape[-1]
+        boxes = w["linear_6.w_0"].shape[-1]
         expected = {
             "linear_1.w_0": (hidden, hidden), "linear_1.b_0": (hidden,), "linear_2.w_0": (hidden, 1),
             "gru_cell_0.w_0": (3 * hidden, channels + classes), "gru_cell_0.b_0": (3 * hidden,),
@@ -80,10 +80,8 @@ class _Decoder:
             "linear_3.w_0": (hidden, hidden), "linear_3.b_0": (hidden,),
             "linear_4.w_0": (hidden, classes), "linear_4.b_0": (classes,),
             "linear_5.w_0": (hidden, hidden), "linear_5.b_0": (hidden,),
-            "linear_6.b_0": (w["linear_6.w_0"].shape[-1],), "linear_6.w_0": (hidden, w["linear_6.w_0"].shape[-1]),
+            "linear_6.w_0": (hidden, boxes), "linear_6.b_0": (boxes,),
         }
-        if gates != 3 * hidden or gru_inputs != channels + classes:
-            return None
         if any(w[name].shape != shape for name, shape in expected.items()):
             return None
         gru_input = np.ascontiguousarray(w["gru_cell_0.w_0"].T)
