@@ -16,6 +16,9 @@ class Word:
     bbox: Box
     line: int = 0  # PyMuPDF's (block, line) flattened: words of one text line share it
     confidence: float = 1.0
+    # Clockwise quarter turn (0/90/180/270) of the displayed page that makes this word read
+    # left to right: 270 for text running down the page, 90 for text running up.
+    turn: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,14 @@ class PageLayout:
     words: list[Word] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
 
+    def text_turn(self) -> int:
+        """The clockwise quarter turn that makes most of the page's text (by characters) read
+        left to right; 0 for a page without words."""
+        weight: dict[int, int] = {}
+        for word in self.words:
+            weight[word.turn] = weight.get(word.turn, 0) + len(word.text)
+        return max(weight, key=lambda turn: (weight[turn], turn == 0)) if weight else 0
+
     @property
     def pixels_per_point(self) -> float:
         return self.image_width / self.width if self.width else self.dpi / 72.0
@@ -60,7 +71,7 @@ class PageLayout:
             "dpi": self.dpi,
             "image_width": self.image_width,
             "image_height": self.image_height,
-            "words": [[w.text, *map(_r, w.bbox), w.line, _r(w.confidence)] for w in self.words],
+            "words": [[w.text, *map(_r, w.bbox), w.line, _r(w.confidence), w.turn] for w in self.words],
             "rules": [[_r(r.x0), _r(r.y0), _r(r.x1), _r(r.y1)] for r in self.rules],
         }
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
@@ -68,7 +79,10 @@ class PageLayout:
     @classmethod
     def from_json(cls, text: str | bytes) -> "PageLayout":
         data = json.loads(text)
-        words = [Word(w[0], (w[1], w[2], w[3], w[4]), int(w[5]), float(w[6])) for w in data["words"]]
+        words = [
+            Word(w[0], (w[1], w[2], w[3], w[4]), int(w[5]), float(w[6]), int(w[7]) if len(w) > 7 else 0)
+            for w in data["words"]
+        ]
         rules = [Rule(*r) for r in data["rules"]]
         fields_ = {k: v for k, v in data.items() if k not in ("words", "rules")}
         return cls(**fields_, words=words, rules=rules)

@@ -37,6 +37,8 @@ from .layout import Rule, Word
 _BAND_SHRINK = 0.2
 # Words taller than this many median heights (vertical header text) do not form bands.
 _TALL_WORD = 2.5
+# Word boxes taller than this (median word heights) do not show where their glyph's ink is.
+_TALL_GLYPH = 1.6
 # Horizontal gap (in median word heights) below which two words of a line are one phrase.
 PHRASE_GAP = 0.5
 # A rule counts as lying in a gap when within this distance (points) of it.
@@ -133,8 +135,12 @@ def text_bands(words: list[Word], unit: float) -> list[Band]:
             bands.append(Band(0.0, 0.0, [i]))
             reach = bottom
     for band in bands:
-        band.y0 = min(words[i].bbox[1] for i in band.words)
-        band.y1 = max(words[i].bbox[3] for i in band.words)
+        # A symbol font's bullet has a box far taller than its glyph: it does not move the
+        # band's edges while the band has other words.
+        extent = [words[i] for i in band.words if words[i].bbox[3] - words[i].bbox[1] <= _TALL_GLYPH * unit]
+        extent = extent or [words[i] for i in band.words]
+        band.y0 = min(w.bbox[1] for w in extent)
+        band.y1 = max(w.bbox[3] for w in extent)
     for i in tall:
         cy = (words[i].bbox[1] + words[i].bbox[3]) / 2
         if bands:
@@ -548,18 +554,34 @@ def _rule_cuts(
         runs = join_intervals(spans, join=SEGMENT_BREAK)
         if not _crosses(runs, col_edges):
             continue
-        under = [w for w in words if any(min(b, w.bbox[2]) > max(a, w.bbox[0]) for a, b in runs)]
-        if any(w.bbox[1] + 1.0 < y < w.bbox[3] - 1.0 for w in under):
+        # A word's box runs from the font's ascender to its descender: a rule set tight
+        # against the text crosses that margin without cutting the word. Boxes much taller
+        # than the text (a symbol font's bullet) say little about where the glyph is.
+        under = [
+            w for w in words
+            if any(min(b, w.bbox[2]) > max(a, w.bbox[0]) for a, b in runs) and _height(w) <= _TALL_GLYPH * unit
+        ]
+        if any(_core(w)[0] < y < _core(w)[1] for w in under):
             continue
         # It must part two lines under it, close above and below, that no gap parts yet.
-        above = max((w.bbox[3] for w in under if w.bbox[3] <= y + 1.0), default=None)
-        below = min((w.bbox[1] for w in under if w.bbox[1] >= y - 1.0), default=None)
+        above = max((w.bbox[3] for w in under if _core(w)[1] <= y), default=None)
+        below = min((w.bbox[1] for w in under if _core(w)[0] >= y), default=None)
         if above is None or below is None or y - above > unit or below - y > unit:
             continue
         if any(above - 1.0 < g.position < below + 1.0 for g in gaps + cuts):
             continue
         cuts.append(Gap(y, y))
     return cuts
+
+
+def _core(word: Word) -> tuple[float, float]:
+    """The vertical extent of a word's glyphs: its box less the font's margins."""
+    margin = max(1.0, _BAND_SHRINK * _height(word))
+    return word.bbox[1] + margin, word.bbox[3] - margin
+
+
+def _height(word: Word) -> float:
+    return word.bbox[3] - word.bbox[1]
 
 
 def rule_slack(unit: float) -> float:

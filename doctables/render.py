@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -80,6 +81,9 @@ def _check_pages(document: pymupdf.Document, kind: DocumentType, settings: Setti
                 f"{pixels / 1e6:.0f} megapixels at {settings.dpi} dpi, over the limit of "
                 f"{settings.max_page_pixels / 1e6:.0f}",
             )
+    # Reading a damaged page can make MuPDF repair the file and lose its page tree.
+    if document.page_count == 0:
+        raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, "the page tree is damaged: no page is left after repair")
 
 
 def _page_size(document: pymupdf.Document, index: int) -> tuple[float, float]:
@@ -116,17 +120,37 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
 
 
 def extract_words(page: pymupdf.Page) -> list[Word]:
-    """The text layer's words, boxes mapped through the page's rotation matrix."""
+    """The text layer's words, boxes mapped through the page's rotation matrix, each with the
+    turn that makes its line read left to right on the displayed page."""
     to_display = page.rotation_matrix
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)
+    # Word tuples number their block and line as the same text page's dict does.
+    turns = {
+        (b, n): _line_turn(line, to_display)
+        for b, block in enumerate(page.get_text("dict", textpage=textpage)["blocks"])
+        for n, line in enumerate(block.get("lines", ()))
+    }
     words: list[Word] = []
     line_ids: dict[tuple[int, int], int] = {}
-    for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", sort=False):
+    for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", textpage=textpage, sort=False):
         if not text.strip():
             continue
         rect = pymupdf.Rect(x0, y0, x1, y1) * to_display
         line_id = line_ids.setdefault((block, line), len(line_ids))
-        words.append(Word(text=text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id))
+        turn = turns.get((block, line), 0)
+        words.append(Word(text=text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id, turn=turn))
     return words
+
+
+def _line_turn(line: dict, to_display: pymupdf.Matrix) -> int:
+    """Clockwise quarter turn of the displayed page that makes a text line run left to right.
+    Vertical writing (CJK, glyphs upright, lines running down) needs none."""
+    if line.get("wmode", 0) == 1:
+        return 0
+    dx, dy = line["dir"]
+    shown = pymupdf.Point(dx, dy) * to_display - pymupdf.Point(0, 0) * to_display
+    angle = math.degrees(math.atan2(shown.y, shown.x))  # clockwise on screen, y down
+    return round(-angle / 90) % 4 * 90
 
 
 def extract_rules(page: pymupdf.Page) -> list[Rule]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 
 from .layout import Word
 from .refine import (
@@ -110,7 +111,7 @@ def split_glued(
         for x in [*cuts, x1]:
             stop = len(text) if x == x1 else min(len(text) - 1, max(start + 1, round(len(text) * (x - x0) / (x1 - x0))))
             if stop > start:
-                result.append(Word(text[start:stop], (left, y0, x, y1), w.line, w.confidence))
+                result.append(replace(w, text=text[start:stop], bbox=(left, y0, x, y1)))
             start, left = stop, x
     return result
 

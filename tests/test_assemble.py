@@ -528,6 +528,24 @@ def test_rule_through_a_label_band_still_separates_the_rows_beside_it():
     assert label.row_span == 2
 
 
+def test_rules_set_tight_against_the_text_still_separate_rows():
+    """Word boxes run from the font's ascender to its descender, so a rule set close under
+    one line and over the next crosses both boxes; a symbol font's bullet has a box three
+    lines tall. Neither hides the rule."""
+    size = 13.4
+    words = line(100.5, ("Reliability", 100), ("Test retest", 250), size=size)
+    words += line(112.4, ("Internal", 100), ("Cronbach alpha", 250), size=size)
+    words += line(124.4, ("consistency", 100), size=size)
+    words += line(143, ("Validity", 100), ("Content", 250), size=size)
+    words.append(Word("•", (241, 100.0, 245.5, 125.1)))
+    rules = [Rule(95, y, 340, y) for y in (97, 113.6, 140, 160)]
+    rules += [Rule(x, 97, x, 160) for x in (95, 238, 340)]
+    # The model sees one row where the rule parts two.
+    table = table_of(words, [97, 140, 160], [95, 238, 340], rules=rules)
+    assert table.rows == 3
+    assert [row[0] for row in grid_texts(table)] == ["Reliability", "Internal consistency", "Validity"]
+
+
 def test_notes_below_the_table_are_left_out():
     words = _grid_words(100, 5)
     words += [word("*", 100, 176, size=7)] + line(176, ("Significantly different from control", 110))

@@ -60,14 +60,15 @@ def _result_doc(page_box: tuple, cell_box: tuple, width: float, height: float, r
 
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
-def test_result_document_boxes_come_back_to_the_unrotated_page(rotation):
+def test_result_document_boxes_stay_on_the_page_as_displayed(rotation):
+    """The scorer's frame is PyMuPDF's page.rect (docling's converter's frame; the ICDAR truth's
+    cells on /Rotate pages): the pipeline's own boxes, unchanged."""
     document = pymupdf.open()
     page = document.new_page(width=600, height=800)
     page.set_rotation(rotation)
-    table = pymupdf.Rect(50, 100, 300, 200)  # unrotated frame, as the ground truth has it
-    cell = pymupdf.Rect(60, 110, 120, 130)
-    shown_table, shown_cell = table * page.rotation_matrix, cell * page.rotation_matrix
-    result = _result_doc(tuple(shown_table), tuple(shown_cell), page.rect.width, page.rect.height, rotation)
+    table = pymupdf.Rect(50, 100, 300, 200) * page.rotation_matrix  # as displayed
+    cell = pymupdf.Rect(60, 110, 120, 130) * page.rotation_matrix
+    result = _result_doc(tuple(table), tuple(cell), page.rect.width, page.rect.height, rotation)
 
     predicted = shapes.from_result_document("x.pdf", result)
 
@@ -498,7 +499,7 @@ def test_image_only_copy_has_no_text_layer_and_the_same_page_sizes(tmp_path):
 
     import pymupdf
 
-    from bench.accuracy.scans import image_only_copy
+    from bench.accuracy.variants import image_only_copy
 
     source = tmp_path / "data"
     source.mkdir()
@@ -511,3 +512,56 @@ def test_image_only_copy_has_no_text_layer_and_the_same_page_sizes(tmp_path):
         assert [p.rect for p in scanned] == [p.rect for p in original]
         assert all(page.get_text("words") == [] for page in scanned)
         assert all(page.get_images() for page in scanned)
+
+
+# --- transformed copies: rotated, sideways, cropped pages with their truth carried over ----------
+def _sample_data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "sample.pdf").write_bytes((ROOT / "examples" / "sample.pdf").read_bytes())
+    (data / "sample.json").write_text((ROOT / "examples" / "sample.truth.json").read_text())
+    return data
+
+
+def _words_in(page: pymupdf.Page, box: list[float]) -> str:
+    """Text of the page's words whose centre, on the page as displayed, lies in `box`."""
+    x0, y0, x1, y1 = box
+    shown = [(pymupdf.Rect(w[:4]) * page.rotation_matrix, w[4]) for w in page.get_text("words")]
+    return " ".join(text for r, text in shown if x0 <= (r.x0 + r.x1) / 2 <= x1 and y0 <= (r.y0 + r.y1) / 2 <= y1)
+
+
+@pytest.mark.parametrize("variant", ["rotate90", "rotate180", "rotate270", "sideways", "cropbox"])
+def test_variant_truth_still_names_the_words_of_each_cell(tmp_path, variant):
+    from bench.accuracy.variants import VARIANTS
+
+    copy = VARIANTS[variant](_sample_data(tmp_path), tmp_path / variant)
+    truth = json.loads((copy / "sample.json").read_text())
+    with pymupdf.open(copy / "sample.pdf") as document:
+        pages = list(document)
+        expected_rotation = {"rotate90": 90, "rotate180": 180, "rotate270": 270}.get(variant, 0)
+        assert {p.rotation for p in pages} == {expected_rotation}
+        if variant in ("sideways", "rotate90", "rotate270"):
+            assert (pages[0].rect.width, pages[0].rect.height) == (792, 612)
+        if variant == "cropbox":
+            assert pages[0].cropbox_position == (18, 24)
+        cells = [(t["page"], c) for t in truth["tables"] for c in t["cells"] if c["text"]]
+        assert len(cells) > 20
+        for page, cell in cells:
+            assert _words_in(pages[page - 1], cell["bbox"]) == cell["text"]
+
+
+@needs_scorer
+@pytest.mark.parametrize("variant", ["rotate90", "sideways", "cropbox"])
+def test_the_pipeline_scores_the_same_on_turned_and_cropped_copies(tmp_path, variant):
+    """doctables finds the sample's tables whichever way its pages are turned or cropped:
+    the text layer says which way is up, and boxes come back in the truth's frame."""
+    from bench.accuracy import systems
+    from bench.accuracy.variants import VARIANTS
+
+    scorer = load_scorer(SCORER)
+    copy = VARIANTS[variant](_sample_data(tmp_path), tmp_path / variant)
+    run = systems.run_doctables(documents(copy))
+    scores = scoring.score_documents(scorer, copy, run.predictions)["sample"]
+    assert run.errors == {}
+    assert scores["detection_f1"] == 1.0
+    assert scores["cell_adjacency_f1"] >= 0.99 and scores["cell_content_f1"] >= 0.99

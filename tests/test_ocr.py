@@ -26,6 +26,7 @@ from doctables.ocr import (
     to_original,
 )
 from doctables.ocr.models import TextRecognizer, boxes_from_map
+from doctables.page_tables import find_page_tables
 from doctables.ocr.transform import deskew_image, rotate_box, rotate_image, skew_box, upright_layout
 from doctables.render import render_page
 from doctables.settings import Settings
@@ -179,16 +180,52 @@ def test_vertical_text_layer_is_turned_with_its_words(sample_bytes, settings):
         page.show_pdf_page(page.rect, source, 1, rotate=90)  # content turned counter-clockwise
         data = document.tobytes()
     image, layout = _page(data, "pdf", 0)
-    assert pages.vertical_words(layout.words)
+    assert layout.text_turn() == 90  # the text runs upwards
     upright, new_layout, decision = prepare_page(image, layout, settings, lambda image: [])
     assert decision == PageDecision("usable", False, decision.rotation_applied, decision.reason)
-    assert decision.rotation_applied == 90
+    assert decision.rotation_applied == 90 and "runs upwards" in decision.reason
     assert (new_layout.width, new_layout.height) == (612.0, 792.0)
     assert upright.shape[:2] == (new_layout.image_height, new_layout.image_width)
-    assert not pages.vertical_words(new_layout.words)
+    assert {w.turn for w in new_layout.words} == {0}
     # "Department" sits top-left in the upright page, as on the sample's page 2.
     department = next(w for w in new_layout.words if w.text == "Department")
     assert department.bbox[0] < 150 and 160 < department.bbox[1] < 200
+
+
+def _numeric_table_pdf(rotation: int) -> bytes:
+    """A ruled table of one- and two-digit numbers (no word long enough to look tall or wide)
+    on a page shown turned by /Rotate."""
+    document = pymupdf.open()
+    page = document.new_page(width=612, height=792)
+    rows, cols, x0, y0, w, h = 12, 6, 90, 120, 70, 22
+    for r in range(rows + 1):
+        page.draw_line((x0, y0 + r * h), (x0 + cols * w, y0 + r * h), width=0.8)
+    for c in range(cols + 1):
+        page.draw_line((x0 + c * w, y0), (x0 + c * w, y0 + rows * h), width=0.8)
+    for r in range(rows):
+        for c in range(cols):
+            page.insert_text((x0 + c * w + 8, y0 + r * h + 15), str((r * 7 + c * 13) % 97), fontsize=10)
+    page.set_rotation(rotation)
+    return document.tobytes()
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_turned_page_of_short_words_is_turned_back_by_its_text_direction(rotation, settings):
+    """A /Rotate page whose words are numbers: their boxes say nothing about which way the
+    text runs, the text layer's line direction does."""
+    upright_image, upright_layout_ = _page(_numeric_table_pdf(0), "pdf", 0)
+    image, layout = _page(_numeric_table_pdf(rotation), "pdf", 0)
+    assert layout.text_turn() == (360 - rotation) % 360
+    turned, new_layout, decision = prepare_page(image, layout, settings, lambda image: [])
+    assert decision.rotation_applied == (360 - rotation) % 360 and not decision.ocr
+    assert turned.shape == upright_image.shape
+    assert [w.text for w in new_layout.words] == [w.text for w in upright_layout_.words]
+    for word, expected in zip(new_layout.words, upright_layout_.words):
+        assert word.bbox == pytest.approx(expected.bbox, abs=0.01) and word.turn == 0
+    [table], _ = find_page_tables(image, layout, settings)
+    [expected_table], _ = find_page_tables(upright_image, upright_layout_, settings)
+    assert (table.rows, table.columns) == (12, 6)
+    assert table.grid() == expected_table.grid()
 
 
 # --- the text-layer decision ---------------------------------------------------------------
@@ -389,12 +426,13 @@ def test_turns_and_deskew_map_back_to_the_original_frame():
 def test_upright_layout_moves_words_and_rules():
     layout = PageLayout(
         page=1, width=200, height=100, rotation=90, dpi=72, image_width=200, image_height=100,
-        words=[Word("a", (10, 20, 30, 25), 3)], rules=[Rule(0, 50, 200, 50)],
+        words=[Word("a", (10, 20, 30, 25), 3, turn=90)], rules=[Rule(0, 50, 200, 50)],
     )
     turned = upright_layout(layout, 90, 0.0)
     assert (turned.width, turned.height, turned.image_width, turned.image_height) == (100, 200, 100, 200)
     assert turned.rotation == 180
     assert turned.words[0].bbox == (75, 10, 80, 30) and turned.words[0].line == 3
+    assert turned.words[0].turn == 0
     assert turned.rules == [Rule(50, 0, 50, 200)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pymupdf
@@ -11,7 +12,7 @@ from PIL import Image
 
 from doctables.errors import DocumentError, ErrorCode
 from doctables.geometry import to_unrotated
-from doctables.layout import PageLayout
+from doctables.layout import PageLayout, Word
 from doctables.models.image import decode_image
 from doctables.render import open_document, render_page
 from doctables.settings import Settings
@@ -66,6 +67,18 @@ def test_layout_round_trips_through_json(sample_bytes):
     again = PageLayout.from_json(layout.to_json())
     assert again.page == 1 and len(again.words) == len(layout.words) and len(again.rules) == len(layout.rules)
     assert again.words[0].text == layout.words[0].text
+    turned = replace(layout, words=[replace(w, turn=270) for w in layout.words])
+    assert {w.turn for w in PageLayout.from_json(turned.to_json()).words} == {270}
+
+
+def test_layout_json_without_word_turns_still_loads():
+    """Layouts stored before words carried their turn (seven fields a word) read as upright."""
+    stored = (
+        '{"page":1,"width":100,"height":50,"rotation":0,"dpi":72,"image_width":100,'
+        '"image_height":50,"words":[["old",1,2,3,4,0,1.0]],"rules":[]}'
+    )
+    [word] = PageLayout.from_json(stored).words
+    assert (word.text, word.bbox, word.turn) == ("old", (1, 2, 3, 4), 0)
 
 
 def _dark_fraction(image: np.ndarray, box, scale: float) -> float:
@@ -94,6 +107,35 @@ def test_rotated_page_words_map_onto_the_rendered_image(rotation):
     word = next(w for w in layout.words if w.text == "ROTATED")
     x0, y0, x1, y1 = to_unrotated(word.bbox, layout.width, layout.height, rotation)
     assert 35 <= x0 <= 45 and 25 <= y0 <= 60 and y1 <= 70
+    # Turning the displayed page back by the words' turn makes them read left to right.
+    assert {w.turn for w in layout.words} == {(360 - rotation) % 360}
+    assert layout.text_turn() == (360 - rotation) % 360
+
+
+def test_word_turn_follows_the_direction_of_its_line():
+    """Text written upwards, downwards and upside down on an unrotated page; vertical writing
+    (CJK, glyphs upright) needs no turn."""
+    document = pymupdf.open()
+    page = document.new_page(width=400, height=400)
+    page.insert_text((50, 50), "across the page as it is shown", fontsize=12)
+    page.insert_text((100, 350), "running upwards", fontsize=12, rotate=90)
+    page.insert_text((200, 100), "running downwards", fontsize=12, rotate=270)
+    page.insert_text((350, 380), "upside down", fontsize=12, rotate=180)
+    page.insert_text((300, 60), "縦書", fontsize=12, fontname="japan")
+    # The same CJK font with its vertical CMap: the line runs down, each glyph upright.
+    font = next(f[0] for f in page.get_fonts() if f[4] == "japan")
+    document.xref_set_key(font, "Encoding", document.xref_get_key(font, "Encoding")[1].replace("-H", "-V"))
+    layout = render_page(pymupdf.open("pdf", document.tobytes()).load_page(0), 1, 72).layout
+    turns = {w.text: w.turn for w in layout.words}
+    assert turns["across"] == 0 and turns["縦"] == 0 and turns["書"] == 0
+    assert turns["upwards"] == 90 and turns["downwards"] == 270 and turns["upside"] == 180
+    # Characters decide the page's turn: most of the text reads left to right as shown.
+    assert layout.text_turn() == 0
+    extra = PageLayout(
+        page=1, width=1, height=1, rotation=0, dpi=72, image_width=1, image_height=1,
+        words=[*layout.words, Word("sideways-heavy-label", (0, 0, 1, 1), 99, turn=90)],
+    )
+    assert extra.text_turn() == 90
 
 
 def test_image_upload_opens_as_a_page():
@@ -120,3 +162,15 @@ def test_pixel_limit_names_the_page():
         open_document(document.tobytes(), Settings())
     assert error.value.code is ErrorCode.PAGE_TOO_LARGE
     assert "page 2" in error.value.message
+
+
+def test_page_tree_lost_while_reading_the_pages_is_a_corrupt_document(sample_bytes):
+    """Found by the conversion fuzzer: two damaged bytes leave a PDF that counts two pages
+    until reading them makes MuPDF repair the file, after which it has none."""
+    damaged = bytearray(sample_bytes)
+    damaged[179:180], damaged[321:322] = b"\x00", b"<"
+    with pymupdf.open(stream=bytes(damaged), filetype="pdf") as document:
+        assert document.page_count == 2
+    with pytest.raises(DocumentError) as error:
+        open_document(bytes(damaged), Settings(dpi=36))
+    assert error.value.code is ErrorCode.CORRUPT_DOCUMENT and "no page is left" in error.value.message

@@ -22,7 +22,7 @@ from .. import (
     write_json,
 )
 from . import draw, failures, scoring, systems
-from .scans import image_only_copy
+from .variants import VARIANTS
 
 SHORT = {
     "missed_table": "missed",
@@ -65,10 +65,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-baselines", action="store_true", help="run doctables only")
     parser.add_argument(
-        "--image-only",
-        action="store_true",
-        help="score image-only copies of the documents (pages rasterised at 200 dpi, no text layer: OCR)",
+        "--variant",
+        choices=sorted(VARIANTS),
+        default=None,
+        help="score transformed copies of the documents, the truth carried over: image-only (pages "
+        "rasterised at 200 dpi, no text layer: OCR), rotate90/180/270 (/Rotate added), sideways "
+        "(content turned a quarter on a landscape page, no /Rotate), cropbox (CropBox inside the MediaBox)",
     )
+    parser.add_argument("--image-only", action="store_true", help="the same as --variant image-only")
     parser.add_argument(
         "--scorer",
         type=Path,
@@ -79,6 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=3600.0, help="limit for the pipeline run, seconds")
     parser.add_argument("--progress", action="store_true", help="show a progress bar for the pipeline run")
     args = parser.parse_args(argv)
+    if args.image_only:
+        args.variant = "image-only"
     args.baselines = [] if args.no_baselines else [b.strip() for b in args.baselines.split(",") if b.strip()]
     for name in args.baselines:
         if name not in systems.BASELINES:
@@ -96,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scorer = load_scorer(find_scorer(data, args.scorer))
     out_dir = args.report_dir.resolve() / data.name
-    if args.image_only:
-        out_dir = args.report_dir.resolve() / f"{data.name}-image-only"
-        print(f"rasterising {len(pdfs)} documents into image-only copies ...", flush=True)
-        data = image_only_copy(data, out_dir / "data")
+    if args.variant:
+        out_dir = args.report_dir.resolve() / f"{data.name}-{args.variant}"
+        print(f"making {args.variant} copies of {len(pdfs)} documents ...", flush=True)
+        data = VARIANTS[args.variant](data, out_dir / "data")
         pdfs = documents(data)
     pred_out = (args.pred_out or out_dir / "predictions").resolve()
     started = dt.datetime.now(dt.UTC)

@@ -22,19 +22,20 @@ def draw_page(
     dpi: int = 110,
 ) -> Path:
     """Render page `page_number` (1-based) of `pdf` with the truth's tables in green and the
-    prediction's in magenta: thick table boxes, thin cell boxes. Boxes are in the unrotated
-    page frame, which is the frame PyMuPDF draws in. Writes `out` (PNG) and returns it."""
+    prediction's in magenta: thick table boxes, thin cell boxes. Boxes are on the page as
+    displayed; PyMuPDF draws in the unrotated frame. Writes `out` (PNG) and returns it."""
     with pymupdf.open(pdf) as document:
         page = document.load_page(page_number - 1)
         shape = page.new_shape()
+        to_unrotated = page.derotation_matrix
         for tables, colour, dashes in ((truth, TRUTH_COLOUR, None), (predicted, PREDICTED_COLOUR, "[3] 0")):
             for table in tables:
                 for cell in table.get("cells", []):
                     if cell.get("bbox"):
-                        shape.draw_rect(pymupdf.Rect(cell["bbox"]))
+                        shape.draw_rect(pymupdf.Rect(cell["bbox"]) * to_unrotated)
                         shape.finish(color=colour, width=0.5, dashes=dashes)
                 if table.get("bbox"):
-                    shape.draw_rect(pymupdf.Rect(table["bbox"]))
+                    shape.draw_rect(pymupdf.Rect(table["bbox"]) * to_unrotated)
                     shape.finish(color=colour, width=2.0, dashes=dashes)
         shape.commit()
         legend = f"green: truth ({len(truth)} table(s))   magenta, dashed: predicted ({len(predicted)})"

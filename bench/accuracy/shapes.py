@@ -2,14 +2,15 @@
 
 The shape (see shared/bench/README.md): `{"file", "bbox_units": "pdf_points_top_left",
 "tables": [{"page", "bbox", "cells": [{"row", "col", "row_span", "col_span", "text", "bbox"}]}]}`
-with boxes in PDF points, origin at the top-left of the unrotated page, pages 1-based."""
+with boxes in PDF points, origin at the top-left of the page as displayed (PyMuPDF's `page.rect`:
+rotated by /Rotate, from the CropBox's corner), pages 1-based. That is the frame docling's converter
+gives its truth in, and the one the ICDAR 2013 truth's cells are in on its /Rotate pages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from doctables.geometry import to_unrotated
 
 BBOX_UNITS = "pdf_points_top_left"
 Box = tuple[float, float, float, float]
@@ -26,23 +27,14 @@ def _round(box: Iterable[float]) -> list[float]:
 
 # --- doctables ----------------------------------------------------------------------------------
 def from_result_document(file: str, result: dict[str, Any]) -> dict[str, Any]:
-    """A doctables result document (tables on the displayed page) in the scorer's shape
-    (unrotated page frame). Page sizes and rotations come from `page_results`."""
-    pages = {p["page"]: p for p in result.get("page_results", [])}
+    """A doctables result document in the scorer's shape; its boxes are already on the page as
+    displayed."""
     tables = []
     for table in result.get("tables", []):
-        page = pages.get(table["page"], {})
-        width = float(page.get("width") or table.get("page_width") or 0.0)
-        height = float(page.get("height") or table.get("page_height") or 0.0)
-        rotation = int(page.get("rotation") or 0)
-
-        def unrotate(box: Sequence[float], w: float = width, h: float = height, rot: int = rotation) -> list[float]:
-            return _round(to_unrotated(tuple(float(v) for v in box), w, h, rot))  # type: ignore[arg-type]
-
         tables.append(
             {
                 "page": int(table["page"]),
-                "bbox": unrotate(table["bbox"]),
+                "bbox": _round(table["bbox"]),
                 "rows": table.get("rows"),
                 "columns": table.get("columns"),
                 "cells": [
@@ -52,7 +44,7 @@ def from_result_document(file: str, result: dict[str, Any]) -> dict[str, Any]:
                         "row_span": c.get("row_span", 1),
                         "col_span": c.get("col_span", 1),
                         "text": c.get("text", ""),
-                        "bbox": unrotate(c["bbox"]),
+                        "bbox": _round(c["bbox"]),
                     }
                     for c in table.get("cells", [])
                 ],
@@ -144,15 +136,13 @@ def pymupdf_table(
     bbox: Sequence[float],
     row_boxes: Sequence[Sequence[Any]],
     texts: Sequence[Sequence[Any]],
-    derotation: Any = None,
 ) -> dict[str, Any]:
     """One `page.find_tables()` table in the scorer's shape.
 
     `row_boxes[r][c]` is the cell box at row r, column c, or None where a merged cell from the
     left or above covers that position; `texts` is `table.extract()`. Spans follow from where each
-    cell's box ends against the column and row starts. find_tables works on the displayed page:
-    `derotation` (the page's `derotation_matrix`), when given, maps boxes back to the unrotated
-    frame."""
+    cell's box ends against the column and row starts. find_tables works on the displayed page,
+    the scorer's frame."""
     tol = 1.0
     cols = max((len(r) for r in row_boxes), default=0)
     col_starts = []
@@ -163,14 +153,6 @@ def pymupdf_table(
     for row in row_boxes:
         starts = [b[1] for b in row if b is not None]
         row_starts.append(min(starts) if starts else None)
-
-    def unrotate(box: Sequence[float]) -> list[float]:
-        if derotation is None:
-            return _round(box)
-        import pymupdf
-
-        rect = pymupdf.Rect(box) * derotation
-        return _round((rect.x0, rect.y0, rect.x1, rect.y1))
 
     cells = []
     for r, row in enumerate(row_boxes):
@@ -188,6 +170,6 @@ def pymupdf_table(
                 1 for k in range(r + 1, len(row_boxes)) if row_starts[k] is not None and row_starts[k] < box[3] - tol
             )
             cells.append(
-                {"row": r, "col": c, "row_span": row_span, "col_span": col_span, "text": value, "bbox": unrotate(box)}
+                {"row": r, "col": c, "row_span": row_span, "col_span": col_span, "text": value, "bbox": _round(box)}
             )
-    return {"page": page, "bbox": unrotate(bbox), "rows": len(row_boxes), "columns": cols, "cells": cells}
+    return {"page": page, "bbox": _round(bbox), "rows": len(row_boxes), "columns": cols, "cells": cells}

@@ -72,7 +72,6 @@ def pymupdf_document(pdf: Path) -> dict[str, Any]:
             # find_tables prints a hint about pymupdf_layout on stdout; keep the report clean.
             with contextlib.redirect_stdout(io.StringIO()):
                 found = page.find_tables().tables
-            derotation = page.derotation_matrix if page.rotation else None
             for table in found:
                 tables.append(
                     shapes.pymupdf_table(
@@ -80,7 +79,6 @@ def pymupdf_document(pdf: Path) -> dict[str, Any]:
                         table.bbox,
                         [row.cells for row in table.rows],
                         table.extract(),
-                        derotation,
                     )
                 )
     return shapes.prediction(pdf.name, tables)

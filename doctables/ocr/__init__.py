@@ -46,6 +46,8 @@ _MIN_LINE_SCORE = 0.5
 _ORIENTATION_PIECES = 16
 # The page is searched for text lines at this fraction of its size to pick the pieces.
 _ORIENTATION_SCALE = 0.5
+# Which way a text layer's lines run on the page, by the turn that makes them upright.
+_RUNS = {90: "upwards", 180: "upside down", 270: "downwards"}
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,13 @@ def prepare_page(
     text = pages.text_ink(ink)
     verdict, reason = pages.judge_text_layer(layout, ink, text)
     if verdict == "usable":
-        if not pages.vertical_words(layout.words):
+        # The text layer knows which way its lines run: no model needs to guess.
+        rotation = layout.text_turn()
+        if not rotation:
             return image, layout, PageDecision(verdict, False, 0, reason)
-        models = models or load_ocr_models(settings)
-        rotation = detect_rotation(image, ink, models, vertical=True)
         upright = rotate_image(image, rotation)
         return upright, upright_layout(layout, rotation, 0.0), PageDecision(
-            verdict, False, rotation, f"{reason}; its text runs vertically, turned {rotation} degrees"
+            verdict, False, rotation, f"{reason}; its text runs {_RUNS[rotation]}, turned {rotation} degrees"
         )
 
     if verdict == "absent" and text.total < pages._MIN_TEXT_INK:
@@ -120,14 +122,11 @@ def prepare_page(
     return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew)
 
 
-def detect_rotation(
-    image: np.ndarray, ink: pages.InkMap, models: OcrModels, vertical: bool | None = None
-) -> int:
-    """Clockwise quarter turn (0/90/180/270) that makes the page's text upright: lines running
-    vertically mean 90 or 270; the orientation model then tells upright from upside down on
-    pieces of the page's widest text lines."""
-    if vertical is None:
-        vertical = pages.line_direction(ink)[0]
+def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> int:
+    """Clockwise quarter turn (0/90/180/270) that makes a scanned page's text upright: lines
+    running vertically mean 90 or 270; the orientation model then tells upright from upside
+    down on pieces of the page's widest text lines."""
+    vertical = pages.line_direction(ink)[0]
     base = 90 if vertical else 0
     turned = rotate_image(image, base)
     small = pages.shrink(turned, _ORIENTATION_SCALE)

@@ -177,15 +177,6 @@ def judge_text_layer(layout: PageLayout, ink: InkMap, text: TextInk) -> tuple[st
     return "usable", f"the text layer's {len(words)} words cover {share:.0%} of the visible text"
 
 
-def vertical_words(words: list[Word]) -> bool:
-    """Whether most words of several letters are taller than wide (text running up or down)."""
-    long = [w for w in words if len(w.text.strip()) >= 3]
-    if len(long) < 3:
-        return False
-    tall = sum((w.bbox[3] - w.bbox[1]) > 1.5 * (w.bbox[2] - w.bbox[0]) for w in long)
-    return tall > 0.6 * len(long)
-
-
 def _points(ink: InkMap, text: TextInk | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ink pixel coordinates of the map (a fixed-seed sample when there are many)."""
     ys, xs = np.nonzero(ink.mask)

@@ -99,7 +99,7 @@ def upright_layout(layout: PageLayout, rotation: int, skew: float) -> PageLayout
     def move(box: Box) -> Box:
         return skew_box(rotate_box(box, rotation, width, height), skew, new_w, new_h)
 
-    words = [replace(w, bbox=move(w.bbox)) for w in layout.words]
+    words = [replace(w, bbox=move(w.bbox), turn=(w.turn - rotation) % 360) for w in layout.words]
     rules = []
     for r in layout.rules:
         x0, y0, x1, y1 = move((r.x0, r.y0, r.x1, r.y1))
