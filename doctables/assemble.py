@@ -21,6 +21,9 @@ from .tables import Cell, CellWord, Table
 _CROP_MARGIN = 6.0
 # A word belongs to a table when its centre lies within the region grown by this (points).
 _REGION_SLACK = 2.0
+# Words taller than this (the cell's median word height) are glyphs of a symbol font whose
+# box says little about the line they sit on.
+_TALL_GLYPH = 1.6
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def build_table(
         (model_grid.row_edges[c.row], model_grid.row_edges[c.row + 1]) for c in logical if c.col_span > 1
     ]
     rows = refine.refine_rows(
-        model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups
+        model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled
     )
     grid = Grid(row_edges=rows.edges, col_edges=cols.edges)
     slot_words: dict[tuple[int, int], list[int]] = {}
@@ -329,13 +332,22 @@ def reading_order(words: list[Word]) -> list[Word]:
         return []
     if all(_vertical(w) for w in words):
         return list(words)
-    ordered = sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2)
+    typical = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
+    # A box much taller than the text (a symbol font's bullet) would join the lines it
+    # overlaps into one: such words go to the line nearest their centre afterwards.
+    tall = [w for w in words if w.bbox[3] - w.bbox[1] > _TALL_GLYPH * typical]
+    regular = [w for w in words if w.bbox[3] - w.bbox[1] <= _TALL_GLYPH * typical] or tall
+    if regular is tall:
+        tall = []
     lines: list[list[Word]] = []
-    for word in ordered:
+    for word in sorted(regular, key=_centre_y):
         if lines and _same_line(lines[-1][-1], word):
             lines[-1].append(word)
         else:
             lines.append([word])
+    for word in tall:
+        nearest = min(lines, key=lambda line: abs(_centre_y(word) - statistics.median(map(_centre_y, line))))
+        nearest.append(word)
     result: list[Word] = []
     for line in lines:
         rtl = _right_to_left(line)
@@ -353,6 +365,10 @@ def _right_to_left(line: list[Word]) -> bool:
             elif ch.isalpha():
                 ltr += 1
     return rtl > ltr
+
+
+def _centre_y(word: Word) -> float:
+    return (word.bbox[1] + word.bbox[3]) / 2
 
 
 def _vertical(word: Word) -> bool:

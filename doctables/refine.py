@@ -62,6 +62,8 @@ _MIN_NEW_COLUMN_GAP = 0.6
 _NEW_COLUMN_FILL = 0.3
 # Lines closer than this (median word heights) may be one wrapped cell.
 WRAP_GAP = 0.6
+# Lines closer than this (median word heights) follow each other as a wrapped cell's do.
+_TIGHT_GAP = 0.3
 # Bands whose words fill more of their extent than this, over half the table, are prose.
 _PROSE_FILL = 0.8
 
@@ -608,10 +610,12 @@ def refine_rows(
     header_bottom: float,
     unit: float,
     groups: list[tuple[float, float]] = (),
+    columns_ruled: bool = False,
 ) -> Axis:
     """Row boundaries, from the gaps between text lines and horizontal rules, the model's as
     the prior; boundaries between split records are ones no cell may span. `groups` are
-    the heading rows where the model has cells spanning columns."""
+    the heading rows where the model has cells spanning columns; `columns_ruled`, whether
+    vertical rules part the columns."""
     x0, y0, x1, y1 = box
     inner = model_edges[1:-1]
     gaps = row_gaps(bands)
@@ -633,7 +637,11 @@ def refine_rows(
     # Ruled row by row: rules part the body's lines wherever the model parts them (most
     # places); rules in the heading only (or every few rows) leave the rows to the model.
     body = {i for i, g in enumerate(gaps) if g.lo > header_bottom}
-    ruled = len(strong & body) >= max(1, 0.5 * len(chosen & body)) and len(strong) >= 2
+    # Where vertical rules draw the columns too, horizontal rules are what part the rows; a
+    # table ruled only across (a rule under the heading, one over the total) leaves the
+    # rows it does not rule to the text and the model.
+    counted = chosen if columns_ruled else chosen | strong
+    ruled = len(strong & body) >= max(1, 0.5 * len(counted & body)) and len(strong) >= 2
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
     if ruled:
         keep = set(strong)
@@ -645,6 +653,7 @@ def refine_rows(
         keep -= _wrapped_heading(
             gaps, keep - strong - hard, keep, words, col_edges, header_bottom, unit, groups
         )
+        keep -= _wrapped_body(gaps, keep - strong - hard, keep, bands, words, col_edges, header_bottom, unit)
     edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
     hard_positions = {gaps[g].position for g in hard}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard_positions)
@@ -694,6 +703,41 @@ def _wrapped_heading(
             for c in shared
         ):
             removed.add(g)
+    return removed
+
+
+def _wrapped_body(
+    gaps: list[Gap],
+    candidates: set[int],
+    keep: set[int],
+    bands: list[Band],
+    words: list[Word],
+    col_edges: list[float],
+    header_bottom: float,
+    unit: float,
+) -> set[int]:
+    """Body boundaries that only cut wrapped cell text, in a table whose records are set
+    apart by wider gaps than their lines: the line below sits as close as the lines of a
+    wrapped cell, starts no record (nothing in the first column), and holds words, not
+    numbers, only in columns where the line above has text too."""
+    if len(col_edges) < 3:
+        return set()
+    tight, wide = _TIGHT_GAP * unit, WRAP_GAP * unit
+    if not any(gaps[g].hi - gaps[g].lo >= wide for g in keep if gaps[g].lo > header_bottom):
+        return set()
+    removed: set[int] = set()
+    for g in candidates:
+        gap = gaps[g]
+        if gap.above is None or gap.lo <= header_bottom or gap.hi - gap.lo > tight:
+            continue
+        above, below = bands[gap.above], bands[gap.above + 1]
+        columns_above = {locate(col_edges, (words[i].bbox[0] + words[i].bbox[2]) / 2) for i in above.words}
+        columns_below = {locate(col_edges, (words[i].bbox[0] + words[i].bbox[2]) / 2) for i in below.words}
+        if 0 in columns_below or not columns_below <= columns_above:
+            continue
+        if any(is_number(words[i].text) for i in [*above.words, *below.words]):
+            continue
+        removed.add(g)
     return removed
 
 

@@ -209,6 +209,43 @@ def test_wrapped_text_line_is_not_split_from_its_row():
     ]
 
 
+def test_last_wrapped_line_the_model_split_off_rejoins_its_record():
+    """Records set 8 points apart, their wrapped lines 1 point apart: the model's boundary
+    over the last line of a record, which holds words only under words and nothing in the
+    first column, is not a row."""
+    words = (
+        line(100, ("Source", 100), ("Definition", 200), ("Examples", 330))
+        + line(118, ("Major", 100), ("Emissions of ten tons", 200), ("Utilities and", 330))
+        + line(129, ("or more a year", 200), ("refineries", 330))
+        + line(147, ("Non-road", 100), ("Emissions from engines", 200), ("Construction and", 330))
+        + line(158, ("and vessels operated off", 200), ("farm equipment", 330))
+        + line(169, ("public roads", 200), ("and watercraft", 330))
+    )
+    table = table_of(words, [98, 114, 143, 167, 181], [98, 190, 320, 430])
+    assert grid_texts(table) == [
+        ["Source", "Definition", "Examples"],
+        ["Major", "Emissions of ten tons or more a year", "Utilities and refineries"],
+        ["Non-road", "Emissions from engines and vessels operated off public roads",
+         "Construction and farm equipment and watercraft"],
+    ]
+
+
+def test_rules_under_the_heading_and_over_the_total_leave_the_other_rows_to_the_text():
+    """A table ruled only across (top, under the heading, over the total, bottom) and no
+    vertical rules: the single-spaced records between the rules are rows of their own."""
+    words = (
+        line(100, ("Freq.", 200), ("Percent", 260))
+        + line(116, ("kept the assets", 100), ("344", 200), ("75.2", 260))
+        + line(127, ("sold some", 100), ("53", 200), ("11.6", 260))
+        + line(138, ("sold all", 100), ("61", 200), ("13.2", 260))
+        + line(154, ("Total", 100), ("458", 200), ("100.0", 260))
+    )
+    rules = [Rule(95, y, 300, y) for y in (97, 112, 150, 166)]
+    # The model put the total in the last record's row.
+    table = table_of(words, [97, 112, 125, 136, 166], [95, 190, 250, 300], rules=rules)
+    assert [row[1] for row in grid_texts(table)] == ["Freq.", "344", "53", "61", "458"]
+
+
 # ---------------------------------------------------------------------------------- columns
 
 
@@ -341,6 +378,16 @@ def test_filler_and_typed_rule_recognition():
 def test_join_words_reads_lines_top_to_bottom():
     words = [word("b", 30, 0), word("a", 0, 0), word("c", 0, 12)]
     assert join_words(words) == "a b c"
+
+
+def test_bullets_with_tall_boxes_do_not_join_the_lines_of_a_cell():
+    """A symbol font's bullet has a box two lines tall; each bullet stays with its own line,
+    and the lines (13.4 pt boxes at 12 pt leading) stay apart."""
+    size = 13.4
+    words = line(108.4, ("Intraclass correlation coefficient", 20), size=size)
+    words += line(120.4, ("Time period of assessment", 20), size=size)
+    words += [Word("•", (5, 99.1, 9.6, 124.2)), Word("•", (5, 111.1, 9.6, 136.2))]
+    assert join_words(words) == "• Intraclass correlation coefficient • Time period of assessment"
 
 
 def test_numbers():
