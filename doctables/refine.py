@@ -171,6 +171,9 @@ _LEADER_CHARS = frozenset(".·…_-‐‑–—―=─━•")
 _RULE_CHARS = frozenset("_-‐‑–—―=─━")
 
 
+_BULLETS = frozenset("•◦▪▫■□●○◆◇‣⁃∙►▶➢❖✓✔")
+
+
 def is_filler(text: str) -> bool:
     """Dot leaders and lines typed as characters: layout, not content."""
     text = text.strip()
@@ -402,7 +405,23 @@ def refine_columns(
     positions = sorted({gaps[g].position for g in keep} | set(unsnapped))
     positions = _dedupe(positions, unit)
     edges = [x0, *[p for p in positions if x0 < p < x1], x1]
+    ruled_at = {gaps[g].position for g in strong}
+    edges = [e for k, e in enumerate(edges) if not _after_bullets(edges, k, words, ruled_at)]
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled)
+
+
+def is_bullet(text: str) -> bool:
+    """A list bullet: one glyph that marks the item after it."""
+    return len(text.strip()) == 1 and text.strip() in _BULLETS
+
+
+def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[float]) -> bool:
+    """Whether inner boundary `k` closes a column of bullets alone (they belong to the items
+    on their right) and no rule draws it."""
+    if k == 0 or k >= len(edges) - 1 or edges[k] in ruled_at:
+        return False
+    inside = [w for w in words if edges[k - 1] <= (w.bbox[0] + w.bbox[2]) / 2 < edges[k]]
+    return bool(inside) and all(is_bullet(w.text) for w in inside)
 
 
 def _add_rule_gaps(

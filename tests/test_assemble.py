@@ -249,6 +249,24 @@ def test_rules_under_the_heading_and_over_the_total_leave_the_other_rows_to_the_
 # ---------------------------------------------------------------------------------- columns
 
 
+def test_bullets_set_apart_from_their_items_stay_in_the_items_column():
+    words = (
+        line(100, ("Property", 100), ("Reason for change", 230))
+        + line(116, ("Clarity", 100), ("•", 212), ("Not relevant to patients", 230))
+        + line(128, ("•", 212), ("Many missing answers", 230))
+        + line(144, ("Range", 100), ("•", 212), ("All answers at the floor", 230))
+    )
+    rules = [Rule(95, y, 360, y) for y in (97, 112, 140, 156)]
+    rules += [Rule(x, 97, x, 156) for x in (95, 200, 360)]
+    # The model took the bullets for a column of their own.
+    table = table_of(words, [97, 112, 140, 156], [95, 200, 222, 360], rules=rules)
+    assert grid_texts(table) == [
+        ["Property", "Reason for change"],
+        ["Clarity", "• Not relevant to patients • Many missing answers"],
+        ["Range", "• All answers at the floor"],
+    ]
+
+
 def test_a_column_the_model_missed_is_added():
     words = line(100, ("Age", 100), ("No.", 160), ("Rate", 200), ("(95% CI)", 240))
     for i, (age, no, rate, ci) in enumerate(
