@@ -171,7 +171,8 @@ _LEADER_CHARS = frozenset(".·…_-‐‑–—―=─━•")
 _RULE_CHARS = frozenset("_-‐‑–—―=─━")
 
 
-_BULLETS = frozenset("•◦▪▫■□●○◆◇‣⁃∙►▶➢❖✓✔")
+# Glyphs that mark a list item.
+BULLETS = frozenset("•◦▪▫■□●○◆◇►▸▶‣⁃∙➢➤❖✓✔")
 
 
 def is_filler(text: str) -> bool:
@@ -412,7 +413,7 @@ def refine_columns(
 
 def is_bullet(text: str) -> bool:
     """A list bullet: one glyph that marks the item after it."""
-    return len(text.strip()) == 1 and text.strip() in _BULLETS
+    return len(text.strip()) == 1 and text.strip() in BULLETS
 
 
 def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[float]) -> bool:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
 import pymupdf
 
 from .errors import DocumentError, ErrorCode
@@ -17,6 +18,11 @@ from .sniff import DocumentType, sniff
 _LINE_THICKNESS = 2.5
 # Shorter segments are glyph parts or tick marks, not table rules.
 _MIN_RULE_LENGTH = 4.0
+# A filled box's edge is a line where the colour a few pixels to either side differs by at
+# least this much (0-255, the largest channel) along most of it.
+_EDGE_PROBE = 2.0
+_EDGE_SAMPLES = 48
+_EDGE_CONTRAST = 10
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -105,6 +111,9 @@ def render_pages(
 def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
     """Render one page; words and rules are mapped onto the displayed (rotated) page."""
     pixmap = page.get_pixmap(dpi=dpi, alpha=False, colorspace=pymupdf.csRGB)
+    image = np.ndarray(
+        (pixmap.height, pixmap.width, pixmap.n), np.uint8, pixmap.samples_mv, strides=(pixmap.stride, pixmap.n, 1)
+    )
     layout = PageLayout(
         page=number,
         width=page.rect.width,
@@ -114,7 +123,7 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
         image_width=pixmap.width,
         image_height=pixmap.height,
         words=extract_words(page),
-        rules=extract_rules(page),
+        rules=extract_rules(page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0),
     )
     return RenderedPage(layout=layout, png=pixmap.tobytes("png"))
 
@@ -153,8 +162,11 @@ def _line_turn(line: dict, to_display: pymupdf.Matrix) -> int:
     return round(-angle / 90) % 4 * 90
 
 
-def extract_rules(page: pymupdf.Page) -> list[Rule]:
-    """Horizontal and vertical line segments drawn on the page (table rulings and cell edges)."""
+def extract_rules(page: pymupdf.Page, image: np.ndarray | None = None, scale: float = 1.0) -> list[Rule]:
+    """Horizontal and vertical line segments drawn on the page (table rulings and cell edges).
+    With the page's rendering (`image`, `scale` pixels per point), the edges of filled boxes
+    that show no change of colour (a shading laid over another of the same colour) are left
+    out: only a line that can be seen parts cells."""
     to_display = page.rotation_matrix
     rules: list[Rule] = []
     try:
@@ -162,15 +174,48 @@ def extract_rules(page: pymupdf.Page) -> list[Rule]:
     except Exception:  # a damaged content stream still has text worth using
         return rules
     for path in drawings:
+        filled_only = path.get("type") == "f"
         for item in path["items"]:
-            for x0, y0, x1, y1 in _segments(item):
+            segments = _segments(item)
+            check = image is not None and filled_only and len(segments) == 4  # a box's edges
+            for x0, y0, x1, y1 in segments:
                 rect = pymupdf.Rect(
                     min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
                 ) * to_display
                 rule = _as_rule(rect)
-                if rule is not None:
+                if rule is not None and (not check or _visible(rule, image, scale)):
                     rules.append(rule)
     return rules
+
+
+def _visible(rule: Rule, image: np.ndarray, scale: float) -> bool:
+    """Whether the colour changes across a rule on the rendered page: compared a little to
+    either side, at points along it, the middle difference (text over a few points of it
+    does not count)."""
+    height, width = image.shape[:2]
+    off = _EDGE_PROBE
+    if rule.horizontal:
+        y = rule.y0 * scale
+        a, b = round(y - off), round(y + off)
+        if a < 0 or b >= height:
+            return True
+        xs = np.linspace(rule.x0 * scale + off, rule.x1 * scale - off, num=_EDGE_SAMPLES).round().astype(int)
+        xs = xs[(xs >= 0) & (xs < width)]
+        if xs.size == 0:
+            return True
+        one, other = image[a, xs], image[b, xs]
+    else:
+        x = rule.x0 * scale
+        a, b = round(x - off), round(x + off)
+        if a < 0 or b >= width:
+            return True
+        ys = np.linspace(rule.y0 * scale + off, rule.y1 * scale - off, num=_EDGE_SAMPLES).round().astype(int)
+        ys = ys[(ys >= 0) & (ys < height)]
+        if ys.size == 0:
+            return True
+        one, other = image[ys, a], image[ys, b]
+    change = np.abs(one.astype(np.int16) - other.astype(np.int16)).max(axis=1)
+    return float(np.median(change)) >= _EDGE_CONTRAST
 
 
 def _segments(item: tuple) -> list[tuple[float, float, float, float]]:

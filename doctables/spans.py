@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from .layout import Word
 from .refine import (
+    BULLETS,
     CROSSING_GAP,
     PHRASE_GAP,
     SEGMENT_BREAK,
@@ -311,7 +312,7 @@ def has_grid_of_text(
     return sum(n >= 2 for n in filled.values()) >= 2
 
 
-_BULLETS = frozenset("•◦▪▫■□●○►▸▶‣⁃–—-*·➢➤✓✔")
+_LIST_MARKS = BULLETS | frozenset("–—-*·")
 
 
 def is_bullet_list(
@@ -324,7 +325,7 @@ def is_bullet_list(
     firsts = [slot_words.get((r, 0), []) for r in range(n_rows)]
     marks = [f for f in firsts if f]
     return all(
-        len(f) == 1 and words[f[0]].text.strip() and set(words[f[0]].text.strip()) <= _BULLETS
+        len(f) == 1 and words[f[0]].text.strip() and set(words[f[0]].text.strip()) <= _LIST_MARKS
         for f in marks
     )
 

@@ -14,7 +14,7 @@ from doctables.errors import DocumentError, ErrorCode
 from doctables.geometry import to_unrotated
 from doctables.layout import PageLayout, Word
 from doctables.models.image import decode_image
-from doctables.render import open_document, render_page
+from doctables.render import extract_rules, open_document, render_page
 from doctables.settings import Settings
 from doctables.sniff import DocumentType, sniff
 
@@ -174,3 +174,25 @@ def test_page_tree_lost_while_reading_the_pages_is_a_corrupt_document(sample_byt
     with pytest.raises(DocumentError) as error:
         open_document(bytes(damaged), Settings(dpi=36))
     assert error.value.code is ErrorCode.CORRUPT_DOCUMENT and "no page is left" in error.value.message
+
+
+def test_edges_of_shading_are_rules_only_where_the_colour_changes():
+    """A grey cell drawn as one box with two boxes of the same grey over it (one per text
+    line): the edge between the two lines cannot be seen and parts nothing. The grey box's
+    own edges against the white page, and a stroked box's edges, are rules."""
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=200)
+    grey = (0.88, 0.88, 0.88)
+    page.draw_rect(pymupdf.Rect(20, 20, 120, 80), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(22, 22, 118, 50), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(22, 50, 118, 78), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(150, 20, 250, 80), color=(0, 0, 0), width=0.5)
+    page.draw_rect(pymupdf.Rect(150, 50, 250, 50.4), color=None, fill=(0, 0, 0))  # a line drawn as a fill
+    layout = render_page(pymupdf.open("pdf", document.tobytes()).load_page(0), 1, 144).layout
+    horizontal = {(round(r.x0), round(r.y0)) for r in layout.rules if r.horizontal}
+    assert (20, 20) in horizontal and (20, 80) in horizontal  # grey against white
+    assert (22, 50) not in horizontal and (22, 22) not in horizontal  # grey on grey
+    assert {(150, 20), (150, 50), (150, 80)} <= horizontal
+    # Without the rendering every edge counts, as before.
+    raw = extract_rules(pymupdf.open("pdf", document.tobytes()).load_page(0))
+    assert (22, 50) in {(round(r.x0), round(r.y0)) for r in raw if r.horizontal}
