@@ -2,10 +2,11 @@
 the page's words and rules.
 
 The layout model labels some real tables `figure` (shaded or coloured tables, tables set in a
-monospaced font), or gives them a low `table` score. Such a region is kept when its words form
+monospaced font) or `text` (small rule-less tables of figures), or gives them a low `table`
+score. Such a region is kept when its words form
 a grid of short texts: most text lines hold text in two or more columns, most grid slots hold
-text, and the phrases are short. Charts (axis labels), diagrams, screenshots and running text
-do not. Ruled tables that the model missed altogether come from the rules (see lattice).
+text, and the phrases are short (and, for `text`, most lines hold a number). Charts (axis
+labels), diagrams, screenshots and running text do not. Ruled tables that the model missed altogether come from the rules (see lattice).
 A region holding two tables stacked one above the other (the second repeating the first's
 heading) is split in two.
 """
@@ -25,6 +26,9 @@ from .layout import PageLayout, Rule, Word
 # Extra candidates: table regions scored at least this, and figure regions at least this.
 _LOW_TABLE_SCORE = 0.25
 _FIGURE_SCORE = 0.5
+_TEXT_SCORE = 0.5
+# ... when this share of their lines hold a number.
+_TEXT_TABLE_NUMBERS = 0.6
 # A region with this share of its area inside a larger one is nested in it.
 _NESTED = 0.8
 # Words per phrase of running text.
@@ -37,6 +41,8 @@ _DUPLICATE_OVERLAP = 0.3
 # the table's line pitch).
 _EXTEND_LINES = 2
 _EXTEND_REACH = 1.6
+# A heading line over every column may stand this far (line pitches) above the body.
+_HEADING_REACH = 2.6
 # Columns cut off at a region's side: how many may be taken in, how far out (in line
 # heights) they may start, and the share of the region's lines that must go on there.
 _SIDE_COLUMNS = 2
@@ -74,7 +80,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
     kept = _drop_nested(kept, layout.words)
     extras = [
         Region(scale(d.box, points_per_pixel), d.score, label)
-        for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE))
+        for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE), ("text", _TEXT_SCORE))
         for d in found.get(label, [])
         if floor <= d.score and not (label == "table" and d.score >= threshold)
     ]
@@ -82,6 +88,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
         if any(_overlap(region.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
             continue
         words = refine_words(layout.words, region.box)
+        if region.label == "text" and not _mostly_figures(words):
+            continue  # what the model reads as text is a table only when it holds figures
         if looks_tabular(words, region.box):
             kept.append(region)
             continue
@@ -132,7 +140,7 @@ def extend_to_rows(
         bands = refine.text_bands(inside, unit)
         gaps, _, _, _ = refine.column_gaps(inside, bands, bands, x0, x1, unit)
         edges = [x0, *[(g.lo + g.hi) / 2 for g in gaps], x1]
-    reach = _EXTEND_LINES * _EXTEND_REACH * pitch
+    reach = max(_EXTEND_LINES * _EXTEND_REACH, _HEADING_REACH) * pitch
     near = [
         w for w in page_words
         if y0 - reach <= w.bbox[1] and w.bbox[3] <= y1 + reach
@@ -144,9 +152,12 @@ def extend_to_rows(
     for direction in (-1, 1):
         for _ in range(_EXTEND_LINES):
             edge = y0 if direction < 0 else y1
+            # A heading may stand a blank line above the body: reach further up for a line
+            # with a phrase over every column and no figures.
+            up = _HEADING_REACH if direction < 0 and y0 == box[1] else _EXTEND_REACH
             candidates = [
                 w for w in near
-                if (edge - _EXTEND_REACH * pitch <= w.bbox[1] and w.bbox[3] <= edge + 1.0 if direction < 0
+                if (edge - up * pitch <= w.bbox[1] and w.bbox[3] <= edge + 1.0 if direction < 0
                     else edge - 1.0 <= w.bbox[1] and w.bbox[3] <= edge + _EXTEND_REACH * pitch)
                 and not (y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1)
             ]
@@ -155,6 +166,10 @@ def extend_to_rows(
             lines = refine.text_bands(candidates, unit)
             line = lines[-1] if direction < 0 else lines[0]
             if not _is_row(line, candidates, edges, unit, x0, x1):
+                break
+            if edge - line.y1 > _EXTEND_REACH * pitch - (line.y1 - line.y0) and not _heads_every_column(
+                line, candidates, edges
+            ):
                 break
             # Below the table's bottom rule are notes; above its heading, a caption.
             last = max((w.bbox[3] for w in inside if w.bbox[3] <= edge + 1.0), default=edge)
@@ -281,6 +296,13 @@ def _is_row(line: refine.Band, words: list[Word], edges: list[float], unit: floa
     return True
 
 
+def _heads_every_column(line: refine.Band, words: list[Word], edges: list[float]) -> bool:
+    """Whether a line holds text, and no figures, in every column of the table."""
+    members = [words[i] for i in line.words]
+    used = {bisect_right(edges, (w.bbox[0] + w.bbox[2]) / 2) for w in members}
+    return len(used) == len(edges) - 1 and not any(refine.is_number(w.text) for w in members)
+
+
 def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
     """Of two table regions one inside the other, keep the inner one when the outer one adds
     only running text (a column of the page beside the table), else the outer one."""
@@ -302,6 +324,14 @@ def _running_text(words: list[Word]) -> bool:
     bands = refine.text_bands(words, unit)
     phrases = sum(refine.phrase_count(b, words, unit) for b in bands)
     return len(words) >= _RUNNING_WORDS * phrases
+
+
+def _mostly_figures(words: list[Word]) -> bool:
+    """Whether most text lines hold a number."""
+    unit = refine.median_height(words) if words else 0.0
+    bands = refine.text_bands(words, unit) if words else []
+    with_numbers = sum(any(refine.is_number(words[i].text) for i in b.words) for b in bands)
+    return bool(bands) and with_numbers >= _TEXT_TABLE_NUMBERS * len(bands)
 
 
 def refine_words(words: list[Word], box: Box) -> list[Word]:
@@ -328,7 +358,7 @@ def _detect(detector, image: np.ndarray) -> dict[str, list]:
     if detect_regions is None:
         return {"table": list(detector.detect(image))}
     threshold = min(_LOW_TABLE_SCORE, getattr(detector, "threshold", 0.5))
-    return detect_regions(image, ("table", "figure"), threshold)
+    return detect_regions(image, ("table", "figure", "text"), threshold)
 
 
 def _sides(words: list[Word], box: Box) -> list[tuple[Box, Box]]:

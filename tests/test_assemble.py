@@ -824,6 +824,39 @@ def test_nested_detections_keep_the_one_that_is_the_table():
     assert found[0].box[2] < 380
 
 
+class _LayoutDetector:
+    """A detector double for the layout model's several labels."""
+
+    threshold = 0.5
+
+    def __init__(self, regions_by_label):
+        self.regions_by_label = regions_by_label
+
+    def detect_regions(self, image, labels, threshold):
+        return {
+            label: [_Detection(b, score, label) for b, score in self.regions_by_label.get(label, []) if score >= threshold]
+            for label in labels
+        }
+
+
+def test_a_grid_of_figures_the_model_reads_as_text_is_a_table_but_prose_is_not():
+    """A rule-less two-column table in a monospaced font, which the layout model labels
+    text; a justified paragraph it also labels text stays prose."""
+    table = [w for r, (group, share) in enumerate(
+        [("20-29", "0.2650"), ("30-39", "0.2046"), ("40-49", "0.1477"), ("50-59", "0.1514"), ("60-69", "0.1225")]
+    ) for w in line(300 + 14 * r, (group, 100), (share, 220))]
+    heading = line(272, ("Age Group", 100), ("Proportion", 205))  # a blank line above the body
+    prose = []
+    for r in range(6):
+        prose += line(100 + 12 * r, ("the   standard   population   of   the   census   year", 100))
+    layout = layout_of(table + heading + prose)
+    image = np.full((800, 600, 3), 255, dtype=np.uint8)
+    detector = _LayoutDetector({"text": [((95, 298, 280, 372), 0.7), ((95, 98, 420, 172), 0.9)]})
+    found = regions.find_regions(image, layout, detector)
+    assert [r.label for r in found] == ["text"]
+    assert found[0].box[1] < 272 and found[0].box[3] >= 366
+
+
 def test_random_layouts_give_a_tiling_of_the_grid():
     """Whatever the words, rules and model grid, cells never overlap, cover every slot and
     hold every word of the table once."""
@@ -866,7 +899,7 @@ def test_random_layouts_give_a_tiling_of_the_grid():
 
 
 def test_one_model_run_gives_the_detector_s_own_table_regions(sample_bytes):
-    """regions reads the table and figure regions from one run of the layout model; its
+    """regions reads the table, figure and text regions from one run of the layout model; its
     table regions are exactly those the detector itself returns (so a change inside the
     detector shows here, not as a silent fall-back to tables only)."""
     from doctables.models import load_models
@@ -878,7 +911,7 @@ def test_one_model_run_gives_the_detector_s_own_table_regions(sample_bytes):
     page = render_page(open_document(sample_bytes, Settings()).load_page(0), 1, 144)
     image = decode_image(page.png)
     found = regions._detect(models.detector, image)
-    assert set(found) == {"table", "figure"}
+    assert set(found) == {"table", "figure", "text"}
     own = models.detector.detect(image)
     ours = [d for d in found["table"] if d.score >= models.detector.threshold]
     assert [(d.box, d.score) for d in ours] == [(d.box, d.score) for d in own]
