@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,10 +16,21 @@ from doctables.models import load_models
 from doctables.models.detection import TableDetector, _nms
 from doctables.models.image import decode_image
 from doctables.models.runtime import ModelSpec, OnnxModel, load_model, packaged_model
-from doctables.models.slanet import SplitSlaNet, load_structure_model, split_slanet
+from doctables.models.slanet import (
+    SplitSlaNet,
+    load_parts,
+    load_structure_model,
+    prepared_name,
+    save_parts,
+    slanet_parts,
+    split_slanet,
+)
 from doctables.models.structure import StructureRecognizer, _prepare
 from doctables.render import open_document, render_page
 from doctables.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "lambdas" / "tables" / "Dockerfile"
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +108,15 @@ def _table_crops(sample_pages, sample_truth):
     return crops
 
 
-def test_split_structure_model_gives_the_whole_graphs_outputs(sample_pages, sample_truth):
+def test_split_structure_model_gives_the_whole_graphs_outputs(sample_pages, sample_truth, tmp_path):
     spec = ModelSpec(packaged_model(*STRUCTURE_MODEL), 1)
     graph = OnnxModel(spec)
-    split = split_slanet(spec)
-    assert isinstance(split, SplitSlaNet)
+    # The parts as the image prepares them at build time, saved and read back.
+    parts = slanet_parts(spec.path)
+    save_parts(parts, tmp_path / "slanet.split.npz")
+    again = load_parts(tmp_path / "slanet.split.npz")
+    assert again.encoder == parts.encoder and again.labels == parts.labels and again.max_steps == parts.max_steps
+    split = SplitSlaNet.from_parts(spec, again)
     assert split.labels == graph.labels and split.decoder.max_steps == 501
     for crop in _table_crops(sample_pages, sample_truth):
         tensor, _ratio = _prepare(crop)
@@ -126,3 +146,50 @@ def test_structure_model_falls_back_to_the_whole_graph():
         load_structure_model(structure, "fast")
     with pytest.raises(FileNotFoundError):
         load_structure_model(ModelSpec("/nonexistent/slanet.onnx"), "auto")
+
+
+def test_the_image_prepares_the_split_at_build_time_and_loads_it_without_onnx(tmp_path):
+    """The Dockerfile's RUN line, run against a copy of the model folder, leaves the split
+    beside the model; a fresh process with no onnx package and an empty cache loads it."""
+    models = tmp_path / "opt-models"
+    models.mkdir()
+    model = models / "slanet-plus.onnx"
+    model.write_bytes(Path(packaged_model(*STRUCTURE_MODEL)).read_bytes())
+    [run] = [line for line in DOCKERFILE.read_text().splitlines() if "doctables.models.slanet" in line]
+    command = run.split("&&", 1)[1].strip().replace("/opt/models", str(models))
+    answer = subprocess.run(command.split(), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 0, answer.stderr
+    prepared = models / prepared_name(str(model))
+    assert answer.stdout.strip() == str(prepared) and prepared.is_file()
+    code = (
+        "import sys; sys.modules['onnx'] = None\n"
+        "from doctables.models.runtime import ModelSpec\n"
+        "from doctables.models.slanet import split_slanet\n"
+        f"split = split_slanet(ModelSpec({str(model)!r}, 1))\n"
+        "print(type(split).__name__, split.decoder.max_steps, len(split.labels))"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "empty-cache")}
+    answer = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.split()[:2] == ["SplitSlaNet", "501"]
+    assert not (tmp_path / "empty-cache" / "doctables").exists()  # the prepared split was used
+
+
+def test_a_split_made_at_load_time_is_cached_for_the_next_process(tmp_path, monkeypatch):
+    model = tmp_path / "slanet-plus.onnx"
+    model.write_bytes(Path(packaged_model(*STRUCTURE_MODEL)).read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert isinstance(split_slanet(ModelSpec(str(model), 1)), SplitSlaNet)
+    cached = tmp_path / "cache" / "doctables" / prepared_name(str(model))
+    assert cached.is_file() and load_parts(cached) is not None
+    # A damaged cache file is not trusted: the graph is split again.
+    cached.write_bytes(b"not an npz")
+    assert isinstance(split_slanet(ModelSpec(str(model), 1)), SplitSlaNet)
+
+
+def test_without_onnx_or_a_prepared_split_the_graph_runs_whole(tmp_path, monkeypatch):
+    model = tmp_path / "slanet-plus.onnx"
+    model.write_bytes(Path(packaged_model(*STRUCTURE_MODEL)).read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert isinstance(load_structure_model(ModelSpec(str(model), 1), "auto"), OnnxModel)

@@ -9,10 +9,17 @@ projection is computed once, and the step (a few small matrix-vector products) r
 with the file's own weights. The outputs are the full graph's (same tokens, boxes equal to
 float rounding: tests/test_models.py compares them); any graph that does not have this
 decoder's weights and shapes is run whole instead (`load_structure_model`).
+
+Cutting the graph needs the onnx package, whose import takes about half a second: the table
+image does it once at build time (`python -m doctables.models.slanet MODEL.onnx`), and a split
+made at load time is kept in $XDG_CACHE_HOME/doctables for the next process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +164,12 @@ class SplitSlaNet:
         self.decoder = decoder
         self.labels = labels
 
+    @classmethod
+    def from_parts(cls, spec: ModelSpec, parts: SlaNetParts) -> SplitSlaNet | None:
+        """The model from its saved parts; None when the weights are not the decoder's."""
+        decoder = _Decoder.from_weights(parts.weights, parts.max_steps)
+        return cls(spec, parts.encoder, decoder, parts.labels) if decoder is not None else None
+
     def run(self, tensor: np.ndarray) -> list[np.ndarray]:
         features = self.session.run(None, {self.input_name: tensor})[0]  # batch x positions x channels
         with _single_threaded_blas():
@@ -170,13 +183,42 @@ class SplitSlaNet:
         return [locations, probabilities]
 
 
+@dataclass(frozen=True)
+class SlaNetParts:
+    """What the split model is made of: the encoder graph, the decoder's weights, its step
+    limit and the token labels. Saved once (`save_parts`), it loads without the onnx package."""
+
+    encoder: bytes
+    weights: dict[str, np.ndarray]
+    max_steps: int
+    labels: list[str]
+
+
 def split_slanet(spec: ModelSpec) -> SplitSlaNet | None:
-    """The split form of the model at `spec.path`, or None when its graph is not SLANet's
-    (no single decoder Loop fed by the encoder's features and these weights)."""
-    import onnx  # only needed here, at load time
+    """The split form of the model at `spec.path`, or None when its graph is not SLANet's.
+    A prepared split (`prepare_split`) beside the model or in the cache is used when there is
+    one; else the graph is split here, and the parts cached when the cache can be written."""
+    prepared = _find_prepared(spec.path)
+    parts = load_parts(prepared) if prepared is not None else None
+    if parts is None:
+        try:
+            parts = slanet_parts(spec.path)
+        except ImportError:  # no onnx package and no prepared split: the graph runs whole
+            return None
+        if parts is None:
+            return None
+        with contextlib.suppress(OSError):
+            save_parts(parts, _cache_dir() / prepared_name(spec.path))
+    return SplitSlaNet.from_parts(spec, parts)
+
+
+def slanet_parts(path: str) -> SlaNetParts | None:
+    """Cut the model at `path` into its parts, or None when its graph is not SLANet's (no
+    single decoder Loop fed by the encoder's features and these weights)."""
+    import onnx  # only needed here, when no prepared split exists
     from onnx import numpy_helper
 
-    model = onnx.load(spec.path)
+    model = onnx.load(path)
     graph = model.graph
     loops = [node for node in graph.node if node.op_type == "Loop"]
     if len(loops) != 1 or len(graph.input) != 1:
@@ -189,15 +231,79 @@ def split_slanet(spec: ModelSpec) -> SplitSlaNet | None:
     weights = {_parameter_name(name): constants[name] for name in loop.input if name in constants}
     # The step limit: the decoder's integer scalar bound (Paddle's max_text_length, 500) + 1.
     bounds = [int(v) for v in weights.values() if v.ndim == 0 and v.dtype.kind == "i" and v > 1]
-    decoder = _Decoder.from_weights(weights, bounds[0] + 1 if len(bounds) == 1 else _DEFAULT_MAX_STEPS)
+    max_steps = bounds[0] + 1 if len(bounds) == 1 else _DEFAULT_MAX_STEPS
     producers = {output: node for node in graph.node for output in node.output}
     features = [name for name in loop.input if name not in constants and name in producers
                 and producers[name].op_type == "Transpose"]
-    if decoder is None or len(features) != 1:
+    if _Decoder.from_weights(weights, max_steps) is None or len(features) != 1:
         return None
-    encoder = _subgraph(model, features[0], producers)
     metadata = {p.key: p.value for p in model.metadata_props}
-    return SplitSlaNet(spec, encoder, decoder, metadata.get("character", "").splitlines())
+    return SlaNetParts(
+        encoder=_subgraph(model, features[0], producers),
+        weights={name: weights[name] for name in _WEIGHTS},
+        max_steps=max_steps,
+        labels=metadata.get("character", "").splitlines(),
+    )
+
+
+def prepared_name(path: str) -> str:
+    """File name of the prepared split of the model at `path`: tied to the file's content."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return f"{Path(path).stem}.{digest}.split.npz"
+
+
+def prepare_split(path: str, directory: str | Path | None = None) -> Path | None:
+    """Split the SLANet model at `path` once, ahead of time (the table image does this at
+    build time), into `directory` (default: beside the model). None when it is not SLANet."""
+    parts = slanet_parts(path)
+    if parts is None:
+        return None
+    target = Path(directory or Path(path).parent) / prepared_name(path)
+    save_parts(parts, target)
+    return target
+
+
+def save_parts(parts: SlaNetParts, target: Path) -> None:
+    """Write the parts as one .npz (written aside and renamed: readers never see half a file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    with partial.open("wb") as out:
+        np.savez(
+            out,
+            encoder=np.frombuffer(parts.encoder, dtype=np.uint8),
+            max_steps=np.array(parts.max_steps),
+            labels=np.array("\n".join(parts.labels)),
+            **{f"weight:{name}": value for name, value in parts.weights.items()},
+        )
+    partial.replace(target)
+
+
+def load_parts(path: Path) -> SlaNetParts | None:
+    """The parts saved at `path`; None when the file cannot be read as such."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return SlaNetParts(
+                encoder=saved["encoder"].tobytes(),
+                weights={key.split(":", 1)[1]: saved[key] for key in saved.files if key.startswith("weight:")},
+                max_steps=int(saved["max_steps"]),
+                labels=str(saved["labels"]).split("\n") if str(saved["labels"]) else [],
+            )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _find_prepared(path: str) -> Path | None:
+    name = prepared_name(path)
+    for directory in (Path(path).parent, _cache_dir()):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _cache_dir() -> Path:
+    """Where splits made at load time are kept: $XDG_CACHE_HOME/doctables (~/.cache)."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "doctables"
 
 
 def _parameter_name(name: str) -> str:
@@ -245,3 +351,23 @@ def load_structure_model(spec: ModelSpec, decoder: str = "auto") -> OnnxModel | 
         if split is not None:
             return split
     return OnnxModel(spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m doctables.models.slanet MODEL.onnx [DIR]`: prepare the split ahead of time."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not 1 <= len(args) <= 2:
+        print("usage: python -m doctables.models.slanet MODEL.onnx [DIR]", file=sys.stderr)
+        return 2
+    target = prepare_split(args[0], args[1] if len(args) > 1 else None)
+    if target is None:
+        print(f"{args[0]} is not a SLANet model: nothing to prepare", file=sys.stderr)
+        return 1
+    print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
