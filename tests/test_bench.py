@@ -265,6 +265,34 @@ def test_split_columns_and_text_assignment():
     assert counts["text_assignment"] == 1  # "0.75" read as "9.99"; the split column's cells are not counted
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_failures_are_counted_on_the_page_turned_upright(turn):
+    """On a page shown turned, rows run down the page as displayed: the failure classes turn
+    truth and prediction upright first (by the turn the pipeline recorded for the page)."""
+    from doctables.ocr.transform import to_original
+
+    gt = {"tables": [_grid_table(1, 100, 100, TRUTH, w=60)]}
+    pred = json.loads(json.dumps(gt))
+    for cell in pred["tables"][0]["cells"]:  # ruled cells, a little larger than the truth's
+        x0, y0, x1, y1 = cell["bbox"]
+        cell["bbox"] = [x0 - 1.5, y0 - 1.5, x1 + 1.5, y1 + 1.5]
+    upright_size = (612.0, 792.0)
+    shown_size = upright_size[::-1] if turn in (90, 270) else upright_size
+
+    def shown(document):
+        out = json.loads(json.dumps(document))
+        for table in out["tables"]:
+            for item in [table, *table["cells"]]:
+                item["bbox"] = list(to_original(tuple(item["bbox"]), turn, *upright_size))
+        return out
+
+    assert failures.classify_document(gt, pred)["counts"] == {k: 0 for k in failures.CLASSES}
+    turns = {1: (*shown_size, turn)}
+    counted = failures.classify_document(shown(gt), shown(pred), turns)["counts"]
+    assert counted == {k: 0 for k in failures.CLASSES}
+    assert failures.upright(shown(gt), turns)["tables"][0]["bbox"] == pytest.approx(gt["tables"][0]["bbox"])
+
+
 def test_a_lumped_row_counts_as_merged_columns():
     gt = {"tables": [_grid_table(1, 100, 100, TRUTH)]}
     pred = _grid_table(1, 100, 100, [TRUTH[0]])

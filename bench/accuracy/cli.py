@@ -21,7 +21,7 @@ from .. import (
     machine_description,
     write_json,
 )
-from . import draw, failures, scoring, systems
+from . import draw, failures, scoring, shapes, systems
 from .variants import VARIANTS
 
 SHORT = {
@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             printed_main = printed
         per_document = scoring.score_documents(scorer, data, run.predictions)
         for stem, doc in per_document.items():
-            doc["failures"] = failures.classify_document(truth[stem], run.predictions.get(stem, {"tables": []}))
+            # Every system's failures are counted on the pages as doctables turned them to read.
+            turns = shapes.page_turns(runs[0].predictions.get(stem, {}))
+            doc["failures"] = failures.classify_document(truth[stem], run.predictions.get(stem, {"tables": []}), turns)
         results[run.name] = {
             "prediction_dir": str(folder),
             "seconds": round(run.seconds, 2),

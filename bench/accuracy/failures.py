@@ -22,10 +22,13 @@ scorer compares them (NFKC, lower case, no white space)."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
+
+from doctables.ocr.transform import rotate_box
 
 CLASSES = (
     "missed_table",
@@ -201,8 +204,26 @@ def _cell_at(cells: list[dict], point: tuple[float, float]) -> dict | None:
     return min(holders, key=lambda c: _area(c["bbox"])) if holders else None
 
 
-def classify_document(gt: dict, pred: dict) -> dict[str, Any]:
-    """Failure counts of one document, with the tables and pages they come from."""
+def upright(document: dict, turns: dict[int, tuple[float, float, int]]) -> dict:
+    """A copy of a prediction or truth with each page's boxes turned clockwise by the page's
+    turn ({page: (width, height, turn)} of the page as displayed), so that rows run across
+    and columns down whichever way the page is shown."""
+    out = json.loads(json.dumps(document))
+    for table in out.get("tables", []):
+        width, height, turn = turns.get(int(table["page"]), (0.0, 0.0, 0))
+        if not turn:
+            continue
+        for item in [table, *table.get("cells", [])]:
+            if item.get("bbox"):
+                item["bbox"] = list(rotate_box(tuple(item["bbox"]), turn, width, height))
+    return out
+
+
+def classify_document(gt: dict, pred: dict, turns: dict[int, tuple[float, float, int]] | None = None) -> dict[str, Any]:
+    """Failure counts of one document, with the tables and pages they come from; `turns`
+    (see `upright`) for pages whose text does not read across as shown."""
+    if turns:
+        gt, pred = upright(gt, turns), upright(pred, turns)
     gt_tables = [t for t in gt.get("tables", []) if t.get("bbox")]
     pred_tables = [t for t in pred.get("tables", []) if t.get("bbox")]
     matched = match_tables(gt_tables, pred_tables)

@@ -51,7 +51,19 @@ def from_result_document(file: str, result: dict[str, Any]) -> dict[str, Any]:
             }
         )
     failed = [p["page"] for p in result.get("page_results", []) if p.get("status") not in ("DONE", None)]
-    return prediction(file, tables, status=result.get("status"), failed_pages=failed)
+    # The turn the pipeline gave each page to read it (not read by the scorer; the failure
+    # classes are counted on the pages turned upright).
+    turns = {
+        str(p["page"]): [p["width"], p["height"], int((p.get("decision") or {}).get("rotation_applied") or 0)]
+        for p in result.get("page_results", [])
+        if p.get("width") and (p.get("decision") or {}).get("rotation_applied")
+    }
+    return prediction(file, tables, status=result.get("status"), failed_pages=failed, page_turns=turns)
+
+
+def page_turns(predicted: dict[str, Any]) -> dict[int, tuple[float, float, int]]:
+    """{page: (width, height, turn)} from a doctables prediction's `page_turns`."""
+    return {int(k): (float(v[0]), float(v[1]), int(v[2])) for k, v in predicted.get("page_turns", {}).items()}
 
 
 # --- camelot ------------------------------------------------------------------------------------
