@@ -48,6 +48,9 @@ class PageLayout:
     image_height: int
     words: list[Word] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    # Boxes of drawn shapes that are not horizontal or vertical lines (curves, slanted lines):
+    # the marks of charts, diagrams and arrows, which tables seldom have.
+    graphics: list[Box] = field(default_factory=list)
 
     def text_turn(self) -> int:
         """The clockwise quarter turn that makes most of the page's text (by characters) read
@@ -73,6 +76,7 @@ class PageLayout:
             "image_height": self.image_height,
             "words": [[w.text, *map(_r, w.bbox), w.line, _r(w.confidence), w.turn] for w in self.words],
             "rules": [[_r(r.x0), _r(r.y0), _r(r.x1), _r(r.y1)] for r in self.rules],
+            "graphics": [[_r(v) for v in box] for box in self.graphics],
         }
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
@@ -84,8 +88,9 @@ class PageLayout:
             for w in data["words"]
         ]
         rules = [Rule(*r) for r in data["rules"]]
-        fields_ = {k: v for k, v in data.items() if k not in ("words", "rules")}
-        return cls(**fields_, words=words, rules=rules)
+        graphics = [tuple(float(v) for v in box) for box in data.get("graphics", [])]
+        fields_ = {k: v for k, v in data.items() if k not in ("words", "rules", "graphics")}
+        return cls(**fields_, words=words, rules=rules, graphics=graphics)  # type: ignore[arg-type]
 
     def as_dict(self) -> dict:
         return asdict(self)

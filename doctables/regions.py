@@ -5,8 +5,8 @@ The layout model labels some real tables `figure` (shaded or coloured tables, ta
 monospaced font) or `text` (small rule-less tables of figures), or gives them a low `table`
 score. Such a region is kept when its words form a grid of short texts: most text lines hold
 text in two or more columns, most grid slots hold text, and the phrases are short (and, for
-`text`, most lines hold a number). Charts (axis labels), diagrams, screenshots and running
-text do not. Ruled tables that the model missed altogether come from the rules (see lattice).
+`text`, most lines hold a number), and no curves or slanted lines are drawn in it. Charts
+(axis labels, data lines), diagrams (arrows), screenshots and running text do not. Ruled tables that the model missed altogether come from the rules (see lattice).
 A region holding two tables stacked one above the other (the second repeating the first's
 heading) is split in two.
 """
@@ -29,6 +29,10 @@ _FIGURE_SCORE = 0.5
 _TEXT_SCORE = 0.5
 # ... when this share of their lines hold a number.
 _TEXT_TABLE_NUMBERS = 0.6
+# A candidate with this many curves or slanted lines drawn in it is a chart or a diagram.
+_FIGURE_GRAPHICS = 3
+# ... or one that runs over this share of its width or height (a data line).
+_FIGURE_SPAN = 0.3
 # A region with this share of its area inside a larger one is nested in it.
 _NESTED = 0.8
 # Words per phrase of running text.
@@ -87,6 +91,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
     for region in sorted(extras, key=lambda r: -r.score):
         if any(_overlap(region.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
             continue
+        if _drawn_figure(layout.graphics, region.box):
+            continue
         words = refine_words(layout.words, region.box)
         if region.label == "text" and not _mostly_figures(words):
             continue  # what the model reads as text is a table only when it holds figures
@@ -102,6 +108,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
                 break
     # Ruled tables the model did not find (nor call a table when it saw them).
     for grid in lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height):
+        if _drawn_figure(layout.graphics, grid.box):
+            continue
         if not any(_overlap(grid.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
             kept.append(Region(grid.box, _RULED_SCORE, "ruled"))
     regions: list[Region] = []
@@ -324,6 +332,15 @@ def _running_text(words: list[Word]) -> bool:
     bands = refine.text_bands(words, unit)
     phrases = sum(refine.phrase_count(b, words, unit) for b in bands)
     return len(words) >= _RUNNING_WORDS * phrases
+
+
+def _drawn_figure(graphics: list[Box], box: Box) -> bool:
+    """Whether curves or slanted lines are drawn inside a region (a chart's data lines, a
+    diagram's arrows): it is a figure, whatever grid its labels make."""
+    x0, y0, x1, y1 = box
+    inside = [g for g in graphics if x0 <= (g[0] + g[2]) / 2 <= x1 and y0 <= (g[1] + g[3]) / 2 <= y1]
+    long = [g for g in inside if g[2] - g[0] >= _FIGURE_SPAN * (x1 - x0) or g[3] - g[1] >= _FIGURE_SPAN * (y1 - y0)]
+    return len(inside) >= _FIGURE_GRAPHICS or bool(long)
 
 
 def _mostly_figures(words: list[Word]) -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 import pymupdf
 
 from .errors import DocumentError, ErrorCode
+from .geometry import Box
 from .layout import PageLayout, Rule, Word
 from .settings import Settings
 from .sniff import DocumentType, sniff
@@ -23,6 +24,10 @@ _MIN_RULE_LENGTH = 4.0
 _EDGE_PROBE = 2.0
 _EDGE_SAMPLES = 48
 _EDGE_CONTRAST = 10
+# A segment whose ends differ by more than this (points) both across and down is slanted.
+_SLANT = 1.0
+# Drawn shapes recorded per page, at most (a map can have tens of thousands).
+_MAX_GRAPHICS = 2000
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -123,7 +128,9 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
         image_width=pixmap.width,
         image_height=pixmap.height,
         words=extract_words(page),
-        rules=extract_rules(page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0),
+    )
+    layout.rules, layout.graphics = extract_drawings(
+        page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0
     )
     return RenderedPage(layout=layout, png=pixmap.tobytes("png"))
 
@@ -167,13 +174,25 @@ def extract_rules(page: pymupdf.Page, image: np.ndarray | None = None, scale: fl
     With the page's rendering (`image`, `scale` pixels per point), the edges of filled boxes
     that show no change of colour (a shading laid over another of the same colour) are left
     out: only a line that can be seen parts cells."""
+    return extract_drawings(page, image, scale)[0]
+
+
+def extract_drawings(
+    page: pymupdf.Page, image: np.ndarray | None = None, scale: float = 1.0
+) -> tuple[list[Rule], list[Box]]:
+    """The page's rules (see extract_rules) and the boxes of its other drawn shapes: paths
+    with curves or slanted lines, the marks of charts and diagrams (at most _MAX_GRAPHICS)."""
     to_display = page.rotation_matrix
     rules: list[Rule] = []
+    graphics: list[Box] = []
     try:
         drawings = page.get_drawings()
     except Exception:  # a damaged content stream still has text worth using
-        return rules
+        return rules, graphics
     for path in drawings:
+        if len(graphics) < _MAX_GRAPHICS and _is_graphic(path):
+            shown = pymupdf.Rect(path["rect"]) * to_display
+            graphics.append((shown.x0, shown.y0, shown.x1, shown.y1))
         filled_only = path.get("type") == "f"
         for item in path["items"]:
             segments = _segments(item)
@@ -185,7 +204,22 @@ def extract_rules(page: pymupdf.Page, image: np.ndarray | None = None, scale: fl
                 rule = _as_rule(rect)
                 if rule is not None and (not check or _visible(rule, image, scale)):
                     rules.append(rule)
-    return rules
+    return rules, graphics
+
+
+def _is_graphic(path: dict) -> bool:
+    """A path with a curve, a slanted line or a quad that is no rectangle."""
+    for item in path["items"]:
+        kind = item[0]
+        if kind == "c":
+            return True
+        if kind == "l":
+            p, q = item[1], item[2]
+            if abs(p.x - q.x) > _SLANT and abs(p.y - q.y) > _SLANT:
+                return True
+        if kind == "qu" and not item[1].is_rectangular:
+            return True
+    return False
 
 
 def _visible(rule: Rule, image: np.ndarray, scale: float) -> bool:

@@ -857,6 +857,21 @@ def test_a_grid_of_figures_the_model_reads_as_text_is_a_table_but_prose_is_not()
     assert found[0].box[1] < 272 and found[0].box[3] >= 366
 
 
+def test_a_chart_whose_labels_make_a_grid_is_not_a_table():
+    """A region the model calls a figure, whose axis labels and legend line up like a grid,
+    is a chart when a data line is drawn across it; the same labels without it are a table."""
+    words = _grid_words(100, 6)
+    image = np.full((800, 600, 3), 255, dtype=np.uint8)
+    detector = _LayoutDetector({"figure": [((95, 95, 360, 190), 0.9)]})
+    assert len(regions.find_regions(image, layout_of(words), detector)) == 1
+    chart = layout_of(words)
+    chart.graphics = [(120.0, 110.0, 340.0, 180.0)]  # a polyline across the plot
+    assert regions.find_regions(image, chart, detector) == []
+    arrows = layout_of(words)
+    arrows.graphics = [(150.0 + 30 * k, 120.0, 156.0 + 30 * k, 126.0) for k in range(3)]
+    assert regions.find_regions(image, arrows, detector) == []
+
+
 def test_random_layouts_give_a_tiling_of_the_grid():
     """Whatever the words, rules and model grid, cells never overlap, cover every slot and
     hold every word of the table once."""

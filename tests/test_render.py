@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -196,3 +197,24 @@ def test_edges_of_shading_are_rules_only_where_the_colour_changes():
     # Without the rendering every edge counts, as before.
     raw = extract_rules(pymupdf.open("pdf", document.tobytes()).load_page(0))
     assert (22, 50) in {(round(r.x0), round(r.y0)) for r in raw if r.horizontal}
+
+
+def test_curves_and_slanted_lines_are_recorded_as_graphics_not_rules():
+    """A chart's data line, a curve and an arrow are graphics; a table's rules are rules."""
+    document = pymupdf.open()
+    page = document.new_page(width=400, height=300)
+    page.draw_polyline([(50, 250), (100, 200), (150, 210), (200, 120)], color=(1, 0, 0))
+    page.draw_bezier((220, 250), (250, 150), (300, 150), (330, 250), color=(0, 0, 1))
+    page.draw_line((300, 50), (340, 80))  # an arrow's shaft, slanted
+    page.draw_line((40, 40), (200, 40))
+    page.draw_line((40, 40), (40, 100))
+    layout = render_page(pymupdf.open("pdf", document.tobytes()).load_page(0), 1, 72).layout
+    assert len(layout.graphics) == 3
+    chart = min(layout.graphics, key=lambda g: g[0])
+    assert chart == pytest.approx((50, 120, 200, 250), abs=1.5)
+    assert {(round(r.x0), round(r.y0), round(r.x1), round(r.y1)) for r in layout.rules} == {(40, 40, 200, 40), (40, 40, 40, 100)}
+    again = PageLayout.from_json(layout.to_json())
+    assert again.graphics == pytest.approx(layout.graphics, abs=0.01)
+    stored = json.loads(layout.to_json())
+    del stored["graphics"]  # a layout stored before graphics were recorded
+    assert PageLayout.from_json(json.dumps(stored)).graphics == []

@@ -109,6 +109,7 @@ def upright_layout(layout: PageLayout, rotation: int, skew: float) -> PageLayout
             else:
                 x0 = x1 = (x0 + x1) / 2
         rules.append(Rule(x0, y0, x1, y1))
+    graphics = [move(box) for box in layout.graphics]
     return replace(
         layout,
         width=new_w,
@@ -118,4 +119,5 @@ def upright_layout(layout: PageLayout, rotation: int, skew: float) -> PageLayout
         image_height=layout.image_width if swap else layout.image_height,
         words=words,
         rules=rules,
+        graphics=graphics,
     )
