@@ -226,29 +226,20 @@ def _visible(rule: Rule, image: np.ndarray, scale: float) -> bool:
     """Whether the colour changes across a rule on the rendered page: compared a little to
     either side, at points along it, the middle difference (text over a few points of it
     does not count)."""
-    height, width = image.shape[:2]
-    off = _EDGE_PROBE
     if rule.horizontal:
-        y = rule.y0 * scale
-        a, b = round(y - off), round(y + off)
-        if a < 0 or b >= height:
-            return True
-        xs = np.linspace(rule.x0 * scale + off, rule.x1 * scale - off, num=_EDGE_SAMPLES).round().astype(int)
-        xs = xs[(xs >= 0) & (xs < width)]
-        if xs.size == 0:
-            return True
-        one, other = image[a, xs], image[b, xs]
-    else:
-        x = rule.x0 * scale
-        a, b = round(x - off), round(x + off)
-        if a < 0 or b >= width:
-            return True
-        ys = np.linspace(rule.y0 * scale + off, rule.y1 * scale - off, num=_EDGE_SAMPLES).round().astype(int)
-        ys = ys[(ys >= 0) & (ys < height)]
-        if ys.size == 0:
-            return True
-        one, other = image[ys, a], image[ys, b]
-    change = np.abs(one.astype(np.int16) - other.astype(np.int16)).max(axis=1)
+        plane, across, start, stop = image, rule.y0, rule.x0, rule.x1
+    else:  # a vertical rule is a horizontal one of the transposed image
+        plane, across, start, stop = image.transpose(1, 0, 2), rule.x0, rule.y0, rule.y1
+    rows, columns = plane.shape[:2]
+    off = _EDGE_PROBE
+    before, after = round(across * scale - off), round(across * scale + off)
+    if before < 0 or after >= rows:
+        return True
+    along = np.linspace(start * scale + off, stop * scale - off, num=_EDGE_SAMPLES).round().astype(int)
+    along = along[(along >= 0) & (along < columns)]
+    if along.size == 0:
+        return True
+    change = np.abs(plane[before, along].astype(np.int16) - plane[after, along].astype(np.int16)).max(axis=1)
     return float(np.median(change)) >= _EDGE_CONTRAST
 
 

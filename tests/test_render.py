@@ -194,6 +194,8 @@ def test_edges_of_shading_are_rules_only_where_the_colour_changes():
     assert (20, 20) in horizontal and (20, 80) in horizontal  # grey against white
     assert (22, 50) not in horizontal and (22, 22) not in horizontal  # grey on grey
     assert {(150, 20), (150, 50), (150, 80)} <= horizontal
+    vertical = {(round(r.x0), round(r.y0)) for r in layout.rules if not r.horizontal}
+    assert (20, 20) in vertical and (120, 20) in vertical and (22, 22) not in vertical and (118, 50) not in vertical
     # Without the rendering every edge counts, as before.
     raw = extract_rules(pymupdf.open("pdf", document.tobytes()).load_page(0))
     assert (22, 50) in {(round(r.x0), round(r.y0)) for r in raw if r.horizontal}
