@@ -64,6 +64,8 @@ _NEW_COLUMN_FILL = 0.3
 WRAP_GAP = 0.6
 # Lines closer than this (median word heights) follow each other as a wrapped cell's do.
 _TIGHT_GAP = 0.3
+# Texts of two lines in one column overlapping across this share of the narrower are stacked.
+_STACKED_OVERLAP = 0.5
 # Bands whose words fill more of their extent than this, over half the table, are prose.
 _PROSE_FILL = 0.8
 
@@ -791,9 +793,37 @@ def _record_splits(
         k = gap.above
         if gi in keep or k is None:
             continue
-        if bands[k].y0 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2 or _heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k]):
+        if bands[k].y0 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
+            added.add(gi)
+        elif (_heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k])) and not _stacked(
+            bands[k], bands[k + 1], words, col_edges
+        ):
             added.add(gi)
     return added
+
+
+def _stacked(upper: Band, lower: Band, words: list[Word], col_edges: list[float]) -> bool:
+    """Whether two lines hold text set one over the other in every column they share (two or
+    more, all the columns of one of them): the two lines of cells wrapped column by column
+    ("Less than" over "$10,000"), not a heading centred over the cells of a group."""
+    extents: list[dict[int, tuple[float, float]]] = []
+    for band in (upper, lower):
+        by_column: dict[int, tuple[float, float]] = {}
+        for i in band.words:
+            w = words[i]
+            c = locate(col_edges, (w.bbox[0] + w.bbox[2]) / 2)
+            lo, hi = by_column.get(c, (w.bbox[0], w.bbox[2]))
+            by_column[c] = (min(lo, w.bbox[0]), max(hi, w.bbox[2]))
+        extents.append(by_column)
+    above, below = extents
+    shared = set(above) & set(below)
+    if len(shared) < 2 or shared not in (set(above), set(below)):
+        return False
+    for c in shared:
+        (a0, a1), (b0, b1) = above[c], below[c]
+        if min(a1, b1) - max(a0, b0) < _STACKED_OVERLAP * min(a1 - a0, b1 - b0):
+            return False
+    return True
 
 
 def _phrase_columns(band: Band, words: list[Word], col_edges: list[float], unit: float) -> list[set[int]]:

@@ -246,6 +246,25 @@ def test_rules_under_the_heading_and_over_the_total_leave_the_other_rows_to_the_
     assert [row[1] for row in grid_texts(table)] == ["Freq.", "344", "53", "61", "458"]
 
 
+def test_heading_cells_wrapped_column_by_column_stay_one_row_under_their_group():
+    """Bracket headings set over two lines in each column ("Less than" over "$10,000",
+    "$10,000-" over "14,999"), close enough to read as one phrase across the columns, under
+    a group heading: the two lines are one heading row, the group heading another."""
+    words = line(100, ("Amount borrowed", 240), size=9)
+    words += line(113, ("Less than", 200), ("$10,000-", 245), ("$15,000-", 290), ("$30,000", 335), size=9)
+    words += line(123, ("Group", 100), ("$10,000", 203), ("14,999", 250), ("29,999", 295), ("or more", 336), size=9)
+    words += line(140, ("Total", 100), ("23.2", 210), ("10.3", 255), ("27.0", 300), ("20.1", 345), size=9)
+    words += line(152, ("Public", 100), ("25.5", 210), ("10.2", 255), ("26.9", 300), ("19.3", 345), size=9)
+    rules = [Rule(240, 110, 380, 110), Rule(95, 136, 380, 136)]
+    table = table_of(
+        words, [98, 111, 136, 150, 163], [95, 198, 243, 288, 333, 380], rules=rules, thead_rows=2,
+        spans={(0, 1): (1, 4), (0, 0): (2, 1)},
+    )
+    texts = grid_texts(table)
+    assert texts[1][1:] == ["Less than $10,000", "$10,000- 14,999", "$15,000- 29,999", "$30,000 or more"]
+    assert texts[2] == ["Total", "23.2", "10.3", "27.0", "20.1"]
+
+
 # ---------------------------------------------------------------------------------- columns
 
 
