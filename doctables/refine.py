@@ -795,10 +795,10 @@ def _record_splits(
             continue
         if bands[k].y0 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
             added.add(gi)
-        elif (_heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k])) and not _stacked(
-            bands[k], bands[k + 1], words, col_edges
-        ):
-            added.add(gi)
+        elif _heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k]):
+            # Inside the heading, lines of cells wrapped column by column are one row.
+            if not (bands[k + 1].y1 <= header_bottom + 1.0 and _stacked(bands[k], bands[k + 1], words, col_edges)):
+                added.add(gi)
     return added
 
 
