@@ -26,6 +26,8 @@ _EDGE_SAMPLES = 48
 _EDGE_CONTRAST = 10
 # A segment whose ends differ by more than this (points) both across and down is slanted.
 _SLANT = 1.0
+# Letters of one word further apart than this (letter heights) belong to two cells.
+_GLUED_GAP = 1.0
 # Drawn shapes recorded per page, at most (a map can have tens of thousands).
 _MAX_GRAPHICS = 2000
 
@@ -137,25 +139,84 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
 
 def extract_words(page: pymupdf.Page) -> list[Word]:
     """The text layer's words, boxes mapped through the page's rotation matrix, each with the
-    turn that makes its line read left to right on the displayed page."""
+    turn that makes its line read left to right on the displayed page. A word whose letters
+    stand apart by a wide gap (MuPDF joins the text of two cells when right-to-left text meets
+    a number) is split there."""
     to_display = page.rotation_matrix
     textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)
     # Word tuples number their block and line as the same text page's dict does.
-    turns = {
-        (b, n): _line_turn(line, to_display)
-        for b, block in enumerate(page.get_text("dict", textpage=textpage)["blocks"])
+    lines = {
+        (b, n): line
+        for b, block in enumerate(page.get_text("rawdict", textpage=textpage)["blocks"])
         for n, line in enumerate(block.get("lines", ()))
     }
+    turns = {key: _line_turn(line, to_display) for key, line in lines.items()}
+    letters: dict[tuple[int, int], list[dict]] = {}
     words: list[Word] = []
     line_ids: dict[tuple[int, int], int] = {}
     for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", textpage=textpage, sort=False):
         if not text.strip():
             continue
-        rect = pymupdf.Rect(x0, y0, x1, y1) * to_display
-        line_id = line_ids.setdefault((block, line), len(line_ids))
-        turn = turns.get((block, line), 0)
-        words.append(Word(text=text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id, turn=turn))
+        key = (block, line)
+        line_id = line_ids.setdefault(key, len(line_ids))
+        if key not in letters:
+            letters[key] = [c for span in lines.get(key, {}).get("spans", ()) for c in span.get("chars", ())]
+        pieces = _split_at_gaps(_letters_of(letters[key], text, (x0, y0, x1, y1)))
+        for piece_text, box in pieces or [(text, (x0, y0, x1, y1))]:
+            rect = pymupdf.Rect(box) * to_display
+            words.append(
+                Word(text=piece_text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id, turn=turns.get(key, 0))
+            )
     return words
+
+
+def _letters_of(letters: list[dict], text: str, box: tuple[float, float, float, float]) -> list[dict]:
+    """The characters of a line that spell `text` inside `box` (empty when none do)."""
+    spelled = "".join(c["c"] for c in letters)
+    start = spelled.find(text)
+    while start >= 0:
+        run = letters[start:start + len(text)]
+        if all(
+            box[0] - 1 <= (c["bbox"][0] + c["bbox"][2]) / 2 <= box[2] + 1
+            and box[1] - 1 <= (c["bbox"][1] + c["bbox"][3]) / 2 <= box[3] + 1
+            for c in run
+        ):
+            return run
+        start = spelled.find(text, start + 1)
+    return []
+
+
+def _split_at_gaps(run: list[dict]) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """A word's letters in pieces where, across the page, a gap wider than a letter's height
+    parts them; each piece keeps its letters' order. Empty when there is no such gap (or the
+    letters do not run across)."""
+    if len(run) < 2:
+        return []
+    heights = sorted(c["bbox"][3] - c["bbox"][1] for c in run)
+    gap = _GLUED_GAP * heights[len(heights) // 2]
+    order = sorted(range(len(run)), key=lambda i: run[i]["bbox"][0])
+    groups: list[set[int]] = [{order[0]}]
+    right = run[order[0]]["bbox"][2]
+    for i in order[1:]:
+        if run[i]["bbox"][0] - right > gap:
+            groups.append(set())
+        groups[-1].add(i)
+        right = max(right, run[i]["bbox"][2])
+    if len(groups) < 2:
+        return []
+    pieces = []
+    for group in groups:
+        chars = [run[i] for i in sorted(group)]
+        pieces.append((
+            "".join(c["c"] for c in chars),
+            (
+                min(c["bbox"][0] for c in chars),
+                min(c["bbox"][1] for c in chars),
+                max(c["bbox"][2] for c in chars),
+                max(c["bbox"][3] for c in chars),
+            ),
+        ))
+    return pieces
 
 
 def _line_turn(line: dict, to_display: pymupdf.Matrix) -> int:

@@ -220,3 +220,26 @@ def test_curves_and_slanted_lines_are_recorded_as_graphics_not_rules():
     stored = json.loads(layout.to_json())
     del stored["graphics"]  # a layout stored before graphics were recorded
     assert PageLayout.from_json(json.dumps(stored)).graphics == []
+
+
+def test_a_word_glued_across_two_cells_is_split_at_the_gap():
+    """MuPDF joins right-to-left text and the number in the next cell into one word when the
+    two meet on a line (seen with Arabic set by PyMuPDF's Story: "خضر" + "12" as one word
+    from x 94 to 185). Its letters say where the gap is: the word is split there, each piece
+    keeping its letters' order."""
+    from doctables.render import _letters_of, _split_at_gaps
+
+    def char(c, x0, x1):
+        return {"c": c, "bbox": (x0, 112.0, x1, 126.0)}
+
+    line = [char("ﺗ", 143, 146), char("ﻔ", 137, 143), char("ﺎ", 133, 137), char("ح", 126, 133), char(" ", 122, 126),
+            char("أ", 118, 122), char("ﺧ", 111, 118), char("ﻀ", 101, 111), char("ﺮ", 94, 101),
+            char("1", 170, 178), char("2", 178, 185)]
+    glued = _letters_of(line, "ﺧﻀﺮ12", (94, 112, 185, 126))
+    assert "".join(c["c"] for c in glued) == "ﺧﻀﺮ12"
+    pieces = _split_at_gaps(glued)
+    assert [text for text, _ in pieces] == ["ﺧﻀﺮ", "12"]
+    assert pieces[0][1] == (94, 112, 118, 126) and pieces[1][1] == (170, 112, 185, 126)
+    # Letters that touch stay one word; a word not spelled inside its box is left alone.
+    assert _split_at_gaps(_letters_of(line, "ﺗﻔﺎح", (126, 112, 146, 126))) == []
+    assert _letters_of(line, "ﺧﻀﺮ12", (0, 0, 50, 50)) == []
