@@ -28,6 +28,7 @@ _EDGE_CONTRAST = 10
 _SLANT = 1.0
 # Letters of one word further apart than this (letter heights) belong to two cells.
 _GLUED_GAP = 1.0
+_WIDEST_LETTER = 0.9
 # Drawn shapes recorded per page, at most (a map can have tens of thousands).
 _MAX_GRAPHICS = 2000
 
@@ -159,9 +160,13 @@ def extract_words(page: pymupdf.Page) -> list[Word]:
             continue
         key = (block, line)
         line_id = line_ids.setdefault(key, len(line_ids))
-        if key not in letters:
-            letters[key] = [c for span in lines.get(key, {}).get("spans", ()) for c in span.get("chars", ())]
-        pieces = _split_at_gaps(_letters_of(letters[key], text, (x0, y0, x1, y1)))
+        pieces = []
+        # Only a word wider than its letters could be (a full-width glyph is about 0.9 of a
+        # line's height) plus a gap may hold one.
+        if x1 - x0 > (_WIDEST_LETTER * len(text) + _GLUED_GAP) * (y1 - y0):
+            if key not in letters:
+                letters[key] = [c for span in lines.get(key, {}).get("spans", ()) for c in span.get("chars", ())]
+            pieces = _split_at_gaps(_letters_of(letters[key], text, (x0, y0, x1, y1)))
         for piece_text, box in pieces or [(text, (x0, y0, x1, y1))]:
             rect = pymupdf.Rect(box) * to_display
             words.append(
