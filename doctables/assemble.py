@@ -21,9 +21,6 @@ from .tables import Cell, CellWord, Table
 _CROP_MARGIN = 6.0
 # A word belongs to a table when its centre lies within the region grown by this (points).
 _REGION_SLACK = 2.0
-# Words taller than this (the cell's median word height) are glyphs of a symbol font whose
-# box says little about the line they sit on.
-_TALL_GLYPH = 1.6
 
 
 @dataclass(frozen=True)
@@ -335,8 +332,8 @@ def reading_order(words: list[Word]) -> list[Word]:
     typical = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
     # A box much taller than the text (a symbol font's bullet) would join the lines it
     # overlaps into one: such words go to the line nearest their centre afterwards.
-    tall = [w for w in words if w.bbox[3] - w.bbox[1] > _TALL_GLYPH * typical]
-    regular = [w for w in words if w.bbox[3] - w.bbox[1] <= _TALL_GLYPH * typical] or tall
+    tall = [w for w in words if w.bbox[3] - w.bbox[1] > refine.TALL_GLYPH * typical]
+    regular = [w for w in words if w.bbox[3] - w.bbox[1] <= refine.TALL_GLYPH * typical] or tall
     if regular is tall:
         tall = []
     lines: list[list[Word]] = []

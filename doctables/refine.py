@@ -37,8 +37,9 @@ from .layout import Rule, Word
 _BAND_SHRINK = 0.2
 # Words taller than this many median heights (vertical header text) do not form bands.
 _TALL_WORD = 2.5
-# Word boxes taller than this (median word heights) do not show where their glyph's ink is.
-_TALL_GLYPH = 1.6
+# Word boxes taller than this (median word heights) do not show where their glyph's ink is
+# (a symbol font's bullet).
+TALL_GLYPH = 1.6
 # Horizontal gap (in median word heights) below which two words of a line are one phrase.
 PHRASE_GAP = 0.5
 # A rule counts as lying in a gap when within this distance (points) of it.
@@ -141,7 +142,7 @@ def text_bands(words: list[Word], unit: float) -> list[Band]:
     for band in bands:
         # A symbol font's bullet has a box far taller than its glyph: it does not move the
         # band's edges while the band has other words.
-        extent = [words[i] for i in band.words if words[i].bbox[3] - words[i].bbox[1] <= _TALL_GLYPH * unit]
+        extent = [words[i] for i in band.words if _height(words[i]) <= TALL_GLYPH * unit]
         extent = extent or [words[i] for i in band.words]
         band.y0 = min(w.bbox[1] for w in extent)
         band.y1 = max(w.bbox[3] for w in extent)
@@ -413,7 +414,7 @@ def refine_columns(
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled)
 
 
-def is_bullet(text: str) -> bool:
+def _is_bullet(text: str) -> bool:
     """A list bullet: one glyph that marks the item after it."""
     return len(text.strip()) == 1 and text.strip() in BULLETS
 
@@ -424,7 +425,7 @@ def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[
     if k == 0 or k >= len(edges) - 1 or edges[k] in ruled_at:
         return False
     inside = [w for w in words if edges[k - 1] <= (w.bbox[0] + w.bbox[2]) / 2 < edges[k]]
-    return bool(inside) and all(is_bullet(w.text) for w in inside)
+    return bool(inside) and all(_is_bullet(w.text) for w in inside)
 
 
 def _add_rule_gaps(
@@ -571,6 +572,10 @@ def _rule_cuts(
     for y, a, b in horizontal:
         if y0 < y < y1 and min(x1, b) > max(x0, a):
             lines.setdefault(round(y * 2) / 2, []).append((max(x0, a), min(x1, b)))
+    # A word's box runs from the font's ascender to its descender: a rule set tight against
+    # the text crosses that margin without cutting the word. Boxes much taller than the text
+    # (a symbol font's bullet) say little about where the glyph is.
+    glyphs = [(w, _core(w)) for w in words if _height(w) <= TALL_GLYPH * unit]
     cuts: list[Gap] = []
     for y, spans in sorted(lines.items()):
         if any(g.lo - slack <= y <= g.hi + slack for g in gaps + cuts):
@@ -578,18 +583,12 @@ def _rule_cuts(
         runs = join_intervals(spans, join=SEGMENT_BREAK)
         if not _crosses(runs, col_edges):
             continue
-        # A word's box runs from the font's ascender to its descender: a rule set tight
-        # against the text crosses that margin without cutting the word. Boxes much taller
-        # than the text (a symbol font's bullet) say little about where the glyph is.
-        under = [
-            w for w in words
-            if any(min(b, w.bbox[2]) > max(a, w.bbox[0]) for a, b in runs) and _height(w) <= _TALL_GLYPH * unit
-        ]
-        if any(_core(w)[0] < y < _core(w)[1] for w in under):
+        under = [(w, core) for w, core in glyphs if any(min(b, w.bbox[2]) > max(a, w.bbox[0]) for a, b in runs)]
+        if any(top < y < bottom for _, (top, bottom) in under):
             continue
         # It must part two lines under it, close above and below, that no gap parts yet.
-        above = max((w.bbox[3] for w in under if _core(w)[1] <= y), default=None)
-        below = min((w.bbox[1] for w in under if _core(w)[0] >= y), default=None)
+        above = max((w.bbox[3] for w, (_, bottom) in under if bottom <= y), default=None)
+        below = min((w.bbox[1] for w, (top, _) in under if top >= y), default=None)
         if above is None or below is None or y - above > unit or below - y > unit:
             continue
         if any(above - 1.0 < g.position < below + 1.0 for g in gaps + cuts):

@@ -3,10 +3,11 @@ the page's words and rules.
 
 The layout model labels some real tables `figure` (shaded or coloured tables, tables set in a
 monospaced font) or `text` (small rule-less tables of figures), or gives them a low `table`
-score. Such a region is kept when its words form a grid of short texts: most text lines hold
-text in two or more columns, most grid slots hold text, and the phrases are short (and, for
-`text`, most lines hold a number), and no curves or slanted lines are drawn in it. Charts
-(axis labels, data lines), diagrams (arrows), screenshots and running text do not. Ruled tables that the model missed altogether come from the rules (see lattice).
+score. Such a region is kept when its words form a grid of short texts (most text lines hold
+text in two or more columns, most grid slots hold text, the phrases are short and, for `text`,
+most lines hold a number) and no curves or slanted lines are drawn in it: charts (axis labels,
+data lines), diagrams (arrows), screenshots and running text are not tables. Ruled tables that
+the model missed altogether come from the rules (see lattice).
 A region holding two tables stacked one above the other (the second repeating the first's
 heading) is split in two.
 """

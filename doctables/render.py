@@ -122,6 +122,7 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
     image = np.ndarray(
         (pixmap.height, pixmap.width, pixmap.n), np.uint8, pixmap.samples_mv, strides=(pixmap.stride, pixmap.n, 1)
     )
+    rules, graphics = extract_drawings(page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0)
     layout = PageLayout(
         page=number,
         width=page.rect.width,
@@ -131,9 +132,8 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
         image_width=pixmap.width,
         image_height=pixmap.height,
         words=extract_words(page),
-    )
-    layout.rules, layout.graphics = extract_drawings(
-        page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0
+        rules=rules,
+        graphics=graphics,
     )
     return RenderedPage(layout=layout, png=pixmap.tobytes("png"))
 
@@ -145,7 +145,7 @@ def extract_words(page: pymupdf.Page) -> list[Word]:
     a number) is split there."""
     to_display = page.rotation_matrix
     textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)
-    # Word tuples number their block and line as the same text page's dict does.
+    # Word tuples number their block and line as the same text page's rawdict does.
     lines = {
         (b, n): line
         for b, block in enumerate(page.get_text("rawdict", textpage=textpage)["blocks"])
@@ -235,19 +235,14 @@ def _line_turn(line: dict, to_display: pymupdf.Matrix) -> int:
     return round(-angle / 90) % 4 * 90
 
 
-def extract_rules(page: pymupdf.Page, image: np.ndarray | None = None, scale: float = 1.0) -> list[Rule]:
-    """Horizontal and vertical line segments drawn on the page (table rulings and cell edges).
-    With the page's rendering (`image`, `scale` pixels per point), the edges of filled boxes
-    that show no change of colour (a shading laid over another of the same colour) are left
-    out: only a line that can be seen parts cells."""
-    return extract_drawings(page, image, scale)[0]
-
-
 def extract_drawings(
     page: pymupdf.Page, image: np.ndarray | None = None, scale: float = 1.0
 ) -> tuple[list[Rule], list[Box]]:
-    """The page's rules (see extract_rules) and the boxes of its other drawn shapes: paths
-    with curves or slanted lines, the marks of charts and diagrams (at most _MAX_GRAPHICS)."""
+    """The page's rules, horizontal and vertical line segments (table rulings and cell edges),
+    and the boxes of its other drawn shapes: paths with curves or slanted lines, the marks of
+    charts and diagrams (at most _MAX_GRAPHICS). With the page's rendering (`image`, `scale`
+    pixels per point), the edges of filled boxes that show no change of colour (a shading laid
+    over another of the same colour) are left out: only a line that can be seen parts cells."""
     to_display = page.rotation_matrix
     rules: list[Rule] = []
     graphics: list[Box] = []

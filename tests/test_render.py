@@ -15,7 +15,7 @@ from doctables.errors import DocumentError, ErrorCode
 from doctables.geometry import to_unrotated
 from doctables.layout import PageLayout, Word
 from doctables.models.image import decode_image
-from doctables.render import extract_rules, open_document, render_page
+from doctables.render import extract_drawings, open_document, render_page
 from doctables.settings import Settings
 from doctables.sniff import DocumentType, sniff
 
@@ -197,7 +197,7 @@ def test_edges_of_shading_are_rules_only_where_the_colour_changes():
     vertical = {(round(r.x0), round(r.y0)) for r in layout.rules if not r.horizontal}
     assert (20, 20) in vertical and (120, 20) in vertical and (22, 22) not in vertical and (118, 50) not in vertical
     # Without the rendering every edge counts, as before.
-    raw = extract_rules(pymupdf.open("pdf", document.tobytes()).load_page(0))
+    raw, _ = extract_drawings(pymupdf.open("pdf", document.tobytes()).load_page(0))
     assert (22, 50) in {(round(r.x0), round(r.y0)) for r in raw if r.horizontal}
 
 

@@ -22,7 +22,7 @@ scorer compares them (NFKC, lower case, no white space)."""
 
 from __future__ import annotations
 
-import json
+import copy
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -208,7 +208,7 @@ def upright(document: dict, turns: dict[int, tuple[float, float, int]]) -> dict:
     """A copy of a prediction or truth with each page's boxes turned clockwise by the page's
     turn ({page: (width, height, turn)} of the page as displayed), so that rows run across
     and columns down whichever way the page is shown."""
-    out = json.loads(json.dumps(document))
+    out = copy.deepcopy(document)
     for table in out.get("tables", []):
         width, height, turn = turns.get(int(table["page"]), (0.0, 0.0, 0))
         if not turn:

@@ -198,7 +198,8 @@ def split_slanet(spec: ModelSpec) -> SplitSlaNet | None:
     """The split form of the model at `spec.path`, or None when its graph is not SLANet's.
     A prepared split (`prepare_split`) beside the model or in the cache is used when there is
     one; else the graph is split here, and the parts cached when the cache can be written."""
-    prepared = _find_prepared(spec.path)
+    name = prepared_name(spec.path)
+    prepared = next((d / name for d in (Path(spec.path).parent, _cache_dir()) if (d / name).is_file()), None)
     parts = load_parts(prepared) if prepared is not None else None
     if parts is None:
         try:
@@ -208,7 +209,7 @@ def split_slanet(spec: ModelSpec) -> SplitSlaNet | None:
         if parts is None:
             return None
         with contextlib.suppress(OSError):
-            save_parts(parts, _cache_dir() / prepared_name(spec.path))
+            save_parts(parts, _cache_dir() / name)
     return SplitSlaNet.from_parts(spec, parts)
 
 
@@ -290,14 +291,6 @@ def load_parts(path: Path) -> SlaNetParts | None:
             )
     except (OSError, ValueError, KeyError):
         return None
-
-
-def _find_prepared(path: str) -> Path | None:
-    name = prepared_name(path)
-    for directory in (Path(path).parent, _cache_dir()):
-        if (directory / name).is_file():
-            return directory / name
-    return None
 
 
 def _cache_dir() -> Path:

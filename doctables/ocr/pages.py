@@ -225,7 +225,7 @@ def estimate_skew(ink: InkMap) -> float:
 
 def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     """Horizontal and vertical ruling lines drawn in the image, in points: long thin runs of
-    ink (what render.extract_rules finds in a born-digital page's drawings). The grey levels
+    ink (what render.extract_drawings finds in a born-digital page's drawings). The grey levels
     are averaged along the line's direction first and small breaks are bridged, so that a
     faint, noisy rule of a scan still reads as one line."""
     grey = image.mean(axis=2, dtype=np.float32) if image.ndim == 3 else image.astype(np.float32)
