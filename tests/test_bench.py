@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pymupdf
 import pytest
 
@@ -593,3 +594,188 @@ def test_the_pipeline_scores_the_same_on_turned_and_cropped_copies(tmp_path, var
     assert run.errors == {}
     assert scores["detection_f1"] == 1.0
     assert scores["cell_adjacency_f1"] >= 0.99 and scores["cell_content_f1"] >= 0.99
+
+
+# --- transformed copies as images: screenshots, photos, scans, bare PNG pages -------------------
+IMAGE_VARIANTS = ["table-crop", "photo", "lowres-scan", "no-dpi", "absurd-dpi"]
+
+
+def _copy_documents(copy: Path) -> list[Path]:
+    from bench.accuracy.cli import _documents
+
+    return _documents(copy)
+
+
+def _boxes_data(tmp_path: Path) -> Path:
+    """A two-page document whose tables are black blocks, one cell each, the second page shown
+    turned by /Rotate 90: the ink of each block is where its truth box says."""
+    data = tmp_path / "blocks"
+    data.mkdir()
+    document = pymupdf.open()
+    tables = []
+    for number, (rects, rotation) in enumerate(
+        [([(170, 220, 400, 320), (220, 420, 430, 560)], 0), ([(200, 180, 390, 300)], 90)], start=1
+    ):
+        page = document.new_page(width=612, height=792)
+        for rect in rects:
+            page.draw_rect(pymupdf.Rect(rect), color=(0, 0, 0), fill=(0, 0, 0))
+        page.set_rotation(rotation)
+        for rect in rects:
+            box = list(pymupdf.Rect(rect) * page.rotation_matrix)  # on the page as displayed
+            cell = {"row": 0, "col": 0, "row_span": 1, "col_span": 1, "text": "x", "bbox": box}
+            tables.append({"page": number, "bbox": box, "cells": [cell]})
+    document.save(data / "blocks.pdf")
+    (data / "blocks.json").write_text(json.dumps({"file": "blocks.pdf", "tables": tables}))
+    return data
+
+
+def _ink(page: pymupdf.Page, zoom: float, level: int = 100) -> np.ndarray:
+    pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csGRAY, alpha=False)
+    return np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)[:, : pixmap.width] < level
+
+
+@pytest.mark.parametrize("variant", IMAGE_VARIANTS)
+def test_image_variants_are_pictures_with_their_truth_on_the_page(tmp_path, variant):
+    from bench.accuracy.variants import VARIANTS
+
+    copy = VARIANTS[variant](_sample_data(tmp_path), tmp_path / variant)
+    copies = _copy_documents(copy)
+    original = json.loads((ROOT / "examples" / "sample.truth.json").read_text())
+    expected = {"table-crop": 2, "no-dpi": 2, "absurd-dpi": 2}.get(variant, 1)
+    assert len(copies) == expected
+    assert {p.suffix for p in copies} == ({".png"} if variant.endswith("dpi") else {".pdf"})
+    tables = 0
+    for path in copies:
+        truth = json.loads(path.with_suffix(".json").read_text())
+        assert truth["file"] == path.name or variant in ("photo", "lowres-scan")
+        with pymupdf.open(path) as document:
+            for page in document:
+                assert page.get_text() == ""
+            for table in truth["tables"]:
+                tables += 1
+                rect = document[table["page"] - 1].rect
+                assert rect.contains(pymupdf.Rect(table["bbox"]))
+                assert all(rect.contains(pymupdf.Rect(c["bbox"])) for c in table["cells"])
+    assert tables == len(original["tables"])
+
+
+def test_png_pages_say_their_resolution_or_nothing(tmp_path):
+    from bench.accuracy.variants import VARIANTS
+
+    data = _sample_data(tmp_path)
+    sizes = {}
+    for variant in ("no-dpi", "absurd-dpi"):
+        png = VARIANTS[variant](data, tmp_path / variant) / "sample-p1.png"
+        assert (b"pHYs" in png.read_bytes()) == (variant == "absurd-dpi")
+        with pymupdf.open(png) as document:
+            sizes[variant] = (document[0].rect.width, json.loads(png.with_suffix(".json").read_text()))
+    # 1275 px: 96 dpi assumed without pHYs, 2400 dpi with it; the truth is scaled to match
+    assert sizes["no-dpi"][0] == pytest.approx(1275 * 72 / 96)
+    assert sizes["absurd-dpi"][0] == pytest.approx(1275 * 72 / 2400)
+    original = json.loads((ROOT / "examples" / "sample.truth.json").read_text())["tables"][0]["bbox"]
+    for variant, scale in (("no-dpi", 150 / 96), ("absurd-dpi", 150 / 2400)):
+        assert sizes[variant][1]["tables"][0]["bbox"] == pytest.approx([v * scale for v in original], rel=1e-3)
+
+
+@pytest.mark.parametrize("variant", IMAGE_VARIANTS)
+def test_image_variant_truth_boxes_sit_on_the_ink_they_name(tmp_path, variant):
+    """Black blocks as tables: on every copy the ink around each truth box ends at that box's
+    edges, to within 2.5 of the image's own pixels."""
+    from bench.accuracy.variants import VARIANTS
+
+    copy = VARIANTS[variant](_boxes_data(tmp_path), tmp_path / variant)
+    checked = 0
+    for path in _copy_documents(copy):
+        truth = json.loads(path.with_suffix(".json").read_text())
+        with pymupdf.open(path) as document:
+            for table in truth["tables"]:
+                page = document[table["page"] - 1]
+                pixels = page.get_images()[0][2] if document.is_pdf else pymupdf.Pixmap(str(path)).width
+                zoom = pixels / page.rect.width  # the image's own resolution
+                ink = _ink(page, zoom)
+                box = pymupdf.Rect(table["bbox"]) * zoom
+                x0, y0, x1, y1 = box + (-40, -40, 40, 40) & pymupdf.Rect(0, 0, ink.shape[1], ink.shape[0])
+                near = ink[int(y0) : int(y1), int(x0) : int(x1)]
+                rows, cols = near.any(axis=1).nonzero()[0], near.any(axis=0).nonzero()[0]
+                found = [x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1]
+                assert found == pytest.approx(list(box), abs=2.5)
+                assert table["cells"][0]["bbox"] == pytest.approx(table["bbox"], abs=1e-6)
+                checked += 1
+    assert checked == 3
+
+
+def test_the_scan_turn_follows_pillow():
+    """The matrix the truth of a turned scan goes through turns the way Pillow's rotate does."""
+    from PIL import Image
+
+    from bench.accuracy.variants import _corner_box, _turn
+
+    image = Image.new("L", (400, 300), 255)
+    image.paste(0, (340, 40, 350, 50))  # a dot far from the centre
+    for angle in (5.0, -5.0):
+        turned = np.asarray(image.rotate(angle, Image.Resampling.BILINEAR, fillcolor=255)) < 128
+        rows, cols = turned.nonzero()
+        x0, y0, x1, y1 = _corner_box([340, 40, 350, 50], _turn(angle, 200, 150))
+        assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((cols.mean() + 0.5, rows.mean() + 0.5), abs=1.0)
+
+
+def test_table_crop_is_a_screenshot_of_each_table_with_every_cell(tmp_path):
+    from bench.accuracy.variants import table_crop_copy
+
+    copy = table_crop_copy(_sample_data(tmp_path), tmp_path / "crops")
+    original = json.loads((ROOT / "examples" / "sample.truth.json").read_text())
+    for path, source in zip(_copy_documents(copy), original["tables"], strict=True):
+        [table] = json.loads(path.with_suffix(".json").read_text())["tables"]
+        assert table["page"] == 1 and len(table["cells"]) == len(source["cells"])
+        with pymupdf.open(path) as document:
+            [page] = document
+            [image] = page.get_images(full=True)
+            assert (image[2], image[3]) == (page.rect.width, page.rect.height)  # 1 px = 1 pt
+            ink = _ink(page, 1.0, level=160)
+        for cell in table["cells"]:
+            x0, y0, x1, y1 = (int(v) for v in pymupdf.Rect(cell["bbox"]) + (3, 3, -3, -3))
+            assert ink[y0:y1, x0:x1].any() == bool(cell["text"].strip()), cell
+
+
+def test_a_table_cut_at_its_box_keeps_its_cells(tmp_path):
+    from bench.accuracy.variants import _moved_table
+
+    table = _grid_table(1, 100, 100, TRUTH)
+    off = {"row": 9, "col": 0, "row_span": 1, "col_span": 1, "text": "far", "bbox": [400, 400, 420, 410]}
+    table["cells"].append(off)
+    shift = np.array([[1.0, 0, -100], [0, 1, -100], [0, 0, 1]])
+    exact = _moved_table(table, shift, pymupdf.Rect(0, 0, 150, 80))  # cut at the table's box
+    assert exact["bbox"] == [0, 0, 150, 80] and len(exact["cells"]) == 12  # only the far cell is dropped
+    halved = _moved_table(table, shift, pymupdf.Rect(0, 0, 150, 70))  # the last row cut in half
+    assert halved["bbox"] == [0, 0, 150, 70] and len(halved["cells"]) == 12
+    assert halved["cells"][-1]["bbox"] == [100, 60, 150, 70]  # clipped
+    assert len(_moved_table(table, shift, pymupdf.Rect(0, 0, 150, 60))["cells"]) == 9  # the last row cut off
+    assert len(table["cells"]) == 13 and table["bbox"] == [100, 100, 250, 180]  # the source is left as it was
+
+
+def test_random_variants_are_the_same_every_time(tmp_path):
+    from bench.accuracy.variants import VARIANTS
+
+    data = _sample_data(tmp_path)
+    for variant in ("photo", "lowres-scan", "table-crop"):
+        first, second = (VARIANTS[variant](data, tmp_path / f"{variant}-{n}") for n in (1, 2))
+        for path in _copy_documents(first):
+            assert path.with_suffix(".json").read_text() == (second / path.with_suffix(".json").name).read_text()
+            with pymupdf.open(path) as a, pymupdf.open(second / path.name) as b:
+                assert [p.get_pixmap(dpi=30).samples for p in a] == [p.get_pixmap(dpi=30).samples for p in b]
+
+
+@needs_scorer
+def test_the_harness_scores_png_documents(tmp_path):
+    from bench.accuracy.draw import draw_page
+    from bench.accuracy.variants import VARIANTS
+
+    scorer = load_scorer(SCORER)
+    copy = VARIANTS["no-dpi"](_sample_data(tmp_path), tmp_path / "no-dpi")
+    pngs = _copy_documents(copy)
+    truths = {p.stem: json.loads(p.with_suffix(".json").read_text()) for p in pngs}
+    scores = scoring.score_documents(scorer, copy, truths)
+    assert sorted(scores) == ["sample-p1", "sample-p2"]
+    assert all(s["detection_f1"] == 1.0 for s in scores.values())
+    out = draw_page(pngs[0], 1, truths["sample-p1"]["tables"], [], tmp_path / "drawn.png", dpi=36)
+    assert out.is_file()

@@ -70,7 +70,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="score transformed copies of the documents, the truth carried over: image-only (pages "
         "rasterised at 200 dpi, no text layer: OCR), rotate90/180/270 (/Rotate added), sideways "
-        "(content turned a quarter on a landscape page, no /Rotate), cropbox (CropBox inside the MediaBox)",
+        "(content turned a quarter on a landscape page, no /Rotate), cropbox (CropBox inside the MediaBox), "
+        "table-crop (each table cut out as a screenshot), photo (perspective, uneven light, blur, JPEG), "
+        "lowres-scan (100-150 dpi grey or bilevel, noise, slight turn), no-dpi / absurd-dpi (pages as bare "
+        "PNG files without a resolution / saying 2400 dpi); see bench/README.md",
     )
     parser.add_argument("--image-only", action="store_true", help="the same as --variant image-only")
     parser.add_argument(
@@ -96,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     data = args.data if args.data.is_absolute() else (Path.cwd() / args.data)
     data = data.resolve()
-    pdfs = documents(data)
+    pdfs = _documents(data)
     if not pdfs:
-        print(f"no <doc>.pdf with a <doc>.json beside it in {data}", file=sys.stderr)
+        print(f"no <doc>.pdf (or .png) with a <doc>.json beside it in {data}", file=sys.stderr)
         return 2
     scorer = load_scorer(find_scorer(data, args.scorer))
     out_dir = args.report_dir.resolve() / data.name
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         out_dir = args.report_dir.resolve() / f"{data.name}-{args.variant}"
         print(f"making {args.variant} copies of {len(pdfs)} documents ...", flush=True)
         data = VARIANTS[args.variant](data, out_dir / "data")
-        pdfs = documents(data)
+        pdfs = _documents(data)
     pred_out = (args.pred_out or out_dir / "predictions").resolve()
     started = dt.datetime.now(dt.UTC)
 
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         stem, page = item["document"], item["page"]
         image = out_dir / "worst-pages" / f"{stem}-p{page}.png"
         draw.draw_page(
-            data / f"{stem}.pdf",
+            next(pdf for pdf in pdfs if pdf.stem == stem),
             page,
             [t for t in truth[stem]["tables"] if t["page"] == page],
             [t for t in runs[0].predictions[stem]["tables"] if t["page"] == page],
@@ -193,6 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     print("score.py on doctables' predictions:")
     print(printed_main.rstrip())
     return 0
+
+
+def _documents(data: Path) -> list[Path]:
+    """The documents with their truth beside them: PDFs, and the page images (PNG) that the
+    no-dpi and absurd-dpi copies are."""
+    images = [png for png in data.glob("*.png") if png.with_suffix(".json").is_file()]
+    return sorted([*documents(data), *images])
 
 
 def _summary(summary: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,9 @@ def draw_page(
     """Render page `page_number` (1-based) of `pdf` with the truth's tables in green and the
     prediction's in magenta: thick table boxes, thin cell boxes. Boxes are on the page as
     displayed; PyMuPDF draws in the unrotated frame. Writes `out` (PNG) and returns it."""
-    with pymupdf.open(pdf) as document:
+    with pymupdf.open(pdf) as opened:
+        # A page image (PNG) is drawn on its PDF conversion, a page of the same size.
+        document = opened if opened.is_pdf else pymupdf.open("pdf", opened.convert_to_pdf())
         page = document.load_page(page_number - 1)
         shape = page.new_shape()
         to_unrotated = page.derotation_matrix

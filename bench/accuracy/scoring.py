@@ -67,7 +67,7 @@ def score_documents(scorer: ModuleType, gt_dir: Path, predictions: dict[str, dic
     """Per document: the counts and measures, as score.py computes them."""
     out = {}
     for gt_file in sorted(Path(gt_dir).glob("*.json")):
-        if not gt_file.with_suffix(".pdf").is_file():
+        if not any(gt_file.with_suffix(kind).is_file() for kind in (".pdf", ".png")):
             continue
         gt = json.loads(gt_file.read_text())
         pred = predictions.get(gt_file.stem, {"tables": []})
