@@ -109,7 +109,8 @@ def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: in
     unreadable = False
     for number in range(first, last + 1):
         try:
-            rendered = render_page(document.load_page(number - 1), number, settings.dpi)
+            page = document.load_page(number - 1)
+            rendered = render_page(page, number, settings.dpi, settings.max_render_pixels)
         except Exception as exc:  # one damaged page must not sink the others
             store.settle_page(job_id, number, done=False,
                               error=(ErrorCode.PAGE_UNREADABLE.value, f"page {number} cannot be rendered: {exc}"))

@@ -89,7 +89,8 @@ def extract(
     try:
         numbers = list(pages) if pages is not None else range(1, document.page_count + 1)
         for number in numbers:
-            rendered = render_page(document.load_page(number - 1), number, settings.dpi)
+            page = document.load_page(number - 1)
+            rendered = render_page(page, number, settings.dpi, settings.max_render_pixels)
             layout = rendered.layout
             tables, decision = find_page_tables(decode_image(rendered.png), layout, settings)
             result.pages.append(

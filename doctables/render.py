@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -69,11 +70,11 @@ def open_document(data: bytes, settings: Settings) -> pymupdf.Document:
         raise DocumentError(
             ErrorCode.PASSWORD_PROTECTED, "the PDF is encrypted and needs a password to open"
         )
-    _check_pages(document, kind, settings)
+    _check_pages(document, kind, data, settings)
     return document
 
 
-def _check_pages(document: pymupdf.Document, kind: DocumentType, settings: Settings) -> None:
+def _check_pages(document: pymupdf.Document, kind: DocumentType, data: bytes, settings: Settings) -> None:
     try:
         count = document.page_count
     except Exception as exc:
@@ -85,8 +86,18 @@ def _check_pages(document: pymupdf.Document, kind: DocumentType, settings: Setti
             ErrorCode.TOO_MANY_PAGES,
             f"the document has {count} pages, over the limit of {settings.max_pages}",
         )
+    if kind is DocumentType.TIFF:
+        # MuPDF decodes a TIFF frame to load it as a page: the sizes come from the headers.
+        for index, (width, height) in enumerate(_tiff_frame_sizes(data, count)):
+            _check_image_pixels(index, width, height, settings)
+        return
     for index in range(count):
-        width, height = _page_size(document, index)
+        page = _load_page(document, index)
+        native = _native_pixels(page)
+        if native is not None:
+            _check_image_pixels(index, *native, settings)
+            continue
+        width, height = page.rect.width, page.rect.height
         pixels = (width * settings.dpi / 72.0) * (height * settings.dpi / 72.0)
         if pixels > settings.max_page_pixels:
             raise DocumentError(
@@ -100,35 +111,123 @@ def _check_pages(document: pymupdf.Document, kind: DocumentType, settings: Setti
         raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, "the page tree is damaged: no page is left after repair")
 
 
-def _page_size(document: pymupdf.Document, index: int) -> tuple[float, float]:
+def _check_image_pixels(index: int, width: int, height: int, settings: Settings) -> None:
+    """Refuse an image (a decompression bomb) by its real pixels, whatever its DPI says."""
+    if width * height > settings.max_page_pixels:
+        raise DocumentError(
+            ErrorCode.PAGE_TOO_LARGE,
+            f"page {index + 1} is an image of {width} x {height} pixels ({width * height / 1e6:.0f} "
+            f"megapixels), over the limit of {settings.max_page_pixels / 1e6:.0f}",
+        )
+
+
+def _load_page(document: pymupdf.Document, index: int) -> pymupdf.Page:
     try:
-        rect = document.load_page(index).rect
+        return document.load_page(index)
     except Exception as exc:
         raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"page {index + 1} cannot be read: {exc}") from exc
-    return rect.width, rect.height
+
+
+def _native_pixels(page: pymupdf.Page) -> tuple[int, int] | None:
+    """The pixel size of the image an image document's page is, across and down the page
+    (a JPEG's EXIF orientation can turn it), or None for a PDF page. PyMuPDF reads it from
+    the image's header: a PNG or JPEG page is not decoded until it is rendered."""
+    if page.parent.is_pdf:
+        return None
+    images = page.get_image_info()
+    if len(images) != 1:
+        return None
+    image = images[0]
+    a, b, c, d = image["transform"][:4]
+    if abs(b) + abs(c) > abs(a) + abs(d):  # turned a quarter: the image's rows run down the page
+        return image["height"], image["width"]
+    return image["width"], image["height"]
+
+
+def _tiff_frame_sizes(data: bytes, count: int) -> list[tuple[int, int]]:
+    """Width and height of a TIFF's first `count` frames, read from their directories (IFDs)
+    without decoding any pixels."""
+    try:
+        sizes = _read_tiff_directories(data, count)
+    except (ValueError, struct.error) as exc:
+        raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"the TIFF cannot be read: {exc}") from exc
+    if len(sizes) < count:
+        raise DocumentError(
+            ErrorCode.CORRUPT_DOCUMENT,
+            f"the TIFF cannot be read: {count} pages but only {len(sizes)} frame headers",
+        )
+    return sizes
+
+
+_TIFF_WIDTH, _TIFF_LENGTH = 256, 257
+_TIFF_SHORT, _TIFF_LONG = 3, 4
+# Directory entries read at most per TIFF: real frames have a few dozen, and the width and
+# length come early (tags are sorted), so this only stops crafted directories that overlap.
+_TIFF_MAX_ENTRIES = 100_000
+
+
+def _read_tiff_directories(data: bytes, limit: int) -> list[tuple[int, int]]:
+    """The (ImageWidth, ImageLength) of each directory in the chain, at most `limit`."""
+    order = {b"II": "<", b"MM": ">"}.get(data[:2])
+    if order is None:
+        raise ValueError("no byte order mark")
+    (magic,) = struct.unpack_from(order + "H", data, 2)
+    if magic != 42:  # 43 is BigTIFF, which MuPDF does not read
+        raise ValueError(f"unsupported TIFF version {magic} (BigTIFF is not supported)")
+    (offset,) = struct.unpack_from(order + "I", data, 4)
+    sizes: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    entries_left = _TIFF_MAX_ENTRIES
+    while offset and len(sizes) < limit:
+        if offset in seen:
+            raise ValueError("the frame directories form a loop")
+        seen.add(offset)
+        (entries,) = struct.unpack_from(order + "H", data, offset)
+        tags: dict[int, int] = {}
+        for start in range(offset + 2, offset + 2 + 12 * entries, 12):
+            entries_left -= 1
+            if entries_left < 0:
+                raise ValueError("too many directory entries")
+            tag, kind = struct.unpack_from(order + "HH", data, start)
+            if tag in (_TIFF_WIDTH, _TIFF_LENGTH) and kind in (_TIFF_SHORT, _TIFF_LONG):
+                (tags[tag],) = struct.unpack_from(order + ("H" if kind == _TIFF_SHORT else "I"), data, start + 8)
+                if len(tags) == 2:
+                    break
+        if len(tags) < 2:
+            raise ValueError(f"frame {len(sizes) + 1} has no image width or length")
+        sizes.append((tags[_TIFF_WIDTH], tags[_TIFF_LENGTH]))
+        (offset,) = struct.unpack_from(order + "I", data, offset + 2 + 12 * entries)
+    return sizes
 
 
 def render_pages(
-    document: pymupdf.Document, first: int, last: int, dpi: int
+    document: pymupdf.Document, first: int, last: int, dpi: int, max_pixels: int = Settings.max_render_pixels
 ) -> Iterator[RenderedPage]:
     """Render pages `first`..`last` (1-based, inclusive) to PNG with their words and rules."""
     for number in range(first, last + 1):
-        yield render_page(document.load_page(number - 1), number, dpi)
+        yield render_page(document.load_page(number - 1), number, dpi, max_pixels)
 
 
-def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
-    """Render one page; words and rules are mapped onto the displayed (rotated) page."""
-    pixmap = page.get_pixmap(dpi=dpi, alpha=False, colorspace=pymupdf.csRGB)
+def render_page(
+    page: pymupdf.Page, number: int, dpi: int, max_pixels: int = Settings.max_render_pixels
+) -> RenderedPage:
+    """Render one page; words and rules are mapped onto the displayed (rotated) page. A PDF
+    page renders at `dpi`, a page image at its own pixels (its DPI metadata only sizes the
+    page in points); either is scaled down to at most `max_pixels`."""
+    zoom = _render_zoom(page, dpi, max_pixels)
+    pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False, colorspace=pymupdf.csRGB)
+    effective_dpi = round(72.0 * zoom)
+    pixmap.set_dpi(effective_dpi, effective_dpi)
     image = np.ndarray(
         (pixmap.height, pixmap.width, pixmap.n), np.uint8, pixmap.samples_mv, strides=(pixmap.stride, pixmap.n, 1)
     )
-    rules, graphics = extract_drawings(page, image, pixmap.width / page.rect.width if page.rect.width else dpi / 72.0)
+    rules, graphics = extract_drawings(page, image, pixmap.width / page.rect.width if page.rect.width else zoom)
     layout = PageLayout(
         page=number,
         width=page.rect.width,
         height=page.rect.height,
         rotation=page.rotation,
-        dpi=dpi,
+        dpi=effective_dpi,
         image_width=pixmap.width,
         image_height=pixmap.height,
         words=extract_words(page),
@@ -136,6 +235,29 @@ def render_page(page: pymupdf.Page, number: int, dpi: int) -> RenderedPage:
         graphics=graphics,
     )
     return RenderedPage(layout=layout, png=pixmap.tobytes("png"))
+
+
+def _render_zoom(page: pymupdf.Page, dpi: int, max_pixels: int) -> float:
+    """Pixels per point to render `page` at: `dpi` / 72 for a PDF page; for an image, its own
+    pixels (along the axis with more of them per point, should its x and y resolutions
+    differ); then shrunk to fit `max_pixels`, never grown."""
+    rect = page.rect
+    native = _native_pixels(page)
+    if native is None or rect.is_empty:
+        zoom = dpi / 72.0
+    else:
+        zoom = max(native[0] / rect.width, native[1] / rect.height)
+    return _zoom_within(rect.width, rect.height, zoom, max_pixels)
+
+
+def _zoom_within(width: float, height: float, zoom: float, max_pixels: int) -> float:
+    """`zoom`, or when a `width` x `height` point page rendered at it has more than
+    `max_pixels`, a smaller zoom (same aspect) whose whole-pixel rendering has at most that."""
+    columns, rows = width * zoom, height * zoom
+    if columns * rows <= max_pixels or width <= 0 or height <= 0:
+        return zoom
+    shrink = math.sqrt(max_pixels / (columns * rows))
+    return min(max(1, math.floor(columns * shrink)) / width, max(1, math.floor(rows * shrink)) / height)
 
 
 def extract_words(page: pymupdf.Page) -> list[Word]:

@@ -19,6 +19,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_MAX_PAGES": ("max_pages", "documents with more pages fail with TOO_MANY_PAGES"),
     "DOCTABLES_MAX_BYTES": ("max_bytes", "objects larger than this fail with TOO_LARGE"),
     "DOCTABLES_MAX_PAGE_PIXELS": ("max_page_pixels", "a page rendering to more pixels fails the job"),
+    "DOCTABLES_MAX_RENDER_PIXELS": ("max_render_pixels", "a page rendering to more pixels is scaled down to fit"),
     "DOCTABLES_RANGE_PAGES": ("range_pages", "pages converted per invocation (one range message)"),
     "DOCTABLES_DETECTION_MODEL": ("detection_model", "path of the table detection ONNX model"),
     "DOCTABLES_STRUCTURE_MODEL": ("structure_model", "path of the table structure ONNX model"),
@@ -49,6 +50,7 @@ class Settings:
     max_pages: int = 2000
     max_bytes: int = 200 * 1024 * 1024
     max_page_pixels: int = 60_000_000
+    max_render_pixels: int = 25_000_000
     range_pages: int = 50
     detection_model: str = ""
     structure_model: str = ""

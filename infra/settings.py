@@ -71,6 +71,8 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "uploads larger than this many bytes fail with TOO_LARGE (DOCTABLES_MAX_BYTES)"),
     ContextKey("maxPagePixels", "max_page_pixels", int,
                "a page rendering to more pixels fails the job (DOCTABLES_MAX_PAGE_PIXELS)"),
+    ContextKey("maxRenderPixels", "max_render_pixels", int,
+               "a page rendering to more pixels is rendered scaled down to fit (DOCTABLES_MAX_RENDER_PIXELS)"),
     ContextKey("rangePages", "range_pages", int,
                "pages converted per range message / invocation (DOCTABLES_RANGE_PAGES)"),
     ContextKey("detectionModel", "detection_model", str,
@@ -167,6 +169,7 @@ class DocTablesSettings:
     max_pages: int
     max_bytes: int
     max_page_pixels: int
+    max_render_pixels: int
     range_pages: int
     detection_model: str
     structure_model: str
@@ -254,8 +257,8 @@ class DocTablesSettings:
         need(not unknown, f"exportFormats has unknown formats {unknown}; choose from {list(EXPORT_FORMATS)}")
         need(bool(self.event_bus_name) and not self.event_bus_name.startswith("arn:"),
              "eventBusName must be a bus name (default or a new bus name), not an ARN")
-        for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "range_pages",
-                     "page_ttl_days", "pages_lifecycle_days", "access_logs_lifecycle_days",
+        for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "max_render_pixels",
+                     "range_pages", "page_ttl_days", "pages_lifecycle_days", "access_logs_lifecycle_days",
                      "page_queue_age_alarm_seconds", "job_deadline_minutes", "sweep_interval_minutes"):
             need(getattr(self, name) >= 1, f"{name} must be >= 1")
         need(self.model_threads >= 0, "modelThreads must be >= 0")

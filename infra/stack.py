@@ -85,6 +85,7 @@ def runtime_environment(
         "DOCTABLES_MAX_PAGES": str(settings.max_pages),
         "DOCTABLES_MAX_BYTES": str(settings.max_bytes),
         "DOCTABLES_MAX_PAGE_PIXELS": str(settings.max_page_pixels),
+        "DOCTABLES_MAX_RENDER_PIXELS": str(settings.max_render_pixels),
         "DOCTABLES_RANGE_PAGES": str(settings.range_pages),
         "DOCTABLES_MODEL_THREADS": str(settings.model_threads),
         "DOCTABLES_STRUCTURE_DECODER": settings.structure_decoder,

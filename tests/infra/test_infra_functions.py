@@ -17,7 +17,8 @@ pytest_plugins = ["infra_fixtures"]
 RUNTIME_ENVIRONMENT = {
     "DOCTABLES_BUCKET", "DOCTABLES_TABLE", "DOCTABLES_PAGE_QUEUE_URL", "DOCTABLES_RANGE_QUEUE_URL",
     "DOCTABLES_EVENT_BUS", "DOCTABLES_UPLOAD_PREFIX", "DOCTABLES_DPI", "DOCTABLES_MAX_PAGES",
-    "DOCTABLES_MAX_BYTES", "DOCTABLES_MAX_PAGE_PIXELS", "DOCTABLES_RANGE_PAGES",
+    "DOCTABLES_MAX_BYTES", "DOCTABLES_MAX_PAGE_PIXELS", "DOCTABLES_MAX_RENDER_PIXELS",
+    "DOCTABLES_RANGE_PAGES",
     "DOCTABLES_DETECTION_MODEL", "DOCTABLES_STRUCTURE_MODEL", "DOCTABLES_MODEL_THREADS",
     "DOCTABLES_STRUCTURE_DECODER",
     "DOCTABLES_DETECTION_THRESHOLD", "DOCTABLES_PAGE_TTL_DAYS", "DOCTABLES_JOB_DEADLINE_MINUTES",
@@ -139,6 +140,7 @@ def test_runtime_environment(synthesized: Synthesized) -> None:
         assert environment["DOCTABLES_MAX_PAGES"] == str(settings.max_pages)
         assert environment["DOCTABLES_MAX_BYTES"] == str(settings.max_bytes)
         assert environment["DOCTABLES_MAX_PAGE_PIXELS"] == str(settings.max_page_pixels)
+        assert environment["DOCTABLES_MAX_RENDER_PIXELS"] == str(settings.max_render_pixels)
         assert environment["DOCTABLES_RANGE_PAGES"] == str(settings.range_pages)
         assert environment["DOCTABLES_MODEL_THREADS"] == str(settings.model_threads)
         assert float(environment["DOCTABLES_DETECTION_THRESHOLD"]) == settings.detection_threshold

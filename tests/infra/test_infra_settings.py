@@ -21,7 +21,7 @@ REQUIRED_KEYS = {
     # the list of tunables
     "dpi", "conversionMemoryMb", "conversionTimeoutSeconds", "tableMemoryMb",
     "tableTimeoutSeconds", "batchSize", "maxBatchingWindowSeconds", "maxConcurrency",
-    "maxReceiveCount", "maxPages", "maxBytes", "maxPagePixels", "rangePages",
+    "maxReceiveCount", "maxPages", "maxBytes", "maxPagePixels", "maxRenderPixels", "rangePages",
     "detectionModel", "structureModel", "modelThreads", "pageTtlDays", "pagesLifecycleDays",
     "architecture", "eventBusName", "uploadPrefix", "logRetentionDays", "destroyOnRemove",
     # the sweeper's
@@ -86,6 +86,7 @@ def test_missing_key_is_reported() -> None:
         ({"log_retention_days": 31}, "logRetentionDays"),
         ({"detection_threshold": 1.5}, "detectionThreshold"),
         ({"max_receive_count": 0}, "maxReceiveCount"),
+        ({"max_render_pixels": 0}, "max_render_pixels"),
         ({"export_formats": "csv,pdf"}, "exportFormats"),
     ],
 )
