@@ -5,6 +5,7 @@ page is handled the same way in the pipeline and in process."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -13,6 +14,8 @@ from .assemble import extract_tables
 from .geometry import Box
 from .layout import PageLayout
 from .models import load_models
+from .models.detection import Detection, TableDetector
+from .regions import candidate_boxes
 from .ocr import PageDecision, prepare_page
 from .settings import Settings
 from .tables import CellWord, Table
@@ -22,15 +25,44 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
     """The tables of a rendered page (boxes on the page as rendered) and what was decided
     about its text layer, orientation and OCR."""
     models = load_models(settings)
+    # On a page image the regions to read and the regions to build tables from come from the
+    # same upright image: one detection serves both.
+    models = replace(models, detector=_OnePageDetector(models.detector))
 
     def table_regions(upright: np.ndarray) -> list[Box]:
-        return [d.box for d in models.detector.detect(upright)]
+        # Where the layout model sees nothing that could be a table (a screenshot or crop
+        # that is one table, a table it does not know), the whole page is read, so that
+        # the words can show a grid.
+        height, width = upright.shape[:2]
+        return candidate_boxes(upright, models.detector) or [(0.0, 0.0, float(width), float(height))]
 
     upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
     tables = extract_tables(upright_image, upright_layout, models)
     if decision.rotation_applied or decision.skew:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision
+
+
+class _OnePageDetector:
+    """The table detector with its last answer kept: asked again about the same image with
+    the same labels and threshold, it answers without running the model."""
+
+    def __init__(self, detector: TableDetector) -> None:
+        self.detector = detector
+        self.threshold = detector.threshold
+        self._image: np.ndarray | None = None  # held, so that its identity cannot be reused
+        self._asked: tuple[tuple[str, ...], float] | None = None
+        self._answer: dict[str, list[Detection]] = {}
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return self.detect_regions(image, (self.detector.label,), self.threshold)[self.detector.label]
+
+    def detect_regions(self, image: np.ndarray, labels: Sequence[str], threshold: float) -> dict[str, list[Detection]]:
+        asked = (tuple(labels), threshold)
+        if image is not self._image or asked != self._asked:
+            self._image, self._asked = image, asked
+            self._answer = self.detector.detect_regions(image, labels, threshold)
+        return self._answer
 
 
 def _to_rendered_frame(table: Table, decision: PageDecision, upright: PageLayout, rendered: PageLayout) -> Table:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import extent, lattice, refine
-from .geometry import Box, area, intersection, scale
+from .geometry import Box, area, intersection, scale, union_box
 from .layout import PageLayout, Rule, Word
 
 # Extra candidates: table regions scored at least this, and figure regions at least this.
@@ -38,8 +38,10 @@ _FIGURE_SPAN = 0.3
 _NESTED = 0.8
 # Words per phrase of running text.
 _RUNNING_WORDS = 4
-# The detection score given to a ruled table found from the rules alone.
+# The detection score given to a ruled table found from the rules alone, and to a page
+# whose words form one grid.
 _RULED_SCORE = 0.5
+_GRID_SCORE = 0.5
 # A candidate overlapping a kept region by more than this share of the smaller is a duplicate.
 _DUPLICATE_OVERLAP = 0.3
 # Lines just outside a region that may be rows of its table: how many, and how far (in
@@ -113,6 +115,13 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
             continue
         if not any(_overlap(grid.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
             kept.append(Region(grid.box, _RULED_SCORE, "ruled"))
+    if not kept and layout.words:
+        # A page the model is silent on whose words all form a grid is one table (a
+        # screenshot or a crop of a table, a spreadsheet printed alone).
+        box = union_box([w.bbox for w in layout.words])
+        words = refine_words(layout.words, box)
+        if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
+            kept.append(Region(box, _GRID_SCORE, "grid"))
     regions: list[Region] = []
     for region in kept:
         words = refine_words(layout.words, region.box)
@@ -367,6 +376,19 @@ def refine_words(words: list[Word], box: Box) -> list[Word]:
 def _overlap(a: Box, b: Box) -> float:
     smaller = min(area(a), area(b))
     return intersection(a, b) / smaller if smaller > 0 else 0.0
+
+
+def candidate_boxes(image: np.ndarray, detector) -> list[Box]:
+    """Every region (image pixels) that `find_regions` may take for a table: the detector's
+    tables, down to the low score, and its figures. On a page image these are the parts
+    read with OCR, so that their words can confirm a table the model was unsure of."""
+    found = _detect(detector, image)
+    return [
+        d.box
+        for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE))
+        for d in found.get(label, [])
+        if d.score >= floor
+    ]
 
 
 def _detect(detector, image: np.ndarray) -> dict[str, list]:

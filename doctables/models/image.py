@@ -20,12 +20,26 @@ def decode_image(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Bilinear resize of an RGB array to exactly width x height."""
+def resize_rgb(image: np.ndarray, width: int, height: int, cubic: bool = False) -> np.ndarray:
+    """Resize an RGB (or grey) array to exactly width x height the way OpenCV's `cv2.resize`
+    does, which is how the Paddle models were fed when they were trained: every output pixel
+    is interpolated (bilinear, or bicubic with `cubic`) at its centre's place in the source,
+    with no low-pass filter when shrinking. Pillow's `resize` filters over the whole source
+    footprint when it shrinks, which blurs thin rules and strokes: the layout model then
+    scores real tables far lower (0.93 against 0.35 on one page image)."""
     if image.shape[1] == width and image.shape[0] == height:
         return image
-    resized = Image.fromarray(image).resize((width, height), Image.BILINEAR)
-    return np.asarray(resized)
+    source = Image.fromarray(image)
+    sx, sy = image.shape[1] / width, image.shape[0] / height
+    method = Image.BICUBIC if cubic else Image.BILINEAR
+    return np.asarray(source.transform((width, height), Image.AFFINE, (sx, 0, 0, 0, sy, 0), resample=method))
+
+
+def resize_filtered(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Bilinear resize with Pillow's filtering when shrinking (every source pixel counts)."""
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.BILINEAR))
 
 
 def to_model_tensor(image: np.ndarray, bgr: bool) -> np.ndarray:

@@ -12,11 +12,13 @@ the table stage; with `settings.ocr_full_page` the whole page is read instead.
 
 A page whose text layer is usable is returned as it came (turned upright only when its
 words run vertically). Otherwise OCR runs: the page is turned upright (quarter turns from
-the direction of its text lines and the orientation model), cleaned (paper made white,
-specks removed: the table models then see what they were trained on), deskewed (the angle
-whose ink projection is most peaked), and its regions are read; the returned layout holds the
-OCR words there and the text layer's words elsewhere, and ruling lines found in the image
-when the layout had none.
+the direction of its text lines, checked against the text detector's line boxes, and the
+orientation model), deskewed (the angle whose ink projection is most peaked, when it is
+clearly more peaked than none), and its regions are read; the returned image is cleaned
+(paper made white, specks removed: the table models then see what they were trained on),
+while the recogniser and the rule finder read the scan as it is. The returned layout holds
+the OCR words there and the text layer's words elsewhere, and ruling lines found in the
+image when the layout had none.
 """
 
 from __future__ import annotations
@@ -93,22 +95,26 @@ def prepare_page(
     models = models or load_ocr_models(settings)
     rotation = detect_rotation(image, ink, models)
     turned = rotate_image(image, rotation)
-    upright = pages.clean_scan(turned)
-    skew = pages.estimate_skew(pages.ink_map(upright, points_per_pixel))
+    cleaned = pages.clean_scan(turned)
+    skew = pages.estimate_skew(pages.ink_map(cleaned, points_per_pixel))
     if abs(skew) < _MIN_SKEW:
         skew = 0.0
-    upright = deskew_image(upright, skew)
+    # The table models get the cleaned page (what they were trained on); the recogniser and
+    # the rules get the scan as it is, since cleaning whitens the grey edges of small or
+    # light text and light-coloured rules: on screenshots of tables, text read from the
+    # cleaned page was garbled.
+    upright = deskew_image(cleaned, skew)
+    as_scanned = deskew_image(turned, skew)
     new_layout = upright_layout(layout, rotation, skew)
     if settings.ocr_full_page:
         boxes: list[Box] = [(0.0, 0.0, float(upright.shape[1]), float(upright.shape[0]))]
     else:
         boxes = list(regions(upright))
-    ocr_words = read_regions(upright, boxes, points_per_pixel, models, first_line=_next_line(new_layout))
+    ocr_words = read_regions(as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout))
     read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
     read_points = [tuple(v * points_per_pixel for v in b) for b in read]
     kept = [w for w in new_layout.words if not any(_centre_in(w.bbox, b) for b in read_points)]
-    # Rules from the scan before cleaning, which whitens the faintest of them.
-    rules = new_layout.rules or pages.image_rules(deskew_image(turned, skew), points_per_pixel)
+    rules = new_layout.rules or pages.image_rules(as_scanned, points_per_pixel)
     new_layout = replace(new_layout, words=kept + ocr_words, rules=rules)
     turned = []
     if rotation:
@@ -127,10 +133,16 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
     running vertically mean 90 or 270; the orientation model then tells upright from upside
     down on pieces of the page's widest text lines."""
     vertical = pages.line_direction(ink)[0]
-    base = 90 if vertical else 0
-    turned = rotate_image(image, base)
-    small = pages.shrink(turned, _ORIENTATION_SCALE)
+    small = pages.shrink(image, _ORIENTATION_SCALE)
     lines = models.detector.detect(small)
+    if vertical and _mostly_across(lines):
+        # Ruled columns and stacked figures make an ink profile look vertical; the text
+        # detector's line boxes show which way the text runs.
+        vertical = False
+    base = 90 if vertical else 0
+    if base:
+        small = pages.shrink(rotate_image(image, base), _ORIENTATION_SCALE)
+        lines = models.detector.detect(small)
     if not lines:
         return base
     pieces = pages.crop_lines(small, lines, _ORIENTATION_PIECES)
@@ -142,6 +154,13 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
         odds = float(np.log(max(p, 1e-6) / max(1.0 - p, 1e-6)))
         evidence += min(odds, 4.0) * (1 if angle == 180 else -1)
     return (base + 180) % 360 if evidence > 0 else base
+
+
+def _mostly_across(lines: list) -> bool:
+    """Whether most of the text the detector found (by length) lies in boxes wider than tall."""
+    across = sum(max(l.box[2] - l.box[0], l.box[3] - l.box[1]) for l in lines if l.box[2] - l.box[0] > l.box[3] - l.box[1])
+    total = sum(max(l.box[2] - l.box[0], l.box[3] - l.box[1]) for l in lines)
+    return total > 0 and across > 0.5 * total
 
 
 def read_regions(
