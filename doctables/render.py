@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -32,6 +33,11 @@ _GLUED_GAP = 1.0
 _WIDEST_LETTER = 0.9
 # Drawn shapes recorded per page, at most (a map can have tens of thousands).
 _MAX_GRAPHICS = 2000
+
+# Latin typographic ligatures (U+FB00-FB06: ff, fi, fl, ffi, ffl, long s t, st) written as
+# their letters: a cell reads "financial", not "\ufb01nancial". Text layers keep them as
+# single characters; they are never what a user searches for or exports.
+_LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -292,7 +298,12 @@ def extract_words(page: pymupdf.Page) -> list[Word]:
         for piece_text, box in pieces or [(text, (x0, y0, x1, y1))]:
             rect = pymupdf.Rect(box) * to_display
             words.append(
-                Word(text=piece_text, bbox=(rect.x0, rect.y0, rect.x1, rect.y1), line=line_id, turn=turns.get(key, 0))
+                Word(
+                    text=piece_text.translate(_LIGATURES),
+                    bbox=(rect.x0, rect.y0, rect.x1, rect.y1),
+                    line=line_id,
+                    turn=turns.get(key, 0),
+                )
             )
     return words
 

@@ -15,7 +15,7 @@ from doctables.errors import DocumentError, ErrorCode
 from doctables.geometry import to_unrotated
 from doctables.layout import PageLayout, Word
 from doctables.models.image import decode_image
-from doctables.render import extract_drawings, open_document, render_page
+from doctables.render import extract_drawings, extract_words, open_document, render_page
 from doctables.settings import Settings
 from doctables.sniff import DocumentType, sniff
 
@@ -243,3 +243,15 @@ def test_a_word_glued_across_two_cells_is_split_at_the_gap():
     # Letters that touch stay one word; a word not spelled inside its box is left alone.
     assert _split_at_gaps(_letters_of(line, "ﺗﻔﺎح", (126, 112, 146, 126))) == []
     assert _letters_of(line, "ﺧﻀﺮ12", (0, 0, 50, 50)) == []
+
+
+def test_latin_ligatures_are_written_as_their_letters():
+    """A text layer keeps U+FB01 and friends as single characters; cells get the letters."""
+    font = pymupdf.Font("cjk")  # MuPDF's built-in fallback font has the ligature glyphs
+    with pymupdf.open() as document:
+        page = document.new_page()
+        page.insert_font(fontname="F0", fontbuffer=font.buffer)
+        page.insert_text((50, 100), "\ufb01nance \ufb02ow o\ufb03ce", fontsize=12, fontname="F0")
+        assert "\ufb01nance" in page.get_text("text")
+        words = [w.text for w in extract_words(page)]
+    assert words == ["finance", "flow", "office"]
