@@ -27,14 +27,16 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
     models = load_models(settings)
     # On a page image the regions to read and the regions to build tables from come from the
     # same upright image: one detection serves both.
-    models = replace(models, detector=_OnePageDetector(models.detector))
+    detector = _OnePageDetector(models.detector)
+    models = replace(models, detector=detector)
 
     def table_regions(upright: np.ndarray) -> list[Box]:
         # Where the layout model sees nothing that could be a table (a screenshot or crop
         # that is one table, a table it does not know), the whole page is read, so that
         # the words can show a grid.
         height, width = upright.shape[:2]
-        return candidate_boxes(upright, models.detector) or [(0.0, 0.0, float(width), float(height))]
+        detector.pooled = True  # only pages read with OCR come here: both input views
+        return candidate_boxes(upright, detector) or [(0.0, 0.0, float(width), float(height))]
 
     upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
     tables = extract_tables(upright_image, upright_layout, models)
@@ -45,23 +47,25 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
 
 class _OnePageDetector:
     """The table detector with its last answer kept: asked again about the same image with
-    the same labels and threshold, it answers without running the model."""
+    the same labels and threshold, it answers without running the model. `pooled` asks for
+    both input views (pages read with OCR)."""
 
     def __init__(self, detector: TableDetector) -> None:
         self.detector = detector
         self.threshold = detector.threshold
         self._image: np.ndarray | None = None  # held, so that its identity cannot be reused
-        self._asked: tuple[tuple[str, ...], float] | None = None
+        self._asked: tuple[tuple[str, ...], float, bool] | None = None
+        self.pooled = False
         self._answer: dict[str, list[Detection]] = {}
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         return self.detect_regions(image, (self.detector.label,), self.threshold)[self.detector.label]
 
     def detect_regions(self, image: np.ndarray, labels: Sequence[str], threshold: float) -> dict[str, list[Detection]]:
-        asked = (tuple(labels), threshold)
+        asked = (tuple(labels), threshold, self.pooled)
         if image is not self._image or asked != self._asked:
             self._image, self._asked = image, asked
-            self._answer = self.detector.detect_regions(image, labels, threshold)
+            self._answer = self.detector.detect_regions(image, labels, threshold, self.pooled)
         return self._answer
 
 

@@ -106,18 +106,22 @@ def test_text_lines_running_across_overrule_a_vertical_looking_ink_profile():
     assert _mostly_across([]) is False
 
 
-def test_a_page_image_is_detected_once(sample_bytes, sample_truth, monkeypatch):
-    """The regions OCR reads and the regions tables are built from come from one detection."""
+def test_a_page_image_is_detected_once_on_both_views(sample_bytes, sample_truth, monkeypatch):
+    """The regions OCR reads and the regions tables are built from come from one detection,
+    on both input views; a born-digital page pays for one view only."""
     from doctables.models.detection import TableDetector
 
     calls = []
     original = TableDetector.detect_regions
 
-    def counted(self, image, labels, threshold):
-        calls.append(image.shape)
-        return original(self, image, labels, threshold)
+    def counted(self, image, labels, threshold, pooled=False):
+        calls.append(pooled)
+        return original(self, image, labels, threshold, pooled)
 
     monkeypatch.setattr(TableDetector, "detect_regions", counted)
     document = extract(_screenshot(sample_bytes, sample_truth, 1, 110, 30.0), settings=Settings())
     assert document.pages[0].decision["ocr"] is True
-    assert len(calls) == 1
+    assert calls == [True]  # both input views, once
+    calls.clear()
+    extract(sample_bytes, pages=[1], settings=Settings())
+    assert calls == [False]  # a born-digital page: one run, the view the model was trained on
