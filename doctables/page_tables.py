@@ -58,9 +58,6 @@ class _OnePageDetector:
         self.pooled = False
         self._answer: dict[str, list[Detection]] = {}
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        return self.detect_regions(image, (self.detector.label,), self.threshold)[self.detector.label]
-
     def detect_regions(self, image: np.ndarray, labels: Sequence[str], threshold: float) -> dict[str, list[Detection]]:
         asked = (tuple(labels), threshold, self.pooled)
         if image is not self._image or asked != self._asked:

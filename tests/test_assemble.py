@@ -858,6 +858,18 @@ class _LayoutDetector:
         }
 
 
+def test_every_region_that_may_be_a_table_is_read_on_a_page_image():
+    """OCR reads the unsure tables and the figures too, so that their words can make them
+    tables; running text and very unsure tables are left alone."""
+    detector = _LayoutDetector({
+        "table": [((10, 10, 100, 50), 0.9), ((10, 60, 100, 90), 0.3), ((10, 95, 100, 99), 0.1)],
+        "figure": [((120, 10, 200, 80), 0.7), ((120, 90, 200, 99), 0.4)],
+        "text": [((0, 100, 200, 200), 0.99)],
+    })
+    boxes = regions.candidate_boxes(np.zeros((200, 200, 3), dtype=np.uint8), detector)
+    assert sorted(boxes) == [(10, 10, 100, 50), (10, 60, 100, 90), (120, 10, 200, 80)]
+
+
 def test_a_grid_of_figures_the_model_reads_as_text_is_a_table_but_prose_is_not():
     """A rule-less two-column table in a monospaced font, which the layout model labels
     text; a justified paragraph it also labels text stays prose."""

@@ -9,11 +9,9 @@ import pymupdf
 import pytest
 
 from doctables.inprocess import extract
-from doctables.models.detection import Detection
 from doctables.models.image import resize_filtered, resize_rgb
 from doctables.ocr import _mostly_across
 from doctables.ocr.models import TextBox
-from doctables.regions import candidate_boxes
 from doctables.settings import Settings
 
 
@@ -70,32 +68,6 @@ def test_shrinking_samples_like_the_models_training_and_keeps_rules_dark():
     assert int(sampled[:, 2].max()) < 40
     assert 80 < int(filtered[:, 2].min()) < 200
     assert resize_rgb(image, 64, 64) is image
-
-
-class _Detections:
-    """The layout model's answer for one page, fixed (the regions' rules under test)."""
-
-    def __init__(self, found: dict[str, list[tuple[float, tuple[float, float, float, float]]]]) -> None:
-        self.found = found
-        self.threshold = 0.5
-
-    def detect_regions(self, image, labels, threshold):
-        return {
-            label: [Detection(box, score, label) for score, box in self.found.get(label, []) if score >= threshold]
-            for label in labels
-        }
-
-
-def test_every_region_that_may_be_a_table_is_read_on_a_page_image():
-    """OCR reads the unsure tables and the figures too, so that their words can make them
-    tables; running text and very unsure tables are left alone."""
-    detector = _Detections({
-        "table": [(0.9, (10, 10, 100, 50)), (0.3, (10, 60, 100, 90)), (0.1, (10, 95, 100, 99))],
-        "figure": [(0.7, (120, 10, 200, 80)), (0.4, (120, 90, 200, 99))],
-        "text": [(0.99, (0, 100, 200, 200))],
-    })
-    boxes = candidate_boxes(np.zeros((200, 200, 3), dtype=np.uint8), detector)
-    assert sorted(boxes) == [(10, 10, 100, 50), (10, 60, 100, 90), (120, 10, 200, 80)]
 
 
 def test_text_lines_running_across_overrule_a_vertical_looking_ink_profile():

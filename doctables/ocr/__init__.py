@@ -158,8 +158,11 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
 
 def _mostly_across(lines: list) -> bool:
     """Whether most of the text the detector found (by length) lies in boxes wider than tall."""
-    across = sum(max(l.box[2] - l.box[0], l.box[3] - l.box[1]) for l in lines if l.box[2] - l.box[0] > l.box[3] - l.box[1])
-    total = sum(max(l.box[2] - l.box[0], l.box[3] - l.box[1]) for l in lines)
+    across = total = 0.0
+    for line in lines:
+        width, height = line.box[2] - line.box[0], line.box[3] - line.box[1]
+        total += max(width, height)
+        across += width if width > height else 0.0
     return total > 0 and across > 0.5 * total
 
 
