@@ -23,10 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quiet", action="store_true", help="no progress bar or table printout")
     run.add_argument("--format", dest="formats", action="append", choices=FORMATS,
                      help="output format, repeatable (default json)")
+    run.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
+                     help="write CSV cells exactly as extracted, even those a spreadsheet would run as a "
+                          "formula (by default a cell starting with =, +, -, @, tab or CR gets a leading ')")
 
     serve = commands.add_parser("serve", help="run the local stack on a loopback port until stopped")
     serve.add_argument("--port", type=int, default=4566, help="port of the local AWS endpoint")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address the review page listens on (default loopback only); the AWS endpoint "
+                            "always listens on 127.0.0.1")
     serve.add_argument("--ui-port", type=int, default=8700, help="port of the review page (0: no page)")
 
     ui = commands.add_parser("ui", help="serve the review page against a deployed stack")
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     get.add_argument("job_id")
     get.add_argument("--format", dest="formats", action="append", choices=FORMATS)
     get.add_argument("--out", type=Path, default=Path("."))
+    get.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
+                     help="write CSV cells exactly as extracted (see `run --no-escape-formulas`)")
     _target_arguments(get)
 
     args = parser.parse_args(argv)
@@ -80,10 +87,11 @@ def serve_command(args: argparse.Namespace) -> int:
     from .serve import LocalService
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"doctables: warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
+        print(f"doctables: warning: the review page is served on {args.host}, reachable beyond this machine "
+              f"(the AWS endpoint stays on 127.0.0.1)", file=sys.stderr)
     from .client import Client
 
-    service = LocalService(port=args.port, host=args.host, settings=Settings.from_env()).start()
+    service = LocalService(port=args.port, settings=Settings.from_env()).start()  # loopback, whatever --host
     names = service.stack.settings
     ui = None
     if args.ui_port:
@@ -169,7 +177,16 @@ def jobs_command(args: argparse.Namespace) -> int:
 
 
 def get_command(args: argparse.Namespace) -> int:
-    for path in _client(args).download(args.job_id, args.out, args.formats or ["json"]):
+    client = _client(args)
+    formats = args.formats or ["json"]
+    if args.escape_formulas:
+        paths = client.download(args.job_id, args.out, formats)
+    else:
+        from .exports import write_exports
+
+        result = client.result(args.job_id)
+        paths = write_exports(result, args.out, formats, Path(result["source"]["key"]).stem, escape_formulas=False)
+    for path in paths:
         print(path)
     return 0
 
@@ -198,7 +215,8 @@ def run_command(args: argparse.Namespace) -> int:
         if args.out:
             from .exports import write_exports
 
-            write_exports(result, args.out, args.formats or ["json"], path.stem)
+            write_exports(result, args.out, args.formats or ["json"], path.stem,
+                          escape_formulas=args.escape_formulas)
         if not args.quiet:
             print(describe(path, result))
         failed += result["status"] == "FAILED"

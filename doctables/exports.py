@@ -8,6 +8,14 @@ Merged cells, format by format:
   every covered position instead. Every row is written, header rows first; `to_pandas` turns the
   header rows into the column index (a MultiIndex when there are several), a merged header's
   text repeated over every column and header row it covers.
+- **CSV formulas** (`to_csv`, `write_exports`): a cell a spreadsheet would evaluate (its first
+  character, or its first after leading spaces, is ``=``, ``+``, ``-`` or ``@``, or it starts
+  with a tab or a carriage return) is written with a single quote in front (``'=HYPERLINK(…)``),
+  as OWASP advises against CSV injection; plain numbers (``-12.5``, ``+3``, ``-1,234.5``,
+  ``-4%``) and a lone ``-`` are left as they are, and a cell holding ``;`` or a tab is quoted so
+  that a spreadsheet splitting on either cannot start a new cell inside it.
+  ``escape_formulas=False`` (``doctables run/get --no-escape-formulas``) writes the text as
+  extracted.
 - **XLSX** (`to_xlsx`): the covered range is merged in the sheet; header rows are bold and
   frozen. Every value is written as text (never as a formula or a number).
 - **Markdown** (`to_markdown`): GitHub pipe tables have no spans, so a merged cell's text is
@@ -95,13 +103,57 @@ def _grid(table: Table, fill_merged: bool = False) -> list[list[str]]:
 # --- formats of one table --------------------------------------------------------------------
 
 
-def to_csv(table: Table, *, fill_merged: bool = False) -> str:
+def to_csv(table: Table, *, fill_merged: bool = False, escape_formulas: bool = True) -> str:
     """The table's rows as CSV (RFC 4180: comma, double quotes where needed, CRLF); empty cells
-    are empty fields; a merged cell's text at its top-left only unless `fill_merged`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerows(_grid(table, fill_merged))
-    return buffer.getvalue()
+    are empty fields; a merged cell's text at its top-left only unless `fill_merged`.
+
+    Cells a spreadsheet would run as a formula get a leading single quote (see
+    `escape_formula`), and cells holding ``;`` or a tab are quoted; `escape_formulas=False`
+    writes every text as extracted (only for a reader that never evaluates cells)."""
+    grid = _grid(table, fill_merged)
+    if not escape_formulas:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerows(grid)
+        return buffer.getvalue()
+    return "".join(_csv_record([escape_formula(text) for text in row]) for row in grid)
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP,
+# "CSV Injection"); tab and carriage return are the separators some of them trim first.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet reads as a number, which no formula can hide in: sign, currency, digits with
+# group and decimal marks, exponent, percent.
+_PLAIN_NUMBER = re.compile(r"[+-]?[$€£¥]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+# Characters a spreadsheet may split a CSV line on besides the comma (a semicolon in many locales).
+_CSV_QUOTED = re.compile(r'[,";\t\r\n]')
+
+
+def escape_formula(text: str) -> str:
+    """`text` made inert for a spreadsheet: a single quote in front when it would be evaluated
+    (first character ``=``, ``+``, ``-``, ``@``, tab or carriage return, or one of the first four
+    after leading spaces), unless it is a plain number (``-12.5``, ``+3``, ``-1,234.5``) or a
+    lone ``-``. The spreadsheet shows the text without the quote."""
+    if not text or text[0] in "\t\r":
+        return "'" + text if text else text
+    head = text.lstrip(" \u00a0\n\x0b\x0c")
+    if not head or head[0] not in "=+-@":
+        return text
+    value = head.rstrip()
+    if value == "-" or _PLAIN_NUMBER.fullmatch(value):
+        return text
+    return "'" + text
+
+
+def _csv_record(fields: list[str]) -> str:
+    """One CSV record as `csv.writer` with QUOTE_MINIMAL writes it, also quoting a field that
+    holds ``;`` or a tab."""
+    if fields == [""]:
+        return '""\r\n'  # as csv.writer: a lone empty field, told apart from an empty line
+    out = []
+    for text in fields:
+        out.append('"' + text.replace('"', '""') + '"' if _CSV_QUOTED.search(text) else text)
+    return ",".join(out) + "\r\n"
 
 
 def to_pandas(table: Table, *, fill_merged: bool = False) -> pd.DataFrame:
@@ -284,9 +336,11 @@ def _sheet_name(name: str, used: set[str]) -> str:
 # --- a whole result --------------------------------------------------------------------------
 
 
-def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str], stem: str) -> list[Path]:
+def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str], stem: str, *,
+                  escape_formulas: bool = True) -> list[Path]:
     """Write `result` in each of `formats` (from `FORMATS`) under `out_dir`; the paths written,
-    in order.
+    in order. CSV cells a spreadsheet would evaluate are neutralised unless `escape_formulas`
+    is False (see `to_csv`).
 
     json: ``<stem>.json``, the result document; textract: ``<stem>.textract.json``; csv:
     ``<stem>-<table_id>.csv`` per table and ``<stem>-<first_table_id>-merged.csv`` per table
@@ -324,7 +378,7 @@ def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str],
             put(f"{stem}.textract.json", json.dumps(to_textract(result), indent=2, ensure_ascii=False) + "\n")
         elif fmt == "csv":
             for table in everything:
-                put(f"{stem}-{table.table_id}.csv", to_csv(table))
+                put(f"{stem}-{table.table_id}.csv", to_csv(table, escape_formulas=escape_formulas))
         elif fmt == "xlsx":
             buffer = io.BytesIO()
             to_xlsx(everything, buffer)

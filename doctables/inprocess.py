@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
+from collections.abc import Iterable as IterableABC
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
+from .errors import DocumentError, ErrorCode
 from .models import load_models
 from .models.image import decode_image
 from .page_tables import decision_record, find_page_tables
@@ -21,13 +24,20 @@ from .tables import Table
 
 @dataclass
 class PageInfo:
-    """Size and orientation of one processed page."""
+    """Size and orientation of one processed page; for a page that failed (as the pipeline
+    records it: PAGE_UNREADABLE, or a page budget's code) its `error` and no size."""
 
     page: int
-    width: float
-    height: float
-    rotation: int
+    width: float | None
+    height: float | None
+    rotation: int | None
     decision: dict[str, Any] = field(default_factory=dict)  # text layer, OCR, orientation
+    error: dict[str, str] | None = None  # {"code": ..., "message": ...} of a failed page
+
+    @property
+    def status(self) -> str:
+        """DONE or FAILED, as `page_results[].status` says."""
+        return "FAILED" if self.error else "DONE"
 
 
 @dataclass
@@ -38,16 +48,29 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     name: str = "document"
 
+    @property
+    def failed_pages(self) -> list[PageInfo]:
+        """The pages that failed (each with its `error`); the others' tables are in `tables`."""
+        return [p for p in self.pages if p.error]
+
+    @property
+    def status(self) -> str:
+        """SUCCEEDED, or PARTIALLY_SUCCEEDED when some page failed (as the pipeline's job)."""
+        return "PARTIALLY_SUCCEEDED" if self.failed_pages else "SUCCEEDED"
+
     def to_result(self) -> dict[str, Any]:
         """The document in the pipeline's result schema (doctables.result/1)."""
+        failed = len(self.failed_pages)
         header = {
             "job_id": self.job_id,
-            "status": "SUCCEEDED",
+            "status": self.status,
             "source": {"bucket": None, "key": self.name, "version_id": None, "etag": None},
-            "pages": {"total": len(self.pages), "done": len(self.pages), "failed": 0},
+            "pages": {"total": len(self.pages), "done": len(self.pages) - failed, "failed": failed},
             "error": None,
         }
         pages = [
+            PageRecord(p.page, "FAILED", None, None, None, 0, p.error["code"], p.error["message"], None)
+            if p.error else
             PageRecord(p.page, "DONE", p.width, p.height, p.rotation, sum(t.page == p.page for t in self.tables),
                        None, None, p.decision)
             for p in self.pages
@@ -66,11 +89,15 @@ class Document:
 
         return to_textract(self.to_result())
 
-    def save(self, directory: str | PathLike, formats: Sequence[str] = ("json",)) -> list[Path]:
-        """Write the same files as `doctables run --format ...` into `directory`."""
+    def save(self, directory: str | PathLike, formats: Sequence[str] = ("json",), *,
+             escape_formulas: bool = True) -> list[Path]:
+        """Write the same files as `doctables run --format ...` into `directory`. CSV cells a
+        spreadsheet would evaluate get a leading single quote unless `escape_formulas` is False
+        (as `--no-escape-formulas`; see `doctables.exports.to_csv`)."""
         from .exports import write_exports
 
-        return write_exports(self.to_result(), Path(directory), list(formats), Path(self.name).stem)
+        return write_exports(self.to_result(), Path(directory), list(formats), Path(self.name).stem,
+                             escape_formulas=escape_formulas)
 
 
 def extract(
@@ -80,26 +107,109 @@ def extract(
     settings: Settings | None = None,
 ) -> Document:
     """Extract the tables of a document given as a path, bytes or a binary file object.
-    `pages` selects 1-based page numbers. Raises DocumentError for unusable input."""
+
+    `pages` selects 1-based page numbers, each at most once, in the order given (default: every
+    page). Raises TypeError for a source of another type (or `pages` not of ints), ValueError
+    for a page number outside the document or repeated (naming the valid range), and
+    DocumentError, with the code the pipeline records, for a document that cannot be used. A page
+    that fails while others work is recorded as the pipeline records it (`PageInfo.error`, e.g.
+    PAGE_UNREADABLE; `Document.status` PARTIALLY_SUCCEEDED); when every selected page fails,
+    DocumentError ALL_PAGES_FAILED, as the pipeline's job."""
     settings = settings or Settings.from_env()
     data = _read(source)
-    load_models(settings)  # once per process, before the first page
-    document = open_document(data, settings)
+    wanted = _page_numbers(pages)
+    document = _open(data, settings)
     result = Document(name=_name(source))
     try:
-        numbers = list(pages) if pages is not None else range(1, document.page_count + 1)
-        for number in numbers:
-            page = document.load_page(number - 1)
-            rendered = render_page(page, number, settings.dpi, settings.max_render_pixels)
-            layout = rendered.layout
-            tables, decision = find_page_tables(decode_image(rendered.png), layout, settings)
-            result.pages.append(
-                PageInfo(number, layout.width, layout.height, layout.rotation, decision_record(decision))
-            )
-            result.tables.extend(tables)
+        selected = _select(wanted, document.page_count)
+        load_models(settings)  # once per process, before the first page
+        for number in selected:
+            result.pages.append(_extract_page(document, number, settings, result.tables))
     finally:
         document.close()
+    if result.pages and len(result.failed_pages) == len(result.pages):
+        first = result.pages[0]
+        raise DocumentError(
+            ErrorCode.ALL_PAGES_FAILED,
+            f"all {len(result.pages)} pages failed (page {first.page} {first.error['code']}: "
+            f"{first.error['message']})",
+        )
     return result
+
+
+def _extract_page(document: Any, number: int, settings: Settings, tables: list[Table]) -> PageInfo:
+    """One page as the pipeline's conversion and table stages do it; a page they would record
+    as failed comes back with its error, its tables (none) left out."""
+    try:
+        page = document.load_page(number - 1)
+        rendered = render_page(page, number, settings.dpi, settings.max_render_pixels)
+    except DocumentError as error:
+        return _failed(number, error.code.value, error.message)
+    except MemoryError:
+        raise
+    except Exception as exc:  # MuPDF's own errors (FzErrorLimit, ...): the conversion stage's code
+        return _failed(number, ErrorCode.PAGE_UNREADABLE.value, f"page {number} cannot be rendered: {exc}")
+    layout = rendered.layout
+    try:
+        image = decode_image(rendered.png)
+    except MemoryError:
+        raise
+    except Exception as exc:  # as the table stage records it
+        return _failed(number, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}")
+    try:
+        found, decision = find_page_tables(image, layout, settings)
+    except DocumentError as error:  # a page over its budget fails alone, with its code
+        return _failed(number, error.code.value, error.message)
+    tables.extend(found)
+    return PageInfo(number, layout.width, layout.height, layout.rotation, decision_record(decision))
+
+
+def _failed(number: int, code: str, message: str) -> PageInfo:
+    return PageInfo(number, None, None, None, {}, {"code": code, "message": message})
+
+
+def _open(data: bytes, settings: Settings) -> Any:
+    """`open_document`, with whatever else a damaged file makes PyMuPDF raise turned into
+    CORRUPT_DOCUMENT: every fault of the document itself is a DocumentError."""
+    try:
+        return open_document(data, settings)
+    except (DocumentError, MemoryError):
+        raise
+    except Exception as exc:
+        raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"the document cannot be read: {exc}") from exc
+
+
+def _page_numbers(pages: Iterable[int] | None) -> list[int] | None:
+    """`pages` as a list of ints (not yet checked against the document)."""
+    if pages is None:
+        return None
+    if isinstance(pages, (str, bytes, bytearray)) or not isinstance(pages, IterableABC):
+        raise TypeError(f"pages must be an iterable of 1-based page numbers such as [1, 3], "
+                        f"not {type(pages).__name__}")
+    out = []
+    for number in pages:
+        if isinstance(number, bool) or not isinstance(number, numbers.Integral):
+            raise TypeError(f"page numbers are ints (1-based), not {number!r}")
+        out.append(int(number))
+    return out
+
+
+def _select(wanted: list[int] | None, count: int) -> list[int]:
+    """The pages to extract: every page, or `wanted` once checked against the page count."""
+    if wanted is None:
+        return list(range(1, count + 1))
+    valid = f"pages are numbered 1 to {count} (1-based)" if count > 1 else "its only page is 1"
+    if not wanted:
+        raise ValueError(f"pages selects no page; the document has {count} page(s): {valid}")
+    for number in wanted:
+        if not 1 <= number <= count:
+            raise ValueError(f"page {number} is out of range: the document has {count} page(s), {valid}")
+    seen: set[int] = set()
+    for number in wanted:
+        if number in seen:
+            raise ValueError(f"page {number} is selected twice; select each of 1 to {count} at most once")
+        seen.add(number)
+    return wanted
 
 
 def _read(source: str | PathLike | bytes | BinaryIO) -> bytes:
@@ -107,7 +217,14 @@ def _read(source: str | PathLike | bytes | BinaryIO) -> bytes:
         return bytes(source)
     if isinstance(source, (str, PathLike)):
         return Path(source).read_bytes()
-    return source.read()
+    read = getattr(source, "read", None)
+    if not callable(read):
+        raise TypeError(f"source must be a path (str or os.PathLike), bytes or a binary file object, "
+                        f"not {type(source).__name__}")
+    data = read()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"source.read() gave {type(data).__name__}, not bytes: open the file in binary mode ('rb')")
+    return bytes(data)
 
 
 def _name(source: str | PathLike | bytes | BinaryIO) -> str:

@@ -6,10 +6,13 @@ invokes the handler that the stack attaches to it, honouring partial batch failu
 
 from __future__ import annotations
 
+import hmac
 import importlib
 import json
 import logging
 import os
+import secrets
+import threading
 import time
 import urllib.request
 import uuid
@@ -55,12 +58,13 @@ class Queues:
 
 
 class LocalStack:
-    """moto in this process, with the stack's resources and a dispatcher for its handlers."""
+    """moto in this process, with the stack's resources and a dispatcher for its handlers.
+
+    Its AWS endpoint listens on loopback only and answers only clients such as boto3: see
+    `LocalEndpoint`."""
 
     def __init__(self, settings: Settings | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
-        from moto.server import ThreadedMotoServer
-
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server = LocalEndpoint(host, port)
         self._base_settings = settings or Settings()
         self._saved_environ: dict[str, str] | None = None
         self.endpoint = ""
@@ -82,7 +86,9 @@ class LocalStack:
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         # moto keeps its state per process, not per server: start from an empty account.
-        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10)
+        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST",
+                                       headers={LocalEndpoint.TOKEN_HEADER: self._server.token})
+        urllib.request.urlopen(reset, timeout=10)
         self._saved_environ = dict(os.environ)
         os.environ.update(
             {
@@ -238,6 +244,107 @@ class LocalStack:
         return set()
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_BROWSER_HEADERS = ("HTTP_ORIGIN", "HTTP_SEC_FETCH_SITE", "HTTP_SEC_FETCH_MODE", "HTTP_SEC_FETCH_DEST",
+                    "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+
+
+class LocalEndpoint:
+    """moto's server on a loopback port, served from a daemon thread, answering only non-browser
+    AWS clients (boto3, the AWS CLI): what `doctables run` and `doctables serve` use.
+
+    moto accepts any signature and, by itself, answers browsers with CORS for any origin. Here:
+
+    - it listens on a loopback address only (`host` must be one: ValueError otherwise);
+    - a request whose Host header is not a loopback name (DNS rebinding) gets 400;
+    - a request a browser sent (Origin, Sec-Fetch-*, a CORS preflight; a page's script cannot
+      remove these) gets 403, and no answer carries an Access-Control-* header;
+    - a request without an AWS Signature V4 Authorization header (which a browser cannot add to
+      a request it sends without CORS) gets 403, so an image or a link cannot call it either;
+    - moto's own API (``/moto-api/``: reset, data dump, dashboard) answers only this process,
+      which holds the per-run `token`.
+
+    Any process on this machine that speaks AWS (any user's) can still read and write the local
+    stack, as with any loopback service; nothing beyond the machine and no web page can."""
+
+    TOKEN_HEADER = "X-Doctables-Local-Token"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the local AWS endpoint listens on loopback only ({', '.join(LOOPBACK_HOSTS)}), "
+                             f"not on {host!r}")
+        self.host = host
+        self.port = port
+        self.token = secrets.token_urlsafe(32)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = local_only(DomainDispatcherApplication(create_backend_app), self.token)
+        self._server = make_server(self.host, self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="doctables-moto", daemon=True)
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return (f"[{host}]" if ":" in str(host) else str(host)), int(port)
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self._server.server_close()
+        self._server = None
+
+
+def is_loopback_name(host_header: str | None) -> bool:
+    """True when a Host header names this machine's loopback (with any port)."""
+    host = (host_header or "").strip().lower()
+    if host.startswith("["):
+        name = host[1:host.index("]")] if "]" in host else ""
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name in LOOPBACK_HOSTS or name.endswith(".localhost")
+
+
+def local_only(app: Callable[..., Any], token: str) -> Callable[..., Any]:
+    """WSGI middleware: `app` answers only loopback-named, signed, non-browser requests (see
+    `LocalEndpoint`); no answer carries CORS headers."""
+
+    def refuse(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+        body = (text + "\n").encode()
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+        return [body]
+
+    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not is_loopback_name(environ.get("HTTP_HOST")):
+            return refuse(start_response, "400 Bad Request",
+                          "the local AWS endpoint answers only requests addressed to a loopback name")
+        if environ.get("REQUEST_METHOD") == "OPTIONS" or any(environ.get(h) for h in _BROWSER_HEADERS):
+            return refuse(start_response, "403 Forbidden", "the local AWS endpoint answers no browser")
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            sent = environ.get("HTTP_X_DOCTABLES_LOCAL_TOKEN", "").encode("latin-1", "replace")
+            if not hmac.compare_digest(sent, token.encode()):
+                return refuse(start_response, "403 Forbidden", "moto's API answers only the process running it")
+        elif not environ.get("HTTP_AUTHORIZATION", "").startswith("AWS4-HMAC-SHA256 "):
+            return refuse(start_response, "403 Forbidden", "requests need an AWS Signature V4 Authorization header")
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            return start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
+
+        return app(environ, start)
+
+    return middleware
+
+
 def create_resources(aws: Aws, upload_prefix: str) -> Queues:
     """The stack's resources, as `infra/` declares them, in a moto account."""
     s3, sqs, ddb, events = aws.s3, aws.sqs, aws.dynamodb, aws.events
@@ -294,4 +401,4 @@ def _as_lambda_record(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["LocalStack", "LambdaContext"]
+__all__ = ["LocalStack", "LambdaContext", "LocalEndpoint"]

@@ -1,4 +1,8 @@
-"""`doctables serve`: the local stack on a loopback port that outlives one command."""
+"""`doctables serve`: the local stack on a loopback port that outlives one command.
+
+The AWS endpoint is `doctables.local.LocalEndpoint`: loopback only (a non-loopback `host` is a
+ValueError; `doctables serve --host` moves only the review page), no CORS, no browser, signed
+requests only."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from .settings import Settings
 
 
 class LocalService:
-    """A LocalStack plus a thread that keeps delivering its queues to the handlers."""
+    """A LocalStack plus a thread that keeps delivering its queues to the handlers. `host` is
+    the loopback address its AWS endpoint listens on (127.0.0.1, localhost or ::1)."""
 
     def __init__(self, *, port: int = 4566, host: str = "127.0.0.1", settings: Settings | None = None,
                  interval: float = 0.2) -> None:

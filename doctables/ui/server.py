@@ -20,14 +20,18 @@ and table ids (``NNNN-NN`` or ``NNNN-NN-merged``) are matched by the URL rules, 
 names an object outside its job; uploads are limited to `max_upload_bytes` (413 beyond it) and
 need a same-origin request with the ``X-Doctables-Upload`` header (a cross-site form cannot set
 it); every answer carries a Content-Security-Policy allowing only this origin and
-``X-Content-Type-Options: nosniff``, and no CORS headers at all.
+``X-Content-Type-Options: nosniff``, and no CORS headers at all. Served by `start_ui`, a request
+whose Host header is not an IP address, ``localhost`` or (bound beyond loopback) this machine's
+own name gets a plain 400 before the app sees it (against DNS rebinding).
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import re
+import socket
 import tempfile
 import threading
 import unicodedata
@@ -89,16 +93,17 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
                trusted_hosts: list[str] | None = None) -> Flask:
     """The review page's Flask app over `client` (a `doctables.Client`).
 
-    `trusted_hosts`: Host header names answered (others get 400, against DNS rebinding); None
-    answers any."""
+    `trusted_hosts`: Host header names answered besides IP addresses (any other name gets a
+    plain 400 before Flask sees the request, against DNS rebinding); None answers any."""
     app = Flask(__name__, template_folder="templates", static_folder="static", static_url_path="/static")
     app.config.update(
         MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_SLACK,
         MAX_UPLOAD_BYTES=max_upload_bytes,
-        TRUSTED_HOSTS=trusted_hosts,
         JSON_SORT_KEYS=False,
         SEND_FILE_MAX_AGE_DEFAULT=300,
     )
+    if trusted_hosts is not None:
+        app.wsgi_app = _host_guard(app.wsgi_app, trusted_hosts)  # type: ignore[method-assign]
     app.url_map.converters["job_id"] = JobIdConverter
     app.url_map.converters["table_id"] = TableIdConverter
     results = _ResultCache(client)
@@ -236,6 +241,59 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
     app.jinja_env.filters["bytes"] = _human_bytes
     app.jinja_env.filters["num"] = _number
     return app
+
+
+def host_name(host_header: str) -> str:
+    """The name in a Host header, without its port or IPv6 brackets, lowercase."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:host.index("]")] if "]" in host else ""
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def host_is_answered(host_header: str | None, trusted: list[str]) -> bool:
+    """True for a Host naming an IP address (no DNS name, so no rebinding) or one of `trusted`
+    (a leading dot trusts the subdomains: ``.localhost``)."""
+    name = host_name(host_header or "").rstrip(".")
+    if not name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    for allowed in (t.lower().strip("[]") for t in trusted):
+        if name == allowed or allowed.startswith(".") and (name.endswith(allowed) or name == allowed[1:]):
+            return True
+    return False
+
+
+def _host_guard(wsgi_app: Any, trusted: list[str]) -> Any:
+    """WSGI middleware: a request for a Host not answered gets a plain 400 (the app never runs,
+    so no template or URL is built for a name it does not serve)."""
+
+    def guard(environ: dict[str, Any], start_response: Any) -> Any:
+        if host_is_answered(environ.get("HTTP_HOST"), trusted):
+            return wsgi_app(environ, start_response)
+        body = b"400 Bad Request: this review page does not answer that host name\n"
+        start_response("400 Bad Request", [
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+            ("Cache-Control", "no-store"),
+        ])
+        return [body]
+
+    return guard
+
+
+def trusted_hosts_for(host: str) -> list[str]:
+    """The Host names the review page answers when it listens on `host` (IP addresses always):
+    localhost and its subdomains; beyond loopback also `host` itself and this machine's names."""
+    trusted = ["localhost", ".localhost"]
+    if host not in LOOPBACK:
+        names = {host, socket.gethostname(), socket.getfqdn()} - {"", "0.0.0.0", "::"}
+        trusted += sorted(n.lower() for n in names)
+    return trusted
 
 
 def _same_origin() -> bool:
@@ -590,9 +648,7 @@ class UiServer:
 
 def start_ui(client: Any, *, host: str = "127.0.0.1", port: int = 8700,
              max_upload_bytes: int = 209_715_200) -> UiServer:
-    """Serve the review page for `client` on host:port (0: a free port) in a background thread."""
-    trusted = None
-    if host in LOOPBACK:
-        trusted = ["127.0.0.1", "localhost", "::1", "[::1]"]
-    app = create_app(client, max_upload_bytes=max_upload_bytes, trusted_hosts=trusted)
+    """Serve the review page for `client` on host:port (0: a free port) in a background thread;
+    a Host header other than an IP address or one of `trusted_hosts_for(host)` gets 400."""
+    app = create_app(client, max_upload_bytes=max_upload_bytes, trusted_hosts=trusted_hosts_for(host))
     return UiServer(app, host, port).start()
