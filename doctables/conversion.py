@@ -9,7 +9,7 @@ import pymupdf
 from botocore.exceptions import ClientError
 
 from .aws import Runtime
-from .completion import finish_if_complete, job_store
+from .completion import fail_job, finish_if_complete, job_store
 from .jobs import job_id_for, with_version
 from .errors import DocumentError, ErrorCode, WarningCode
 from .messages import PageMessage, RangeMessage, send_all
@@ -53,6 +53,8 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
     if job is None:
         raise RuntimeError(f"job {job_id} vanished after creation")
     if job.status.final:
+        if not job.announced:  # a retry after the announcement failed: publish it now
+            finish_if_complete(job_id, runtime)
         return ConversionOutcome(job_id, "duplicate")
     try:
         if source.size is not None and source.size > settings.max_bytes:
@@ -61,8 +63,7 @@ def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
             )
         document = open_document(_download(source, runtime), settings)
     except DocumentError as error:
-        store.fail_job(job_id, error.code, error.message)
-        finish_if_complete(job_id, runtime)
+        fail_job(job_id, error.code, error.message, runtime)
         return ConversionOutcome(job_id, "failed", error=error.code.value)
     if document.is_repaired:
         store.add_warning(
@@ -88,14 +89,15 @@ def convert_range(message: RangeMessage, runtime: Runtime) -> ConversionOutcome:
     """Handle one range message: render its pages unless an earlier delivery already did."""
     store = job_store(runtime)
     job = store.get_job(message.job_id)
+    if job is not None and job.status.final and not job.announced:  # a retry after the announcement failed
+        finish_if_complete(message.job_id, runtime)
     if job is None or job.status is not JobStatus.RUNNING or store.range_sent(message.job_id, message.first):
         return ConversionOutcome(message.job_id, "duplicate")
     source = SourceObject(message.bucket, message.key, message.version_id, message.etag)
     try:
         document = open_document(_download(source, runtime), runtime.settings)
     except DocumentError as error:
-        store.fail_job(message.job_id, error.code, error.message)
-        finish_if_complete(message.job_id, runtime)
+        fail_job(message.job_id, error.code, error.message, runtime)
         return ConversionOutcome(message.job_id, "failed", error=error.code.value)
     with document:
         _convert_range(document, message.job_id, message.first, message.last, runtime)

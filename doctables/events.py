@@ -13,7 +13,9 @@ DOCUMENT_FAILED = "Document Failed"
 
 
 def build_event(job: Job, bucket: str, result_key: str, event_bus: str) -> dict[str, Any]:
-    """The PutEvents entry for a finished job (schema in docs/ARCHITECTURE.md)."""
+    """The PutEvents entry for a finished job (schema in docs/ARCHITECTURE.md). One per job,
+    published under the job's claim (doctables.completion); `detail.job_id` is what a consumer
+    dedupes on if a publisher died after EventBridge took the event and it goes out again."""
     detail = {
         **job.as_dict(),
         "result": {"bucket": bucket, "key": result_key},

@@ -7,7 +7,7 @@ import hashlib
 from botocore.exceptions import ClientError
 
 from .aws import Runtime
-from .completion import finish_if_complete, job_store
+from .completion import fail_job, job_store
 from .errors import ErrorCode
 from .store import SourceObject
 
@@ -41,6 +41,5 @@ def fail_upload(source: SourceObject, runtime: Runtime, message: str) -> str:
     job_id = job_id_for(source)
     store = job_store(runtime)
     store.create_job(job_id, source)
-    store.fail_job(job_id, ErrorCode.CONVERSION_FAILED_REPEATEDLY, message)
-    finish_if_complete(job_id, runtime)
+    fail_job(job_id, ErrorCode.CONVERSION_FAILED_REPEATEDLY, message, runtime)  # or announces it, if final
     return job_id

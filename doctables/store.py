@@ -1,7 +1,9 @@
 """Job, page and table items in one DynamoDB table; progress counting that retries cannot inflate.
 
 Item layout (pk, sk):
-  JOB#<job_id>, JOB              the job: status, counts, source, timestamps, error
+  JOB#<job_id>, JOB              the job: status, counts, source, timestamps, error, result key,
+                                 its claim (closing/announcing) and its place in the active-jobs
+                                 index (ACTIVE while unfinished, UNANNOUNCED until announced)
   JOB#<job_id>, RANGE#<first>    a page range whose page messages were sent
   JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once, never recounted)
   JOB#<job_id>, TABLE#<table_id> a table's JSON gzip-compressed, or a pointer to it in S3 when too large
@@ -25,8 +27,12 @@ from .errors import ErrorCode
 from .tables import Table
 
 JOBS_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = created_at#job_id
-ACTIVE_INDEX = "active-jobs"  # sparse: only unfinished jobs carry active_pk
+# Sparse: only jobs with work left carry active_pk, ACTIVE while unfinished, then UNANNOUNCED
+# from the write that makes the job final until its event is published (the outbox).
+ACTIVE_INDEX = "active-jobs"
 ACTIVE = "ACTIVE"
+UNANNOUNCED = "UNANNOUNCED"
+_FINAL = {":succeeded": "SUCCEEDED", ":partial": "PARTIALLY_SUCCEEDED", ":failed_status": "FAILED"}
 
 # A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
 MAX_INLINE_TABLE_BYTES = 350_000
@@ -174,7 +180,7 @@ class JobStore:
             "updated_at": created_at,
             "gsi1pk": "JOBS",
             "gsi1sk": f"{created_at}#{job_id}",
-            "active_pk": ACTIVE,  # sparse index of unfinished jobs, removed when final
+            "active_pk": ACTIVE,  # sparse index: UNANNOUNCED when final, removed when announced
         }
         try:
             self.client.put_item(
@@ -212,26 +218,90 @@ class JobStore:
             if not _conditional_failure(exc):
                 raise
 
-    def fail_job(self, job_id: str, code: ErrorCode, message: str) -> bool:
-        """Mark a job FAILED with its error unless it already finished."""
-        return self._update_if(
-            job_id,
-            "SET #s = :failed, error_code = :code, error_message = :message, finished_at = :now, updated_at = :now"
-            " REMOVE active_pk",
-            "#s IN (:queued, :running)",
-            {":failed": "FAILED", ":code": code.value, ":message": message, ":now": now_iso(),
-             ":queued": "QUEUED", ":running": "RUNNING"},
-        )
+    def fail_job(
+        self,
+        job_id: str,
+        code: ErrorCode,
+        message: str,
+        *,
+        result_key: str | None = None,
+        claim: str | None = None,
+        counts: tuple[int, int] | None = None,
+        finished_at: str | None = None,
+    ) -> bool:
+        """Mark a job FAILED with its error unless it already finished (see `finish_job`)."""
+        return self._close(job_id, JobStatus.FAILED, (code.value, message), (JobStatus.QUEUED, JobStatus.RUNNING),
+                           result_key, claim, counts, finished_at)
 
-    def finish_job(self, job_id: str, status: JobStatus, error: tuple[str, str] | None) -> bool:
-        """RUNNING -> a final status; True for the one caller that made the change."""
-        expression = "SET #s = :final, finished_at = :now, updated_at = :now"
-        values: dict[str, Any] = {":final": status.value, ":now": now_iso(), ":running": "RUNNING"}
+    def finish_job(
+        self,
+        job_id: str,
+        status: JobStatus,
+        error: tuple[str, str] | None,
+        *,
+        result_key: str | None = None,
+        claim: str | None = None,
+        counts: tuple[int, int] | None = None,
+        finished_at: str | None = None,
+    ) -> bool:
+        """RUNNING -> a final status; True for the one caller that made the change.
+
+        The same conditional write records the result document's key (written before it, so
+        a reader that sees the job final can read its result) and puts the job in the outbox
+        (`active_pk` = UNANNOUNCED) until `mark_announced`. With `claim`, the write happens
+        only for the holder of that claim; without, only while nobody holds a live claim.
+        With `counts` (pages_done, pages_failed), only if no page settled since they were read."""
+        return self._close(job_id, status, error, (JobStatus.RUNNING,), result_key, claim, counts, finished_at)
+
+    def _close(
+        self,
+        job_id: str,
+        status: JobStatus,
+        error: tuple[str, str] | None,
+        sources: tuple[JobStatus, ...],
+        result_key: str | None,
+        claim: str | None,
+        counts: tuple[int, int] | None,
+        finished_at: str | None,
+    ) -> bool:
+        now = now_iso()
+        expression = "SET #s = :final, finished_at = :finished, updated_at = :now, active_pk = :unannounced"
+        values: dict[str, Any] = {":final": status.value, ":finished": finished_at or now, ":now": now,
+                                  ":unannounced": UNANNOUNCED}
         if error:
             expression += ", error_code = :code, error_message = :message"
             values.update({":code": error[0], ":message": error[1]})
-        expression += " REMOVE active_pk"
-        return self._update_if(job_id, expression, "#s = :running", values)
+        if result_key:
+            expression += ", result_key = :key"
+            values[":key"] = result_key
+        names = [f":from{i}" for i in range(len(sources))]
+        values.update({name: source.value for name, source in zip(names, sources)})
+        condition = f"#s IN ({', '.join(names)})"
+        if claim:
+            condition += " AND claim_token = :token"
+            values[":token"] = claim
+        else:
+            condition += " AND (attribute_not_exists(claim_until) OR claim_until < :now)"
+        if counts is not None:
+            condition += " AND pages_done = :done AND pages_failed = :failed_pages"
+            values.update({":done": counts[0], ":failed_pages": counts[1]})
+        return self._update_if(job_id, expression, condition, values)
+
+    def claim(self, job_id: str, token: str, now: str, until: str) -> bool:
+        """Take the job's closing/announcing claim until `until` (ISO time): one holder at a
+        time, so concurrent finishers write one result and put one event. Fails when the job
+        is announced or another holder's claim has not expired by `now`."""
+        return self._update_if(
+            job_id,
+            "SET claim_token = :token, claim_until = :until",
+            "attribute_exists(pk) AND attribute_not_exists(announced_at)"
+            " AND (attribute_not_exists(claim_until) OR claim_until < :now)",
+            {":token": token, ":until": until, ":now": now},
+        )
+
+    def release_claim(self, job_id: str, token: str) -> bool:
+        """Give the claim up (the holder failed and raised), so a retry may take it at once."""
+        return self._update_if(job_id, "REMOVE claim_token, claim_until", "claim_token = :token", {":token": token})
 
     def add_warning(self, job_id: str, code: str, message: str) -> None:
         """Record a warning on the job once (a retry does not repeat it)."""
@@ -244,12 +314,18 @@ class JobStore:
              ":code": code, ":codes": {code}},
         )
 
-    def mark_announced(self, job_id: str, result_key: str) -> None:
-        self._update_if(
+    def mark_announced(self, job_id: str, result_key: str | None = None) -> bool:
+        """The job's event is published: it leaves the outbox (and any claim is dropped)."""
+        expression = "SET announced_at = :now, updated_at = :now"
+        values: dict[str, Any] = {":now": now_iso(), **_FINAL}
+        if result_key:
+            expression += ", result_key = :key"
+            values[":key"] = result_key
+        return self._update_if(
             job_id,
-            "SET announced_at = :now, result_key = :key, updated_at = :now",
-            "attribute_exists(pk)",
-            {":now": now_iso(), ":key": result_key},
+            expression + " REMOVE active_pk, claim_token, claim_until",
+            "attribute_exists(pk) AND #s IN (:succeeded, :partial, :failed_status)",
+            values,
         )
 
     def _update_if(self, job_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
@@ -284,14 +360,28 @@ class JobStore:
 
     def stalled_jobs(self, idle_since: str) -> list[Job]:
         """Unfinished jobs whose last progress is older than `idle_since` (ISO time)."""
+        return self._index_jobs(ACTIVE, "updated_at < :idle", {":idle": idle_since})
+
+    def abandoned_jobs(self, now: str) -> list[Job]:
+        """Unfinished jobs whose closer's claim expired before `now`: it died while closing."""
+        return self._index_jobs(ACTIVE, "claim_until < :now", {":now": now})
+
+    def unannounced_jobs(self, now: str) -> list[Job]:
+        """The outbox: final jobs whose event is not published yet, except those whose
+        publisher's claim is still live at `now` (it may be publishing right now)."""
+        return self._index_jobs(
+            UNANNOUNCED, "attribute_not_exists(claim_until) OR claim_until < :now", {":now": now}
+        )
+
+    def _index_jobs(self, partition: str, condition: str, values: dict[str, Any]) -> list[Job]:
         jobs: list[Job] = []
         paginator = self.client.get_paginator("query")
         for answer in paginator.paginate(
             TableName=self.table_name,
             IndexName=ACTIVE_INDEX,
-            KeyConditionExpression="active_pk = :active",
-            FilterExpression="updated_at < :idle",
-            ExpressionAttributeValues=_to_values({":active": ACTIVE, ":idle": idle_since}),
+            KeyConditionExpression="active_pk = :partition",
+            FilterExpression=condition,
+            ExpressionAttributeValues=_to_values({":partition": partition, **values}),
         ):
             jobs.extend(_job_from(_from_item(item)) for item in answer.get("Items", []))
         return jobs

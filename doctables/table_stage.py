@@ -30,6 +30,8 @@ def process_page(message: PageMessage, runtime: Runtime) -> PageOutcome:
         return PageOutcome(message.job_id, message.page, "duplicate")
     job = store.get_job(message.job_id)
     if job is None or job.status.final:
+        if job is not None and not job.announced:  # its announcement failed before: publish it
+            finish_if_complete(message.job_id, runtime)
         return PageOutcome(message.job_id, message.page, "skipped")
     s3 = runtime.aws.s3
     image_bytes = s3.get_object(Bucket=message.bucket, Key=message.image_key)["Body"].read()

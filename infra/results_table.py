@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 JOBS_BY_TIME_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = time
-ACTIVE_JOBS_INDEX = "active-jobs"  # sparse: only unfinished jobs carry active_pk (sweeper)
+ACTIVE_JOBS_INDEX = "active-jobs"  # sparse: unfinished (ACTIVE) and unannounced (UNANNOUNCED) jobs, for the sweeper
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -17,8 +17,9 @@ class ResultsTable(Construct):
 
     On-demand billing, point-in-time recovery, TTL on ``expires_at``, the GSI
     ``jobs-by-time`` (``gsi1pk``/``gsi1sk``) that lists jobs newest first, and the sparse
-    GSI ``active-jobs`` (``active_pk``/``gsi1sk``) of unfinished jobs that the sweeper
-    reads. Encrypted with an AWS-managed key, or the stack's customer-managed key.
+    GSI ``active-jobs`` (``active_pk``/``gsi1sk``) of jobs with work left that the sweeper
+    reads: unfinished ones (``ACTIVE``) and the announcement outbox (``UNANNOUNCED``: final,
+    event not yet published). Encrypted with an AWS-managed key, or the stack's customer-managed key.
     """
 
     def __init__(

@@ -1,4 +1,5 @@
-"""Sweeper Lambda (scheduled): fails jobs whose pages stopped arriving, so none waits forever."""
+"""Sweeper Lambda (scheduled): fails jobs whose pages stopped arriving, so none waits forever,
+and publishes the event of every final job not yet announced (the outbox)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from doctables.aws import current_runtime
-from doctables.sweeper import sweep
+from doctables.sweeper import announce_pending, sweep
 
 logger = Logger()
 metrics = Metrics()
@@ -19,8 +20,13 @@ tracer = Tracer()
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failed = sweep(current_runtime())
+    runtime = current_runtime()
+    failed = sweep(runtime)
     metrics.add_metric(name="JobsTimedOut", unit=MetricUnit.Count, value=len(failed))
     if failed:
         logger.warning("jobs timed out", extra={"job_ids": failed})
-    return {"timed_out": failed}
+    announced = announce_pending(runtime)
+    metrics.add_metric(name="JobsAnnouncedLate", unit=MetricUnit.Count, value=len(announced))
+    if announced:
+        logger.warning("announced from the outbox", extra={"job_ids": announced})
+    return {"timed_out": failed, "announced": announced}
