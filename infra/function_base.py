@@ -2,7 +2,8 @@
 
 Each function gets an explicit role with no managed policy: the only permissions it starts
 with are writing to its own log group and (from active tracing) X-Ray. Everything else is
-granted in one place, ``infra/stack.py``.
+granted in one place, ``infra/stack.py``. With a customer-managed key (``encryption=kms``)
+the log group is encrypted with it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -62,9 +64,10 @@ def log_retention(days: int) -> logs.RetentionDays:
 
 
 class PipelineFunction(Construct):
-    """Base of the function constructs: a log group with the configured retention, and a
-    role that may write only to it. Subclasses create ``self.function`` with
-    :meth:`function_options`, which adds the role, the log group and active tracing."""
+    """Base of the function constructs: a log group with the configured retention (encrypted
+    with ``log_encryption_key`` when given), and a role that may write only to it. Subclasses
+    create ``self.function`` with :meth:`function_options`, which adds the role, the log group
+    and active tracing."""
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class PipelineFunction(Construct):
         description: str,
         log_retention_days: int,
         destroy_on_remove: bool,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.description = description
@@ -81,6 +85,7 @@ class PipelineFunction(Construct):
             self,
             "LogGroup",
             retention=log_retention(log_retention_days),
+            encryption_key=log_encryption_key,
             removal_policy=RemovalPolicy.DESTROY if destroy_on_remove else RemovalPolicy.RETAIN,
         )
         self.role = iam.Role(
@@ -100,8 +105,10 @@ class PipelineFunction(Construct):
         memory_mb: int,
         timeout: Duration,
         environment: Mapping[str, str],
+        reserved_concurrency: int | None = None,
     ) -> dict[str, Any]:
         return {
+            "reserved_concurrent_executions": reserved_concurrency,
             "description": self.description,
             "architecture": architecture,
             "memory_size": memory_mb,
@@ -122,6 +129,8 @@ class ZipFunctionSpec:
     memory_mb: int
     timeout: Duration
     ephemeral_storage_mb: int | None = None
+    # None: no reservation (the function draws on the account's unreserved concurrency)
+    reserved_concurrency: int | None = None
 
 
 class PythonZipFunction(PipelineFunction):
@@ -139,6 +148,7 @@ class PythonZipFunction(PipelineFunction):
         environment: Mapping[str, str],
         log_retention_days: int,
         destroy_on_remove: bool,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -146,6 +156,7 @@ class PythonZipFunction(PipelineFunction):
             description=spec.description,
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
+            log_encryption_key=log_encryption_key,
         )
         self.function = lambda_.Function(
             self,
@@ -162,6 +173,7 @@ class PythonZipFunction(PipelineFunction):
                 memory_mb=spec.memory_mb,
                 timeout=spec.timeout,
                 environment=environment,
+                reserved_concurrency=spec.reserved_concurrency,
             ),
         )
         acknowledge(self.function, "AwsSolutions-L1", RUNTIME_REASON)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from infra.nag import acknowledge
 
 PERIOD = Duration.minutes(1)
 ERRORS_PERIOD = Duration.minutes(5)
@@ -23,7 +28,11 @@ class Monitoring(Construct):
     * every function: any error in a 5-minute period alarms;
     * the page queue: the oldest message older than ``page_queue_age_threshold`` alarms.
 
-    With ``alarm_topic_arn`` every alarm (and its recovery) notifies that SNS topic.
+    Every alarm (and its recovery) notifies ``topic``: the SNS topic named by
+    ``alarm_topic_arn``, or else one created here, which accepts only TLS and only
+    CloudWatch alarms of this account and region as publishers (and the account's own
+    principals, through IAM), and is encrypted with ``encryption_key`` when there is one.
+    ``alarm_email`` subscribes an address to it.
     """
 
     def __init__(
@@ -37,6 +46,8 @@ class Monitoring(Construct):
         range_queue: sqs.IQueue,
         page_queue_age_threshold: Duration,
         alarm_topic_arn: str,
+        alarm_email: str = "",
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -63,11 +74,16 @@ class Monitoring(Construct):
             description="doctables: the page queue is falling behind",
         )
 
-        if alarm_topic_arn:
-            topic = sns.Topic.from_topic_arn(self, "AlarmTopic", alarm_topic_arn)
-            for alarm in self.alarms:
-                alarm.add_alarm_action(cw_actions.SnsAction(topic))
-                alarm.add_ok_action(cw_actions.SnsAction(topic))
+        self.topic: sns.ITopic = (
+            sns.Topic.from_topic_arn(self, "AlarmTopic", alarm_topic_arn)
+            if alarm_topic_arn
+            else self._alarm_topic(encryption_key)
+        )
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        for alarm in self.alarms:
+            alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+            alarm.add_ok_action(cw_actions.SnsAction(self.topic))
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
         self.dashboard.add_widgets(
@@ -116,6 +132,62 @@ class Monitoring(Construct):
                 },
             ),
         )
+
+    def _alarm_topic(self, encryption_key: kms.IKey | None) -> sns.Topic:
+        stack = Stack.of(self)
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="doctables alarms",
+            enforce_ssl=True,
+            master_key=encryption_key,
+        )
+        # CloudWatch publishes alarm notifications as its service principal. The topic policy
+        # (which CDK creates for enforce_ssl and which replaces SNS's default one) lets it
+        # publish for alarms of this account and region only (no confused deputy).
+        alarms_here = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        from_alarms_here = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": alarms_here},
+        }
+        cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[cloudwatch_principal],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=from_alarms_here,
+            )
+        )
+        if encryption_key is not None:
+            # Publishing to an encrypted topic needs the publisher's use of the key (AWS: "Enable
+            # compatibility between event sources from AWS services and encrypted topics");
+            # the same conditions bind it to this account's alarms.
+            encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudWatchAlarmsToPublishToTheEncryptedAlarmTopic",
+                    principals=[cloudwatch_principal],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],  # in a key policy, "*" is this key
+                    conditions=from_alarms_here,
+                )
+            )
+        else:
+            acknowledge(
+                topic,
+                "AwsSolutions-SNS2",
+                "encryption=managed: SNS encrypts only with KMS, CloudWatch alarms cannot publish "
+                "to a topic under the AWS-managed aws/sns key, and a customer-managed key is what "
+                "encryption=kms is for. The topic carries alarm state changes (alarm name, metric, "
+                "threshold), no document data, and accepts TLS only.",
+            )
+        return topic
 
     def _alarm(
         self,

@@ -59,11 +59,9 @@ class ResultsTable(Construct):
                 sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
                 projection_type=dynamodb.ProjectionType.ALL,
             )
-        # exact ARNs of the table and of each index: grants never need "index/*"
-        self.item_arns = [
-            self.table.table_arn,
-            *(
-                f"{self.table.table_arn}/index/{name}"
-                for name in (JOBS_BY_TIME_INDEX, ACTIVE_JOBS_INDEX)
-            ),
-        ]
+
+    def index_arn(self, index_name: str) -> str:
+        """The exact ARN of one index (grants name it, never "<table>/index/*")."""
+        if index_name not in (JOBS_BY_TIME_INDEX, ACTIVE_JOBS_INDEX):
+            raise ValueError(f"the table has no index {index_name!r}")
+        return f"{self.table.table_arn}/index/{index_name}"

@@ -9,6 +9,7 @@ strings, values from ``cdk.json`` as JSON types; both are accepted.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -29,6 +30,8 @@ GENERATED_PREFIXES = (PAGES_PREFIX, RESULTS_PREFIX, TABLES_PREFIX)
 EXPORT_FORMATS = ("json", "textract", "csv", "xlsx", "md", "html")
 
 # CloudWatch Logs accepts only these retention periods (days); 0 means never expire.
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -52,7 +55,8 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "Lambda architecture of all functions, the layer and the image: `arm64` or `x86_64`"),
     ContextKey("encryption", "encryption", str,
                "`managed`: S3-managed, SQS-managed and AWS-owned DynamoDB encryption; "
-               "`kms`: one customer-managed KMS key (rotation on) for the upload bucket, queues and table"),
+               "`kms`: one customer-managed KMS key (rotation on) for the upload bucket, queues, table, "
+               "the four function log groups and the alarm topic"),
     ContextKey("destroyOnRemove", "destroy_on_remove", bool,
                "`false`: buckets and table are RETAINed when the stack is deleted; "
                "`true` (dev stacks): DESTROY them and empty the buckets first (autoDeleteObjects)"),
@@ -117,11 +121,19 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "S3 lifecycle: rendered page images under `pages/` expire after this many days"),
     ContextKey("accessLogsLifecycleDays", "access_logs_lifecycle_days", int,
                "S3 lifecycle: server access logs in the log bucket expire after this many days"),
+    ContextKey("noncurrentVersionDays", "noncurrent_version_days", int,
+               "S3 lifecycle: noncurrent (overwritten or deleted) object versions under the upload "
+               "prefix, `results/` and `tables/` expire this many days after they became noncurrent"),
     ContextKey("conversionMemoryMb", "conversion_memory_mb", int, "conversion function memory (MB)"),
     ContextKey("conversionTimeoutSeconds", "conversion_timeout_seconds", int,
                "conversion function timeout (s); the range queue's visibility timeout is 6x this"),
     ContextKey("conversionEphemeralStorageMb", "conversion_ephemeral_storage_mb", int,
                "conversion function /tmp size (MB)"),
+    ContextKey("conversionReservedConcurrency", "conversion_reserved_concurrency", int,
+               "reserved concurrency of the conversion function: at most this many run at once, "
+               "whatever the upload rate, and they are always available to it; at least "
+               "`rangeMaxConcurrency`; 0 = none reserved (accounts whose concurrency quota is too "
+               "low to reserve any)"),
     ContextKey("tableMemoryMb", "table_memory_mb", int, "table function memory (MB)"),
     ContextKey("tableTimeoutSeconds", "table_timeout_seconds", int,
                "table function timeout (s); the page queue's visibility timeout is 6x this"),
@@ -146,7 +158,11 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("pageQueueAgeAlarmSeconds", "page_queue_age_alarm_seconds", int,
                "alarm when the page queue's oldest message is older than this (s)"),
     ContextKey("alarmTopicArn", "alarm_topic_arn", str,
-               "optional SNS topic ARN notified by every alarm; empty: alarms without actions"),
+               "SNS topic ARN notified by every alarm (and its recovery); empty: the stack creates "
+               "the alarm topic (TLS only, encrypted with the stack's key when `encryption` is `kms`)"),
+    ContextKey("alarmEmail", "alarm_email", str,
+               "e-mail address subscribed to the alarm topic (AWS mails a confirmation link first); "
+               "empty: no subscription"),
 )
 
 
@@ -186,9 +202,11 @@ class DocTablesSettings:
     sweep_interval_minutes: int
     pages_lifecycle_days: int
     access_logs_lifecycle_days: int
+    noncurrent_version_days: int
     conversion_memory_mb: int
     conversion_timeout_seconds: int
     conversion_ephemeral_storage_mb: int
+    conversion_reserved_concurrency: int
     table_memory_mb: int
     table_timeout_seconds: int
     dead_letter_memory_mb: int
@@ -204,6 +222,7 @@ class DocTablesSettings:
     log_retention_days: int
     page_queue_age_alarm_seconds: int
     alarm_topic_arn: str
+    alarm_email: str
 
     def __post_init__(self) -> None:
         self._validate()
@@ -259,6 +278,7 @@ class DocTablesSettings:
              "eventBusName must be a bus name (default or a new bus name), not an ARN")
         for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "max_render_pixels",
                      "range_pages", "page_ttl_days", "pages_lifecycle_days", "access_logs_lifecycle_days",
+                     "noncurrent_version_days",
                      "page_queue_age_alarm_seconds", "job_deadline_minutes", "sweep_interval_minutes"):
             need(getattr(self, name) >= 1, f"{name} must be >= 1")
         need(self.model_threads >= 0, "modelThreads must be >= 0")
@@ -285,6 +305,13 @@ class DocTablesSettings:
              f"logRetentionDays must be one of {LOG_RETENTION_DAYS}")
         need(self.alarm_topic_arn == "" or self.alarm_topic_arn.startswith("arn:"),
              "alarmTopicArn must be empty or an SNS topic ARN")
+        need(self.alarm_email == "" or _EMAIL.fullmatch(self.alarm_email) is not None,
+             "alarmEmail must be empty or one e-mail address")
+        # Reserved concurrency caps every trigger of the function together: below the range
+        # queue's maximum concurrency, range messages would be throttled and uploads starved.
+        need(self.conversion_reserved_concurrency == 0
+             or self.range_max_concurrency <= self.conversion_reserved_concurrency <= 1000,
+             "conversionReservedConcurrency must be 0 (none) or rangeMaxConcurrency..1000")
 
 
 def _convert(entry: ContextKey, raw: Any) -> Any:

@@ -20,11 +20,11 @@ from infra.conversion import Conversion, conversion_spec
 from infra.dead_letters import DeadLetterHandler, dead_letter_spec
 from infra.dependencies import DependenciesLayer
 from infra.encryption import StackEncryption
-from infra.events import JobEvents, example_rule_pattern_json
+from infra.events import EVENT_SOURCE, JobEvents, example_rule_pattern_json
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge, acknowledge_wildcard_resources
 from infra.queues import VISIBILITY_FACTOR, WorkQueue
-from infra.results_table import ResultsTable
+from infra.results_table import ACTIVE_JOBS_INDEX, ResultsTable
 from infra.settings import (
     PAGES_PREFIX,
     REPO_ROOT,
@@ -39,22 +39,19 @@ from infra.table_stage import TableStage
 SERVICE_NAME = "doctables"
 DEAD_LETTER_BATCH_SIZE = 10
 
-# Item-level read/write on the table and its index; no streams, no table administration.
-DYNAMODB_READ_WRITE = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:UpdateItem",
-)
+# DynamoDB: exactly the operations doctables.store issues. settle_page's TransactWriteItems
+# is authorised as its parts (a conditional Put and an Update); the paginated Query needs no
+# other action. Nothing deletes, scans or batch-writes: DeleteItem, Scan, BatchWriteItem,
+# BatchGetItem, ConditionCheckItem and DescribeTable are granted to no function.
+DYNAMODB_ITEM_ACCESS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+# The sweeper only closes and announces existing jobs: it reads and updates, never puts.
+DYNAMODB_SWEEPER_ACCESS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")
 S3_READ = ("s3:GetObject",)
+# conversion downloads the exact version the S3 event names (GetObject with VersionId)
 S3_READ_VERSIONS = ("s3:GetObject", "s3:GetObjectVersion")
-S3_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
+# The runtime writes with single-request PutObject only (no multipart upload), so neither
+# s3:AbortMultipartUpload nor tagging/ACL/retention actions are granted.
+S3_WRITE = ("s3:PutObject",)
 # With a customer-managed key: what S3 SSE-KMS, SQS SSE-KMS and DynamoDB need from callers.
 KMS_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
@@ -148,6 +145,8 @@ class DocTablesStack(Stack):
             "Storage",
             pages_lifecycle_days=settings.pages_lifecycle_days,
             access_logs_lifecycle_days=settings.access_logs_lifecycle_days,
+            upload_prefix=settings.upload_prefix,
+            noncurrent_version_days=settings.noncurrent_version_days,
             destroy_on_remove=settings.destroy_on_remove,
             encryption_key=key,
         )
@@ -192,6 +191,7 @@ class DocTablesStack(Stack):
             "environment": environment,
             "log_retention_days": settings.log_retention_days,
             "destroy_on_remove": settings.destroy_on_remove,
+            "log_encryption_key": key,  # None unless encryption=kms
         }
         conversion = Conversion(
             self,
@@ -200,6 +200,7 @@ class DocTablesStack(Stack):
                 memory_mb=settings.conversion_memory_mb,
                 timeout=conversion_timeout,
                 ephemeral_storage_mb=settings.conversion_ephemeral_storage_mb,
+                reserved_concurrency=settings.conversion_reserved_concurrency,
             ),
             layer=dependencies.layer,
             **common,
@@ -275,21 +276,35 @@ class DocTablesStack(Stack):
             )
 
         # --- grants: every permission of every function, here and nowhere else --------------
+        # Least privilege per function, from the calls the code each one runs makes
+        # (lambdas/<name>/handler.py and the doctables modules it imports; the table is only
+        # touched through doctables.store). CDK's L2 grants are not exact enough here, so the
+        # statements are written out: Table.grant() adds "<table>/index/*" for every index,
+        # Bucket.grant_read()/grant_put() add s3:GetBucket*/s3:List*, s3:PutObjectTagging,
+        # s3:PutObjectRetention, s3:PutObjectLegalHold and s3:Abort*, and
+        # EventBus.grant_put_events_to() has no events:source condition. The SQS consume grants
+        # come from the event sources (what Lambda's poller needs) and the log group's
+        # grant_write (CreateLogStream, PutLogEvents on that group only) is exact.
         bucket = storage.bucket
-        table_resources = results.item_arns
+        table_only = [results.table.table_arn]
+        active_jobs_index = results.index_arn(ACTIVE_JOBS_INDEX)
         upload_objects = bucket.arn_for_objects(f"{settings.upload_prefix}*")
         page_objects = bucket.arn_for_objects(f"{PAGES_PREFIX}*")
         result_objects = bucket.arn_for_objects(f"{RESULTS_PREFIX}*")
         table_objects = bucket.arn_for_objects(f"{TABLES_PREFIX}*")
 
-        # conversion: read uploads (the exact version the event names), write pages,
-        # job/page items, fan out pages and ranges, consume ranges. It settles pages and
-        # may close (fail) a job: then it reads spilled tables, writes the result and puts
-        # the event, like the other two functions.
+        # conversion: creates the job and settles unreadable pages (PutItem, the settle
+        # transaction), starts it, records sent ranges; reads the upload (the exact version the
+        # event names; HeadObject fills in a missing version id), writes pages/, sends page and
+        # range messages, consumes ranges. It also closes jobs (doctables.completion): an empty,
+        # corrupt or unreadable document fails in conversion, and the range that settles a job's
+        # last page (unreadable) closes it, so it reads the job's items (Query on the table) and
+        # spilled tables/, writes results/<job>.json (and exports under results/<job>/) and puts
+        # the event. No index: it never lists jobs.
         _allow(conversion.role, S3_READ_VERSIONS, [upload_objects])
         _allow(conversion.role, S3_WRITE, [page_objects, result_objects])
         _allow(conversion.role, S3_READ, [table_objects])
-        _allow(conversion.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(conversion.role, DYNAMODB_ITEM_ACCESS, table_only)
         _allow(
             conversion.role,
             ("sqs:SendMessage",),
@@ -297,32 +312,45 @@ class DocTablesStack(Stack):
         )
         range_queue.queue.grant_consume_messages(conversion.role)
         _allow(conversion.role, ("sqs:SendMessage",), [range_queue.dead_letter_queue.queue_arn])
-        job_events.bus.grant_put_events_to(conversion.role)
 
-        # table stage: read pages, write results and spilled tables (and read them back
-        # when it closes the job), page/table items, consume pages, put events.
+        # table stage: reads pages/, writes tables and settles pages (PutItem, the settle
+        # transaction), spills large tables to tables/ and reads them back when it closes the
+        # job, writes results/, consumes pages (deleting a finished page's message early, in a
+        # batch holding a redelivery, uses the event source's sqs:DeleteMessage). No index.
         _allow(table_stage.role, S3_READ, [page_objects, table_objects])
         _allow(table_stage.role, S3_WRITE, [result_objects, table_objects])
-        _allow(table_stage.role, DYNAMODB_READ_WRITE, table_resources)
+        _allow(table_stage.role, DYNAMODB_ITEM_ACCESS, table_only)
         page_queue.queue.grant_consume_messages(table_stage.role)
-        job_events.bus.grant_put_events_to(table_stage.role)
 
-        # dead letters: fail pages/jobs in the table, read spilled tables and write the
-        # result of a job it closes, consume both DLQs, put events.
-        _allow(dead_letters.role, DYNAMODB_READ_WRITE, table_resources)
-        _allow(dead_letters.role, S3_READ, [upload_objects])  # resolves a failed upload's version
+        # dead letters: settles the pages of dead messages FAILED (the settle transaction),
+        # creates the job of an upload whose conversion kept crashing (PutItem; HeadObject on the
+        # upload resolves its version id, so its job id matches), closes jobs like the others
+        # (tables/ read, results/ written), consumes both DLQs. No index.
+        _allow(dead_letters.role, DYNAMODB_ITEM_ACCESS, table_only)
+        _allow(dead_letters.role, S3_READ, [upload_objects])
         _allow(dead_letters.role, S3_READ, [table_objects])
         _allow(dead_letters.role, S3_WRITE, [result_objects])
         page_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
         range_queue.dead_letter_queue.grant_consume_messages(dead_letters.role)
-        job_events.bus.grant_put_events_to(dead_letters.role)
 
-        # sweeper: find stalled jobs (active-jobs index) and fail them; closing a job reads
-        # spilled tables, writes the result and puts the event.
-        _allow(sweeper.role, DYNAMODB_READ_WRITE, table_resources)
+        # sweeper: the only reader of an index: Query on active-jobs (stalled jobs, dead
+        # closers' jobs, the announcement outbox), never jobs-by-time; fails/closes and announces
+        # them (GetItem, UpdateItem, Query of the job's items), reading tables/ and writing
+        # results/. It creates no item, so no PutItem.
+        _allow(sweeper.role, DYNAMODB_SWEEPER_ACCESS, table_only)
+        _allow(sweeper.role, ("dynamodb:Query",), [active_jobs_index])
         _allow(sweeper.role, S3_READ, [table_objects])
         _allow(sweeper.role, S3_WRITE, [result_objects])
-        job_events.bus.grant_put_events_to(sweeper.role)
+
+        # Every function may announce a job it closes: PutEvents on the one bus, only for
+        # entries whose source is the one the runtime publishes (doctables.events.SOURCE).
+        for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
+            _allow(
+                role,
+                ("events:PutEvents",),
+                [job_events.bus.event_bus_arn],
+                conditions={"StringEquals": {"events:source": EVENT_SOURCE}},
+            )
 
         if key is not None:
             for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
@@ -346,6 +374,8 @@ class DocTablesStack(Stack):
             range_queue=range_queue.queue,
             page_queue_age_threshold=Duration.seconds(settings.page_queue_age_alarm_seconds),
             alarm_topic_arn=settings.alarm_topic_arn,
+            alarm_email=settings.alarm_email,
+            encryption_key=key,
         )
 
         # --- outputs -----------------------------------------------------------------------
@@ -369,6 +399,7 @@ class DocTablesStack(Stack):
                 "EventBridge rule pattern matching doctables job events",
             ),
             "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "AlarmTopicArn": (monitoring.topic.topic_arn, "SNS topic every alarm notifies"),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)
@@ -383,6 +414,7 @@ class DocTablesStack(Stack):
         self.dead_letters = dead_letters
         self.sweeper = sweeper
         self.monitoring = monitoring
+        self.alarm_topic = monitoring.topic
         self.encryption_key = key
 
     def _warn_about_a_short_deadline(self, settings: DocTablesSettings) -> None:
@@ -434,10 +466,16 @@ class _QueueDestination:
         return lambda_.DestinationConfig(destination=self.queue.queue_arn)
 
 
-def _allow(role: iam.IRole, actions: Sequence[str], resources: Sequence[str]) -> None:
+def _allow(
+    role: iam.IRole,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    *,
+    conditions: dict[str, Any] | None = None,
+) -> None:
     """Add one Allow statement to ``role``; acknowledge S3 object-prefix wildcards."""
     role.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(actions), resources=list(resources))
+        iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
     )
     object_prefixes = [r for r in resources if any(a.startswith("s3:") for a in actions)]
     if object_prefixes:

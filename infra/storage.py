@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.nag import acknowledge
-from infra.settings import PAGES_PREFIX
+from infra.settings import PAGES_PREFIX, RESULTS_PREFIX, TABLES_PREFIX
 
 ACCESS_LOG_PREFIX = "upload-bucket/"
 
@@ -18,8 +18,12 @@ class Storage(Construct):
 
     Both block public access, deny non-TLS requests (and TLS < 1.2) and are encrypted at
     rest. The upload bucket is versioned; rendered pages under ``pages/`` expire after
-    ``pages_lifecycle_days``. With ``destroy_on_remove`` both buckets are emptied and deleted
-    with the stack; otherwise they are retained.
+    ``pages_lifecycle_days``. Current uploads, results and spilled tables never expire (they
+    are the user's data), but their noncurrent versions (an object overwritten, e.g. an upload
+    sent again under the same key or a result rewritten, or deleted) expire
+    ``noncurrent_version_days`` after they became noncurrent, and the delete markers left with
+    no version behind them are removed. With ``destroy_on_remove`` both buckets are emptied and
+    deleted with the stack; otherwise they are retained.
     """
 
     def __init__(
@@ -29,6 +33,8 @@ class Storage(Construct):
         *,
         pages_lifecycle_days: int,
         access_logs_lifecycle_days: int,
+        upload_prefix: str,
+        noncurrent_version_days: int,
         destroy_on_remove: bool,
         encryption_key: kms.IKey | None,
     ) -> None:
@@ -82,6 +88,19 @@ class Storage(Construct):
                     expiration=Duration.days(pages_lifecycle_days),
                     # versioning keeps expired pages as noncurrent versions; drop them too
                     noncurrent_version_expiration=Duration.days(1),
+                ),
+                *(
+                    s3.LifecycleRule(
+                        id=f"expire-noncurrent-{name}",
+                        prefix=prefix,
+                        noncurrent_version_expiration=Duration.days(noncurrent_version_days),
+                        expired_object_delete_marker=True,
+                    )
+                    for name, prefix in (
+                        ("uploads", upload_prefix),
+                        ("results", RESULTS_PREFIX),
+                        ("tables", TABLES_PREFIX),
+                    )
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",

@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -39,6 +40,7 @@ class Sweeper(PythonZipFunction):
         environment: Mapping[str, str],
         log_retention_days: int,
         destroy_on_remove: bool,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -55,6 +57,7 @@ class Sweeper(PythonZipFunction):
             environment=environment,
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
+            log_encryption_key=log_encryption_key,
         )
         self.schedule = events.Rule(
             self,

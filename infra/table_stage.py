@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -62,6 +63,7 @@ class TableStage(PipelineFunction):
         environment: Mapping[str, str],
         log_retention_days: int,
         destroy_on_remove: bool,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -69,6 +71,7 @@ class TableStage(PipelineFunction):
             description="doctables: detect and structure tables on rendered pages",
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
+            log_encryption_key=log_encryption_key,
         )
         self.function = lambda_.DockerImageFunction(
             self,

@@ -43,7 +43,10 @@ VARIANT_OVERRIDES: dict[str, Any] = {
     "ocr_full_page": True,
     "max_batching_window_seconds": 0,
     "batch_size": 2,
-    "alarm_topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops-alarms",
+    # the stack's own alarm topic (encrypted with the key), with an e-mail subscription
+    "alarm_email": "ops@example.com",
+    "conversion_reserved_concurrency": 0,
+    "noncurrent_version_days": 7,
 }
 
 

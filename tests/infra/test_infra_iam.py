@@ -1,4 +1,10 @@
-"""IAM: least privilege. Every permission of every function, and no wildcards a grant could narrow."""
+"""IAM: least privilege. Every permission of every function, and no wildcards a grant could narrow.
+
+Issue 15, finding 8: before, all four functions could DeleteItem/Scan/BatchWriteItem on the
+whole table and both indexes, PutEvents had no events:source condition, and every writer could
+AbortMultipartUpload. Now each function has only the DynamoDB actions the code it runs calls,
+on the table and only the index it queries (tests/infra/test_infra_iam_runtime.py runs the
+handlers and checks every call they make against these grants)."""
 
 from __future__ import annotations
 
@@ -13,10 +19,21 @@ pytest_plugins = ["infra_fixtures"]
 # active tracing, which do not support resource-level permissions (AWS requires "*").
 RESOURCE_STAR_ALLOWED = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
-DYNAMODB_ACTIONS = {
-    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
-    "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+# What doctables.store issues: GetItem, PutItem, UpdateItem, Query, and TransactWriteItems,
+# which IAM authorises as its parts (a Put and an Update).
+ITEM_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
+# function -> (actions on the table, indexes it may Query)
+DYNAMODB_GRANTS = {
+    "conversion": (ITEM_ACTIONS, ()),
+    "table_stage": (ITEM_ACTIONS, ()),
+    "dead_letters": (ITEM_ACTIONS, ()),
+    # the sweeper reads the active-jobs index and updates jobs; it creates no item
+    "sweeper": (ITEM_ACTIONS - {"dynamodb:PutItem"}, ("active-jobs",)),
+}
+NEVER_CALLED = {
+    "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:PartiQLDelete",
+    "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload", "s3:PutObjectAcl",
 }
 CONSUME_ACTIONS = {
     "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -79,11 +96,10 @@ def test_conversion_s3(synthesized: Synthesized) -> None:
         ("s3:GetObject", uploads),
         ("s3:GetObjectVersion", uploads),  # the event names the exact version
         ("s3:PutObject", _objects(synthesized, "pages/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "pages/")),
-        # closing a job (all pages settled): read spilled tables, write the result
+        # closing a job (an empty, corrupt or unreadable document fails in conversion; a range
+        # that settles the last page closes the job): read spilled tables, write the result
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "results/")),
     }
 
 
@@ -93,9 +109,7 @@ def test_table_stage_s3(synthesized: Synthesized) -> None:
         ("s3:GetObject", _objects(synthesized, "pages/")),
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "results/")),
         ("s3:PutObject", _objects(synthesized, "tables/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "tables/")),
     }
 
 
@@ -105,19 +119,39 @@ def test_dead_letters_s3(synthesized: Synthesized) -> None:
         ("s3:GetObject", _objects(synthesized, synthesized.settings.upload_prefix)),
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "results/")),
     }
 
 
-@pytest.mark.parametrize("function", ["conversion", "table_stage", "dead_letters", "sweeper"])
-def test_dynamodb_item_access_on_table_and_indexes_only(synthesized: Synthesized, function: str) -> None:
+@pytest.mark.parametrize("function", list(DYNAMODB_GRANTS))
+def test_dynamodb_only_what_each_function_calls(synthesized: Synthesized, function: str) -> None:
     role = getattr(synthesized.stack, function).role
     table_arn = synthesized.arn(synthesized.stack.table)
-    resources = [table_arn] + [
-        {"Fn::Join": ["", [table_arn, f"/index/{index}"]]} for index in ("jobs-by-time", "active-jobs")
-    ]
-    expected = {(a, canonical(r)) for a in DYNAMODB_ACTIONS for r in resources}
+    table_actions, indexes = DYNAMODB_GRANTS[function]
+    expected = {(a, canonical(table_arn)) for a in table_actions} | {
+        ("dynamodb:Query", canonical({"Fn::Join": ["", [table_arn, f"/index/{index}"]]}))
+        for index in indexes
+    }
     assert _pairs(policy_statements(synthesized, role), "dynamodb:") == expected
+
+
+def test_no_function_may_delete_scan_or_batch_write(synthesized: Synthesized) -> None:
+    for function in pipeline_functions(synthesized):
+        for statement in policy_statements(synthesized, function.role):
+            actions = set(as_list(statement["Action"]))
+            assert not actions & NEVER_CALLED, statement
+            assert not any(a.startswith("dynamodb:") and "*" in a for a in actions), statement
+
+
+def test_only_the_sweeper_reads_an_index_and_only_active_jobs(synthesized: Synthesized) -> None:
+    for function in pipeline_functions(synthesized):
+        indexed = {
+            resource for action, resource in _pairs(policy_statements(synthesized, function.role), "dynamodb:")
+            if "/index/" in resource
+        }
+        if function is synthesized.stack.sweeper:
+            assert len(indexed) == 1 and indexed.pop().endswith('"/index/active-jobs"]]}')
+        else:
+            assert indexed == set(), function.node.id
 
 
 def test_sweeper_s3(synthesized: Synthesized) -> None:
@@ -125,7 +159,6 @@ def test_sweeper_s3(synthesized: Synthesized) -> None:
     assert _pairs(statements, "s3:") == {
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
-        ("s3:AbortMultipartUpload", _objects(synthesized, "results/")),
     }
 
 
@@ -161,6 +194,18 @@ def test_put_events_on_exactly_the_bus(default_stack: Synthesized, variant_stack
             assert pairs == {("events:PutEvents", canonical(bus))}
 
 
+def test_put_events_only_with_the_source_the_runtime_publishes(synthesized: Synthesized) -> None:
+    from doctables.events import SOURCE
+
+    for function in pipeline_functions(synthesized):
+        statements = [
+            s for s in policy_statements(synthesized, function.role)
+            if any(a.startswith("events:") for a in as_list(s["Action"]))
+        ]
+        assert len(statements) == 1, statements
+        assert statements[0]["Condition"] == {"StringEquals": {"events:source": SOURCE}}
+
+
 def test_logs_only_to_own_log_group(synthesized: Synthesized) -> None:
     for function in pipeline_functions(synthesized):
         pairs = _pairs(policy_statements(synthesized, function.role), "logs:")
@@ -187,14 +232,20 @@ def test_no_other_services(synthesized: Synthesized) -> None:
 
 
 def test_key_policy_delegates_to_iam(variant_stack: Synthesized) -> None:
-    """The key policy is CDK's default: the account root may administer and use the key,
-    which delegates access control to IAM policies (the grants above). In a key policy
-    Resource "*" means "this key"."""
+    """The key policy is CDK's default (the account root may administer and use the key,
+    which delegates access control to IAM policies: the grants above) plus what two services
+    need to use it for this stack: CloudWatch Logs (the log groups) and CloudWatch alarms (the
+    encrypted alarm topic), each bound by a condition (tests/infra/test_infra_hardening.py).
+    In a key policy Resource "*" means "this key"."""
     keys = variant_stack.resources("AWS::KMS::Key")
     assert len(keys) == 1
     statements = next(iter(keys.values()))["Properties"]["KeyPolicy"]["Statement"]
-    assert len(statements) == 1
-    assert statements[0]["Principal"] == {
+    root = [s for s in statements if "AWS" in s["Principal"]]
+    assert len(root) == 1
+    assert root[0]["Principal"] == {
         "AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::",
                                   {"Ref": "AWS::AccountId"}, ":root"]]}
     }
+    services = [s for s in statements if "Service" in s["Principal"]]
+    assert len(services) == 2 and all(s.get("Condition") for s in services)
+    assert len(statements) == 3
