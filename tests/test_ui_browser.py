@@ -2,7 +2,8 @@
 against `doctables serve` started as a user would start it.
 
 These tests never skip: without chromium, chromedriver or selenium they fail and say what to
-install (`apt-get install -y chromium chromium-driver`, `pip install -r requirements-ui.txt`)."""
+install (`apt-get install -y chromium chromium-driver`, `pip install -r requirements.txt`);
+`scripts/test` installs all three where they are missing."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from conftest import ROOT, SAMPLE
 from doctables.client import Client
 from doctables.exports import to_csv
 from doctables.tables import Table
+
+pytestmark = pytest.mark.browser  # runs last (tests/conftest.py); never skipped in CI
 
 # The README's screenshot is refreshed only on request (DOCTABLES_SCREENSHOT=docs/review-page.png),
 # so a test run leaves the tree clean; otherwise it goes to a temporary file and is still checked.
@@ -55,11 +58,13 @@ def _require_browser() -> tuple[str, str]:
     missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path]
     if missing:
         pytest.fail(f"the browser tests need {' and '.join(missing)}, which this machine lacks; install with:"
-                    f"\n    {APT_LINE}\n(or point DOCTABLES_CHROMIUM / DOCTABLES_CHROMEDRIVER at them)", pytrace=False)
+                    f"\n    {APT_LINE}\n(scripts/test does; or point DOCTABLES_CHROMIUM / DOCTABLES_CHROMEDRIVER at them)",
+                    pytrace=False)
     try:
         import selenium  # noqa: F401
     except ImportError:
-        pytest.fail("the browser tests need selenium: pip install -r requirements-ui.txt", pytrace=False)
+        pytest.fail("the browser tests need selenium (pinned in requirements.txt): pip install -r requirements.txt,"
+                    " or run scripts/test, which installs what is missing", pytrace=False)
     return chromium, driver  # type: ignore[return-value]
 
 
