@@ -11,6 +11,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
+from .deadline import within_budget
 from .errors import DocumentError, ErrorCode
 from .models import load_models
 from .models.image import decode_image
@@ -157,7 +158,8 @@ def _extract_page(document: Any, number: int, settings: Settings, tables: list[T
     except Exception as exc:  # as the table stage records it
         return _failed(number, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}")
     try:
-        found, decision = find_page_tables(image, layout, settings)
+        found, decision = within_budget(settings.page_time_budget, find_page_tables, image, layout, settings,
+                                        page=number)
     except DocumentError as error:  # a page over its budget fails alone, with its code
         return _failed(number, error.code.value, error.message)
     tables.extend(found)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable
 
+from botocore.exceptions import ClientError
+
 from .aws import Aws, make_aws
 from .settings import Settings
 from .store import table_definition
@@ -29,6 +31,12 @@ BUCKET = "doctables-local"
 TABLE = "doctables-local"
 _MAX_RECEIVES = 3  # as the stack's default maxReceiveCount
 _ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+
+
+class InvocationDied(BaseException):
+    """Raised (by a test) to model the invocation dying: killed out of memory, timed out, crashed
+    in native code. A BaseException, so no handler code catches it as an error of one record;
+    the runner reports none of the batch's results, as Lambda reports none."""
 
 
 @dataclass
@@ -179,11 +187,16 @@ class LocalStack:
         failed = deliver(messages)
         for message in messages:
             if message["MessageId"] in failed:
-                self.redeliveries += 1
                 # Make it visible again now: locally there is no point waiting out the timeout.
-                self.aws.sqs.change_message_visibility(
-                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
+                try:
+                    self.aws.sqs.change_message_visibility(
+                        QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
+                except ClientError as exc:  # the handler deleted it itself before it died (it was done)
+                    if exc.response["Error"]["Code"] != "ReceiptHandleIsInvalid":
+                        raise
+                    continue
+                self.redeliveries += 1
             else:
                 self.aws.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
@@ -232,7 +245,7 @@ class LocalStack:
             event = {"Records": [_as_lambda_record(m) for m in messages]}
             try:
                 answer = self._invoke(name, event)
-            except Exception as exc:  # the whole batch failed, as Lambda would report
+            except (Exception, InvocationDied) as exc:  # the whole batch failed, as Lambda would report
                 self.handler_errors.append(f"{name}: {exc!r}")
                 return {m["MessageId"] for m in messages}
             return {item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])}
@@ -401,4 +414,4 @@ def _as_lambda_record(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["LocalStack", "LambdaContext", "LocalEndpoint"]
+__all__ = ["LocalStack", "LambdaContext", "LocalEndpoint", "InvocationDied"]

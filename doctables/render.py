@@ -65,6 +65,7 @@ def open_document(data: bytes, settings: Settings) -> pymupdf.Document:
         raise DocumentError(
             ErrorCode.NOT_A_DOCUMENT, "the content is not a PDF, PNG, JPEG or TIFF document"
         )
+    frames = _check_tiff_frames(data, settings) if kind is DocumentType.TIFF else None
     try:
         document = pymupdf.open(stream=data, filetype=kind.value)
     except Exception as exc:  # PyMuPDF raises several types for damaged files
@@ -76,11 +77,29 @@ def open_document(data: bytes, settings: Settings) -> pymupdf.Document:
         raise DocumentError(
             ErrorCode.PASSWORD_PROTECTED, "the PDF is encrypted and needs a password to open"
         )
-    _check_pages(document, kind, data, settings)
+    _check_pages(document, kind, frames, settings)
     return document
 
 
-def _check_pages(document: pymupdf.Document, kind: DocumentType, data: bytes, settings: Settings) -> None:
+def _check_tiff_frames(data: bytes, settings: Settings) -> list[tuple[int, int]]:
+    """A TIFF's frame sizes, within the frame budget (DOCTABLES_MAX_PAGES: a frame is a page)
+    and the pixel budget per frame, read from its directories before MuPDF sees it: MuPDF
+    counts the frames when it opens a TIFF, in time growing with their square (200,000 frames
+    of one pixel, 20 MB: 6.7 s; a million, 100 MB, minutes), and decodes a frame to load it."""
+    sizes = _tiff_frame_sizes(data, settings.max_pages + 1)
+    if len(sizes) > settings.max_pages:
+        raise DocumentError(
+            ErrorCode.TOO_MANY_PAGES,
+            f"the TIFF has more than {settings.max_pages} frames (pages), over the limit of {settings.max_pages}",
+        )
+    for index, (width, height) in enumerate(sizes):
+        _check_image_pixels(index, width, height, settings)
+    return sizes
+
+
+def _check_pages(
+    document: pymupdf.Document, kind: DocumentType, frames: list[tuple[int, int]] | None, settings: Settings
+) -> None:
     try:
         count = document.page_count
     except Exception as exc:
@@ -92,10 +111,12 @@ def _check_pages(document: pymupdf.Document, kind: DocumentType, data: bytes, se
             ErrorCode.TOO_MANY_PAGES,
             f"the document has {count} pages, over the limit of {settings.max_pages}",
         )
-    if kind is DocumentType.TIFF:
-        # MuPDF decodes a TIFF frame to load it as a page: the sizes come from the headers.
-        for index, (width, height) in enumerate(_tiff_frame_sizes(data, count)):
-            _check_image_pixels(index, width, height, settings)
+    if frames is not None:  # a TIFF: its frames were measured from their headers, before opening
+        if count > len(frames):
+            raise DocumentError(
+                ErrorCode.CORRUPT_DOCUMENT,
+                f"the TIFF cannot be read: {count} pages but only {len(frames)} frame headers",
+            )
         return
     for index in range(count):
         page = _load_page(document, index)
@@ -150,19 +171,13 @@ def _native_pixels(page: pymupdf.Page) -> tuple[int, int] | None:
     return image["width"], image["height"]
 
 
-def _tiff_frame_sizes(data: bytes, count: int) -> list[tuple[int, int]]:
-    """Width and height of a TIFF's first `count` frames, read from their directories (IFDs)
-    without decoding any pixels."""
+def _tiff_frame_sizes(data: bytes, limit: int) -> list[tuple[int, int]]:
+    """Width and height of a TIFF's frames (at most `limit` of them), read from their
+    directories (IFDs) without decoding any pixels."""
     try:
-        sizes = _read_tiff_directories(data, count)
+        return _read_tiff_directories(data, limit)
     except (ValueError, struct.error) as exc:
         raise DocumentError(ErrorCode.CORRUPT_DOCUMENT, f"the TIFF cannot be read: {exc}") from exc
-    if len(sizes) < count:
-        raise DocumentError(
-            ErrorCode.CORRUPT_DOCUMENT,
-            f"the TIFF cannot be read: {count} pages but only {len(sizes)} frame headers",
-        )
-    return sizes
 
 
 _TIFF_WIDTH, _TIFF_LENGTH = 256, 257
@@ -183,27 +198,42 @@ def _read_tiff_directories(data: bytes, limit: int) -> list[tuple[int, int]]:
     (offset,) = struct.unpack_from(order + "I", data, 4)
     sizes: list[tuple[int, int]] = []
     seen: set[int] = set()
-    entries_left = _TIFF_MAX_ENTRIES
+    entries_left = [_TIFF_MAX_ENTRIES]
     while offset and len(sizes) < limit:
-        if offset in seen:
-            raise ValueError("the frame directories form a loop")
-        seen.add(offset)
-        (entries,) = struct.unpack_from(order + "H", data, offset)
-        tags: dict[int, int] = {}
-        for start in range(offset + 2, offset + 2 + 12 * entries, 12):
-            entries_left -= 1
-            if entries_left < 0:
-                raise ValueError("too many directory entries")
-            tag, kind = struct.unpack_from(order + "HH", data, start)
-            if tag in (_TIFF_WIDTH, _TIFF_LENGTH) and kind in (_TIFF_SHORT, _TIFF_LONG):
-                (tags[tag],) = struct.unpack_from(order + ("H" if kind == _TIFF_SHORT else "I"), data, start + 8)
-                if len(tags) == 2:
-                    break
-        if len(tags) < 2:
-            raise ValueError(f"frame {len(sizes) + 1} has no image width or length")
-        sizes.append((tags[_TIFF_WIDTH], tags[_TIFF_LENGTH]))
-        (offset,) = struct.unpack_from(order + "I", data, offset + 2 + 12 * entries)
+        try:
+            size, offset = _read_tiff_directory(data, order, offset, seen, entries_left, len(sizes) + 1)
+        except (ValueError, struct.error):
+            if not sizes:
+                raise
+            # A damaged chain after the first frame: the frames before it are what can be read
+            # (MuPDF counting more than these fails the document as corrupt).
+            break
+        sizes.append(size)
     return sizes
+
+
+def _read_tiff_directory(
+    data: bytes, order: str, offset: int, seen: set[int], entries_left: list[int], number: int
+) -> tuple[tuple[int, int], int]:
+    """One directory's (ImageWidth, ImageLength) and the offset of the next directory."""
+    if offset in seen:
+        raise ValueError("the frame directories form a loop")
+    seen.add(offset)
+    (entries,) = struct.unpack_from(order + "H", data, offset)
+    tags: dict[int, int] = {}
+    for start in range(offset + 2, offset + 2 + 12 * entries, 12):
+        entries_left[0] -= 1
+        if entries_left[0] < 0:
+            raise ValueError("too many directory entries")
+        tag, kind = struct.unpack_from(order + "HH", data, start)
+        if tag in (_TIFF_WIDTH, _TIFF_LENGTH) and kind in (_TIFF_SHORT, _TIFF_LONG):
+            (tags[tag],) = struct.unpack_from(order + ("H" if kind == _TIFF_SHORT else "I"), data, start + 8)
+            if len(tags) == 2:
+                break
+    if len(tags) < 2:
+        raise ValueError(f"frame {number} has no image width or length")
+    (following,) = struct.unpack_from(order + "I", data, offset + 2 + 12 * entries)
+    return (tags[_TIFF_WIDTH], tags[_TIFF_LENGTH]), following
 
 
 def render_pages(

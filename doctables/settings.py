@@ -29,10 +29,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_PAGE_TTL_DAYS": ("page_ttl_days", "days before page items and images expire"),
     "DOCTABLES_OCR_DETECTION_MODEL": ("ocr_detection_model", "path of the OCR text detection ONNX model"),
     "DOCTABLES_OCR_RECOGNITION_MODEL": ("ocr_recognition_model", "path of the OCR text recognition ONNX model"),
-    "DOCTABLES_OCR_ORIENTATION_MODEL": ("ocr_orientation_model", "path of the text-line orientation ONNX model"),
     "DOCTABLES_OCR_FULL_PAGE": ("ocr_full_page", "OCR the whole page, not only the table regions (true/false)"),
     "DOCTABLES_EXPORT_FORMATS": ("export_formats", "comma-separated formats written beside the result in S3"),
     "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
+    "DOCTABLES_PAGE_TIME_BUDGET": ("page_time_budget", "seconds a page's table finding may take (0: none)"),
 }
 
 
@@ -59,9 +59,11 @@ class Settings:
     detection_threshold: float = 0.5
     page_ttl_days: int = 30
     job_deadline_minutes: int = 120
+    # Half the table function's 120 s timeout: a slow page fails alone with PAGE_TIMEOUT, with
+    # time left to record it, long before Lambda would kill the invocation.
+    page_time_budget: float = 60.0
     ocr_detection_model: str = ""
     ocr_recognition_model: str = ""
-    ocr_orientation_model: str = ""
     ocr_full_page: bool = False
     export_formats: str = ""  # e.g. "csv,xlsx": files under results/<job_id>/
 

@@ -91,9 +91,6 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("ocrRecognitionModel", "ocr_recognition_model", str,
                "path of the OCR text recognition ONNX model inside the image; empty: not set "
                "(DOCTABLES_OCR_RECOGNITION_MODEL)"),
-    ContextKey("ocrOrientationModel", "ocr_orientation_model", str,
-               "path of the text-line orientation ONNX model inside the image; empty: not set "
-               "(DOCTABLES_OCR_ORIENTATION_MODEL)"),
     ContextKey("ocrFullPage", "ocr_full_page", bool,
                "OCR the whole page, not only the table regions (DOCTABLES_OCR_FULL_PAGE)"),
     ContextKey("exportFormats", "export_formats", str,
@@ -137,6 +134,9 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("tableMemoryMb", "table_memory_mb", int, "table function memory (MB)"),
     ContextKey("tableTimeoutSeconds", "table_timeout_seconds", int,
                "table function timeout (s); the page queue's visibility timeout is 6x this"),
+    ContextKey("pageTimeBudgetSeconds", "page_time_budget_seconds", int,
+               "seconds one page's table finding may take before it fails alone with PAGE_TIMEOUT; "
+               "at most tableTimeoutSeconds - 10 (DOCTABLES_PAGE_TIME_BUDGET)"),
     ContextKey("deadLetterMemoryMb", "dead_letter_memory_mb", int, "dead-letter function memory (MB)"),
     ContextKey("deadLetterTimeoutSeconds", "dead_letter_timeout_seconds", int,
                "dead-letter function timeout (s); the DLQs' visibility timeout is 6x this"),
@@ -191,7 +191,6 @@ class DocTablesSettings:
     structure_model: str
     ocr_detection_model: str
     ocr_recognition_model: str
-    ocr_orientation_model: str
     ocr_full_page: bool
     export_formats: str
     structure_decoder: str
@@ -209,6 +208,7 @@ class DocTablesSettings:
     conversion_reserved_concurrency: int
     table_memory_mb: int
     table_timeout_seconds: int
+    page_time_budget_seconds: int
     dead_letter_memory_mb: int
     dead_letter_timeout_seconds: int
     sweeper_memory_mb: int
@@ -290,6 +290,8 @@ class DocTablesSettings:
         for name in ("conversion_timeout_seconds", "table_timeout_seconds",
                      "dead_letter_timeout_seconds", "sweeper_timeout_seconds"):
             need(1 <= getattr(self, name) <= 900, f"{name} must be 1..900 s")
+        need(1 <= self.page_time_budget_seconds <= self.table_timeout_seconds - 10,
+             "pageTimeBudgetSeconds must be 1..tableTimeoutSeconds - 10")
         need(512 <= self.conversion_ephemeral_storage_mb <= 10240,
              "conversionEphemeralStorageMb must be 512..10240 MB")
         need(0 <= self.max_batching_window_seconds <= 300, "maxBatchingWindowSeconds must be 0..300")

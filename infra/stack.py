@@ -91,6 +91,7 @@ def runtime_environment(
         "DOCTABLES_JOB_DEADLINE_MINUTES": str(settings.job_deadline_minutes),
         "DOCTABLES_OCR_FULL_PAGE": "true" if settings.ocr_full_page else "false",
         "DOCTABLES_EXPORT_FORMATS": settings.export_formats,
+        "DOCTABLES_PAGE_TIME_BUDGET": str(settings.page_time_budget_seconds),
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
     }
@@ -100,7 +101,6 @@ def runtime_environment(
         "DOCTABLES_STRUCTURE_MODEL": settings.structure_model,
         "DOCTABLES_OCR_DETECTION_MODEL": settings.ocr_detection_model,
         "DOCTABLES_OCR_RECOGNITION_MODEL": settings.ocr_recognition_model,
-        "DOCTABLES_OCR_ORIENTATION_MODEL": settings.ocr_orientation_model,
     }
     environment.update({name: path for name, path in model_paths.items() if path})
     return environment

@@ -1,4 +1,8 @@
-"""Table Lambda: a batch of page messages in, tables stored, partial batch failures reported."""
+"""Table Lambda: a batch of page messages in, tables stored, partial batch failures reported.
+
+The batch is processed by `doctables.table_stage.process_batch`: one page at a time, each within
+its time budget; a batch holding a redelivered message runs the page an earlier invocation died
+on last, after deleting every message already done, so that page cannot take the others down."""
 
 from __future__ import annotations
 
@@ -6,32 +10,29 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from doctables.aws import current_runtime
-from doctables.messages import PageMessage, decode
 from doctables.models import load_models
-from doctables.table_stage import process_page
+from doctables.table_stage import process_batch
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def page_record(record: SQSRecord) -> None:
-    message = decode(record.body)
-    if not isinstance(message, PageMessage):
-        raise ValueError(f"expected a page message, got {message.kind}")
-    outcome = process_page(message, current_runtime())
-    metrics.add_metric(name="TablesFound", unit=MetricUnit.Count, value=outcome.tables)
-    logger.info("page", extra={"outcome": outcome.__dict__})
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    load_models(current_runtime().settings)  # once per container; later calls reuse the sessions
-    return process_partial_response(event=event, record_handler=page_record, processor=processor, context=context)
+    runtime = current_runtime()
+    load_models(runtime.settings)  # once per container; later calls reuse the sessions
+    result = process_batch(
+        event.get("Records", []), runtime,
+        remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
+    )
+    for outcome in result.outcomes:
+        metrics.add_metric(name="TablesFound", unit=MetricUnit.Count, value=outcome.tables)
+        logger.info("page", extra={"outcome": outcome.__dict__})
+    if result.suspects:
+        metrics.add_metric(name="SuspectPages", unit=MetricUnit.Count, value=len(result.suspects))
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in result.item_failures]}
