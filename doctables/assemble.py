@@ -37,11 +37,14 @@ class Grid:
         return row, col
 
 
-def extract_tables(image: np.ndarray, layout: PageLayout, models: TableModels) -> list[Table]:
-    """All tables on a page; `image` is the page rendering (RGB) that `layout` describes."""
+def extract_tables(
+    image: np.ndarray, layout: PageLayout, models: TableModels, read_from_image: bool = False
+) -> list[Table]:
+    """All tables on a page; `image` is the page rendering (RGB) that `layout` describes;
+    `read_from_image`: its words were read with OCR (see `regions.find_regions`)."""
     points_per_pixel = layout.width / layout.image_width
     tables: list[Table] = []
-    for found in find_regions(image, layout, models.detector):
+    for found in find_regions(image, layout, models.detector, read_from_image):
         region = found.box
         crop_box = _grow(region, _CROP_MARGIN, layout.width, layout.height)
         x0, y0, x1, y1 = (round(v / points_per_pixel) for v in crop_box)

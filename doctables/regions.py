@@ -7,7 +7,9 @@ score. Such a region is kept when its words form a grid of short texts (most tex
 text in two or more columns, most grid slots hold text, the phrases are short and, for `text`,
 most lines hold a number) and no curves or slanted lines are drawn in it: charts (axis labels,
 data lines), diagrams (arrows), screenshots and running text are not tables. Ruled tables that
-the model missed altogether come from the rules (see lattice).
+the model missed altogether come from the rules (see lattice). On a page the model is silent
+on, the words alone may make tables: all of them one grid (a screenshot of a table), or, on a
+page read with OCR, blocks of lines with cells side by side that form a grid.
 A region holding two tables stacked one above the other (the second repeating the first's
 heading) is split in two.
 """
@@ -74,8 +76,9 @@ class Region:
     label: str
 
 
-def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region]:
-    """Table regions of a page, top to bottom."""
+def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_image: bool = False) -> list[Region]:
+    """Table regions of a page, top to bottom. `read_from_image`: the page's words were read
+    with OCR (the layout model, trained on clean renderings, misses more there)."""
     points_per_pixel = layout.width / layout.image_width if layout.image_width else 1.0
     found = _detect(detector, image)
     threshold = getattr(detector, "threshold", 0.5)
@@ -122,6 +125,13 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector) -> list[Region
         words = refine_words(layout.words, box)
         if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
             kept.append(Region(box, _GRID_SCORE, "grid"))
+        elif read_from_image:
+            # Else each block of lines with cells side by side that forms a grid (a table
+            # between paragraphs of a page image the model did not see).
+            for block in aligned_blocks(words):
+                inside = refine_words(layout.words, block)
+                if looks_tabular(inside, block) and not _drawn_figure(layout.graphics, block):
+                    kept.append(Region(block, _GRID_SCORE, "grid"))
     regions: list[Region] = []
     for region in kept:
         words = refine_words(layout.words, region.box)
@@ -334,6 +344,29 @@ def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
             extra = [w for w in refine_words(page_words, outer.box) if not _inside(w, inner.box)]
             dropped.add(i if extra and _running_text(extra) else j)
     return [r for k, r in enumerate(regions) if k not in dropped]
+
+
+def aligned_blocks(words: list[Word]) -> list[Box]:
+    """Runs of text lines that hold two or more phrases (cells side by side), each run with
+    at least the grid test's number of lines; up to `_EXTEND_LINES` lines of one phrase may
+    stand between two such lines (a stub cell wrapped over lines, a section heading)."""
+    if not words:
+        return []
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    runs: list[tuple[int, int]] = []
+    for k, band in enumerate(bands):
+        if refine.phrase_count(band, words, unit) < 2:
+            continue
+        if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return [
+        union_box([words[i].bbox for band in bands[first : last + 1] for i in band.words])
+        for first, last in runs
+        if last - first + 1 >= _MIN_LINES
+    ]
 
 
 def _running_text(words: list[Word]) -> bool:

@@ -970,3 +970,46 @@ def test_captions_are_told_from_words_that_start_alike():
         assert is_caption(text), text
     for text in ("Tablespoons of sugar", "Charter members", "표준 가격", "Figures show"):
         assert not is_caption(text), text
+
+
+def test_a_table_between_paragraphs_of_a_page_image_the_model_missed_is_found():
+    """On a page read with OCR where the layout model sees nothing, a block of lines with
+    cells side by side (a wrapped stub line among them) that forms a grid is a table; the
+    paragraphs around it are not. On a born-digital page the model's silence stands."""
+    prose = []
+    for r in range(4):
+        prose += line(100 + 12 * r, ("the share capital of our company in issue and to be issued as fully paid", 60))
+    table = line(200, ("Description", 60), ("Number", 300), ("Value", 400))
+    table += line(214, ("Shares in issue", 60), ("199,413", 300), ("19,941", 400))
+    table += line(228, ("including the preferred", 60))  # the stub cell wrapped
+    table += line(242, ("Shares to be issued", 60), ("186,396", 300), ("18,639", 400))
+    table += line(256, ("Total", 60), ("984,051", 300), ("98,405", 400))
+    after = []
+    for r in range(3):
+        after += line(300 + 12 * r, ("the preferred shares will be converted into shares on a basis", 60))
+    layout = layout_of(prose + table + after)
+    image = np.full((800, 600, 3), 255, dtype=np.uint8)
+    silent = _LayoutDetector({"text": [((55, 95, 520, 150), 0.98), ((55, 295, 520, 340), 0.98)]})
+    found = regions.find_regions(image, layout, silent, read_from_image=True)
+    assert [r.label for r in found] == ["grid"]
+    x0, y0, x1, y1 = found[0].box
+    assert y0 <= 200 and y1 >= 256 + SIZE and y0 > 100 + 3 * 12 + SIZE and y1 < 300
+    assert regions.find_regions(image, layout, silent) == []
+
+
+def test_aligned_blocks_are_runs_of_lines_with_cells_side_by_side():
+    """Lines of one phrase (prose, a heading) end a block unless a line with several
+    phrases follows within two lines; a block needs the grid test's three lines."""
+    words = line(100, ("a long line of running text that goes on", 60))
+    words += line(114, ("Name", 60), ("Size", 300))
+    words += line(128, ("alpha", 60), ("12", 300))
+    words += line(142, ("wrapped stub", 60))
+    words += line(156, ("beta", 60), ("14", 300))
+    words += line(170, ("another long line of running text", 60))
+    words += line(184, ("more running text here", 60))
+    words += line(198, ("still more running text", 60))
+    words += line(212, ("x", 60), ("1", 300))
+    words += line(226, ("y", 60), ("2", 300))
+    blocks = regions.aligned_blocks(words)
+    assert len(blocks) == 1
+    assert blocks[0][1] == 114 and blocks[0][3] == 156 + SIZE

@@ -43,7 +43,7 @@ def test_dockerfile_copies_files_that_exist_and_bakes_the_models():
             for source in sources:
                 assert (ROOT / source).exists(), source
     for model in ("layout_cdla.onnx", "slanet-plus.onnx", "ch_PP-OCRv4_det_infer.onnx",
-                  "ch_PP-OCRv4_rec_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx"):
+                  "ch_PP-OCRv4_rec_infer.onnx"):
         assert f"/opt/models/{model}" in text, model
     assert re.search(r'CMD \["handler\.handler"\]', text)
 
@@ -67,6 +67,6 @@ def test_dockerfile_model_sources_are_files_of_the_model_wheels():
     from doctables.models.runtime import packaged_model
 
     sources = re.findall(r"/opt/models-src/(\w+)/(models/[\w.\-]+\.onnx)", DOCKERFILE.read_text())
-    assert len(sources) == 5
+    assert len(sources) == 4
     for package, relative in sources:
         assert Path(packaged_model(package, relative)).is_file(), (package, relative)

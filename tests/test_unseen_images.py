@@ -4,9 +4,12 @@ sideways. Each test builds its image from the bundled sample."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pymupdf
 import pytest
+from PIL import Image
 
 from doctables.inprocess import extract
 from doctables.models.image import resize_filtered, resize_rgb
@@ -97,3 +100,40 @@ def test_a_page_image_is_detected_once_on_both_views(sample_bytes, sample_truth,
     calls.clear()
     extract(sample_bytes, pages=[1], settings=Settings())
     assert calls == [False]  # a born-digital page: one run, the view the model was trained on
+
+
+def _orientation_cases(sample_bytes: bytes, sample_truth: dict) -> list[tuple[str, bytes]]:
+    """Upright images the small orientation model misread: small screenshots of a table and
+    photographed pages (perspective, uneven light, blur, JPEG), each from the sample."""
+    from bench.accuracy.variants import _photo
+
+    cases = [
+        (f"screenshot p{page} {dpi} dpi", _screenshot(sample_bytes, sample_truth, page, dpi, 0.0))
+        for page, dpi in ((1, 72), (2, 80), (1, 96))
+    ]
+    with pymupdf.open(stream=sample_bytes, filetype="pdf") as document:
+        for seed, page in enumerate(document):
+            cases.append((f"photo p{page.number + 1}", _photo(page, np.random.default_rng(seed))[0]))
+    return cases
+
+
+def test_upright_and_upside_down_are_told_apart_on_screenshots_and_photos(sample_bytes, sample_truth):
+    """The recogniser reads the widest lines both ways: an upright image stays, the same
+    image upside down is turned 180 degrees."""
+    from doctables.models.image import decode_image
+    from doctables.ocr import detect_rotation, load_ocr_models, pages
+    from doctables.render import open_document, render_page
+
+    settings = Settings()
+    models = load_ocr_models(settings)
+    for name, data in _orientation_cases(sample_bytes, sample_truth):
+        for turn in (0, 180):
+            if turn:
+                turned = io.BytesIO()
+                Image.open(io.BytesIO(data)).rotate(180).save(turned, format="PNG")
+                data = turned.getvalue()
+            with open_document(data, settings) as document:
+                rendered = render_page(document[0], 1, settings.dpi)
+            image = decode_image(rendered.png)
+            ink = pages.ink_map(image, rendered.layout.width / rendered.layout.image_width)
+            assert detect_rotation(image, ink, models) == turn, (name, turn)

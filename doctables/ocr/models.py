@@ -1,4 +1,4 @@
-"""The three PP-OCR ONNX models (text detection, text recognition, text-line orientation) with
+"""The two PP-OCR ONNX models (text detection and text recognition) with
 doctables' own pre- and post-processing, in numpy and Pillow.
 
 Detection (DB, PP-OCRv4 det): the page (BGR, scaled to [-1, 1]) in, a text probability map
@@ -7,12 +7,12 @@ connected components; a component is kept when the mean probability inside its b
 least 0.5, and its box is grown ("unclipped") by area x 1.6 / perimeter on every side, the
 DB paper's offset. Boxes are axis-aligned: pages are turned upright and deskewed first.
 
-Recognition (SVTR-LCNet, PP-OCRv4 rec): each line crop resized to 48 pixels high, batched
-by aspect ratio and padded to the widest; CTC greedy decoding (argmax per step, repeats
+Recognition (SVTR-LCNet, PP-OCRv4 rec): each line crop resized to 48 pixels high and run
+alone (padded to the training width of 320); CTC greedy decoding (argmax per step, repeats
 merged, blanks dropped) over the character list that the model carries in its ONNX
 metadata (`character`), framed as Paddle does: index 0 is the CTC blank, the last is space.
 
-Orientation (PP-OCR mobile cls): a line crop at 48 x 192, two classes, '0' and '180'.
+Which way up a page is comes from the recogniser too (see `doctables.ocr.detect_rotation`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from .components import label
 PACKAGE = "rapidocr_onnxruntime"
 DEFAULT_DETECTION_MODEL = (PACKAGE, "models/ch_PP-OCRv4_det_infer.onnx")
 DEFAULT_RECOGNITION_MODEL = (PACKAGE, "models/ch_PP-OCRv4_rec_infer.onnx")
-DEFAULT_ORIENTATION_MODEL = (PACKAGE, "models/ch_ppocr_mobile_v2.0_cls_infer.onnx")
 
 # DB post-processing, PaddleOCR's defaults (as rapidocr ships them).
 _BINARY_THRESHOLD = 0.3
@@ -46,7 +45,6 @@ _REC_MIN_RATIO = 320 / 48
 # A run of this many CTC steps (8 input pixels each) without a character splits a word even
 # when the model wrote no space: 5 steps = 40 px at height 48, most of a text line's height.
 _WORD_GAP_STEPS = 5
-_CLS_SHAPE = (48, 192)
 
 
 @dataclass(frozen=True)
@@ -232,29 +230,10 @@ class TextRecognizer:
         return RecognisedLine(text=text, score=score, words=words)
 
 
-class OrientationClassifier:
-    """Whether a text-line crop is upright (0) or upside down (180), with its probability."""
-
-    def __init__(self, model: OnnxModel) -> None:
-        self.model = model
-
-    def classify(self, crops: list[np.ndarray]) -> list[tuple[int, float]]:
-        if not crops:
-            return []
-        height, width = _CLS_SHAPE
-        tensor = np.zeros((len(crops), 3, height, width), dtype=np.float32)
-        for row, crop in enumerate(crops):
-            w = min(width, max(1, math.ceil(height * crop.shape[1] / max(1, crop.shape[0]))))
-            tensor[row, :, :, :w] = _tensor(_resize(crop, w, height, sharp=True))[0]
-        probabilities = self.model.run(tensor)[0]
-        return [(0 if p[0] >= p[1] else 180, float(max(p[0], p[1]))) for p in probabilities]
-
-
 @dataclass(frozen=True)
 class OcrModels:
     detector: TextDetector
     recognizer: TextRecognizer
-    orientation: OrientationClassifier
 
 
 def load_ocr_models(settings: Settings) -> OcrModels:
@@ -262,15 +241,13 @@ def load_ocr_models(settings: Settings) -> OcrModels:
     return _load(
         settings.ocr_detection_model or packaged_model(*DEFAULT_DETECTION_MODEL),
         settings.ocr_recognition_model or packaged_model(*DEFAULT_RECOGNITION_MODEL),
-        settings.ocr_orientation_model or packaged_model(*DEFAULT_ORIENTATION_MODEL),
         settings.model_threads,
     )
 
 
 @lru_cache(maxsize=4)
-def _load(detection: str, recognition: str, orientation: str, threads: int) -> OcrModels:
+def _load(detection: str, recognition: str, threads: int) -> OcrModels:
     return OcrModels(
         detector=TextDetector(load_model(ModelSpec(detection, threads))),
         recognizer=TextRecognizer(load_model(ModelSpec(recognition, threads))),
-        orientation=OrientationClassifier(load_model(ModelSpec(orientation, threads))),
     )

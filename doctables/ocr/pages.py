@@ -302,26 +302,6 @@ def _bridged_runs(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, np.ndarray
     return rows[first], x0[first], ends
 
 
-def crop_lines(image: np.ndarray, boxes, limit: int = 12) -> list[np.ndarray]:
-    """Up to `limit` pieces of the widest text lines, each about four times as wide as high
-    (the orientation model's input shape)."""
-    pieces: list[np.ndarray] = []
-    ranked = sorted(boxes, key=lambda b: -(b.box[2] - b.box[0]))
-    for b in ranked:
-        x0, y0, x1, y1 = (round(v) for v in b.box)
-        height = y1 - y0
-        if height < 8 or x1 - x0 < 2 * height:
-            continue
-        piece = 4 * height
-        for start in range(x0, max(x0 + 1, x1 - piece // 2), piece):
-            crop = image[y0:y1, start:min(x1, start + piece)]
-            if crop.shape[1] >= 2 * height:
-                pieces.append(crop)
-            if len(pieces) >= limit:
-                return pieces
-    return pieces
-
-
 def shrink(image: np.ndarray, factor: float) -> np.ndarray:
     if factor == 1.0:
         return image
