@@ -43,7 +43,7 @@ def test_dockerfile_copies_files_that_exist_and_bakes_the_models():
             for source in sources:
                 assert (ROOT / source).exists(), source
     for model in ("layout_cdla.onnx", "slanet-plus.onnx", "ch_PP-OCRv4_det_infer.onnx",
-                  "ch_PP-OCRv4_rec_infer.onnx"):
+                  "PP-OCRv6_rec_small.onnx"):
         assert f"/opt/models/{model}" in text, model
     assert re.search(r'CMD \["handler\.handler"\]', text)
 

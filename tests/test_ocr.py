@@ -32,9 +32,9 @@ from doctables.render import render_page
 from doctables.settings import Settings
 
 # Character error rate allowed on the scanned sample's table cells. Measured with `python -m
-# bench.ocr cer harsh`: 0.09% (2 of 2148 characters) over six 200 dpi scans of both
-# pages (noise sigma 12, specks, skews -1..+1 degree), 0% on the scan below; 0.74% on 150 dpi
-# scans with noise sigma 25 (commas read as full stops). 2% leaves room for another
+# bench.ocr cer harsh` (PP-OCRv6 small recognition): 0.05% (1 of 2148 characters) over six
+# 200 dpi scans of both pages (noise sigma 12, specks, skews -1..+1 degree); 0.23% on 150 dpi
+# scans with noise sigma 25 (PP-OCRv4: 0.42% and 0.33%). 2% leaves room for another
 # onnxruntime build and still fails when many cells lose a space, a digit or a word
 # (7 errors in the 358 characters pass, 8 fail).
 MAX_CER = 0.02
@@ -315,6 +315,25 @@ def test_ocr_reads_known_text_with_word_boxes(ocr_models):
         assert abs(word.bbox[0] - x0) < 2.5 and abs(word.bbox[2] - x1) < 2.5
         assert word.bbox[1] < (y0 + y1) / 2 < word.bbox[3]
         assert 0.9 < word.confidence <= 1.0
+
+
+def test_ocr_reads_european_letters_and_signs(ocr_models):
+    """German, French and money text of the kind forms and statements hold: letters and signs
+    that PP-OCRv4's character list did not have (it read "GroBe", "Flache", "Facade", "-", "f"
+    and dropped the euro sign)."""
+    document = pymupdf.open()
+    page = document.new_page(width=360, height=90)
+    font = pymupdf.Font("helv")
+    writer = pymupdf.TextWriter(page.rect)
+    writer.append((10, 30), "Größe der Fläche: 12,5 €", font=font, fontsize=12)
+    writer.append((10, 65), "Façade – £ 3.40", font=font, fontsize=12)
+    writer.write_text(page)
+    pixmap = page.get_pixmap(dpi=144, alpha=False)
+    image = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    words = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 0.5, ocr_models)
+    text = " ".join(w.text for w in words)
+    for expected in ("Größe", "Fläche", "€", "Façade", "–", "£"):
+        assert expected in text, text
 
 
 # --- pieces ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ connected components; a component is kept when the mean probability inside its b
 least 0.5, and its box is grown ("unclipped") by area x 1.6 / perimeter on every side, the
 DB paper's offset. Boxes are axis-aligned: pages are turned upright and deskewed first.
 
-Recognition (SVTR-LCNet, PP-OCRv4 rec): each line crop resized to 48 pixels high and run
+Recognition (PP-OCRv6 small rec): each line crop resized to 48 pixels high and run
 alone (padded to the training width of 320); CTC greedy decoding (argmax per step, repeats
 merged, blanks dropped) over the character list that the model carries in its ONNX
 metadata (`character`), framed as Paddle does: index 0 is the CTC blank, the last is space.
@@ -29,9 +29,10 @@ from ..models.runtime import ModelSpec, OnnxModel, load_model, packaged_model
 from ..settings import Settings
 from .components import label
 
-PACKAGE = "rapidocr_onnxruntime"
-DEFAULT_DETECTION_MODEL = (PACKAGE, "models/ch_PP-OCRv4_det_infer.onnx")
-DEFAULT_RECOGNITION_MODEL = (PACKAGE, "models/ch_PP-OCRv4_rec_infer.onnx")
+DEFAULT_DETECTION_MODEL = ("rapidocr_onnxruntime", "models/ch_PP-OCRv4_det_infer.onnx")
+# PP-OCRv6 small recognition: 18,708 characters (PP-OCRv4's 6,623 lack o-umlaut, sharp s,
+# c-cedilla, the euro and pound signs, the en dash, the check mark), at about the same cost.
+DEFAULT_RECOGNITION_MODEL = ("rapidocr", "models/PP-OCRv6_rec_small.onnx")
 
 # DB post-processing, PaddleOCR's defaults (as rapidocr ships them).
 _BINARY_THRESHOLD = 0.3
@@ -237,7 +238,7 @@ class OcrModels:
 
 
 def load_ocr_models(settings: Settings) -> OcrModels:
-    """Load (or reuse) the OCR models; paths default to the files inside rapidocr's wheel."""
+    """Load (or reuse) the OCR models; paths default to the files inside rapidocr's wheels."""
     return _load(
         settings.ocr_detection_model or packaged_model(*DEFAULT_DETECTION_MODEL),
         settings.ocr_recognition_model or packaged_model(*DEFAULT_RECOGNITION_MODEL),
