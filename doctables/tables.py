@@ -104,11 +104,12 @@ class Table:
 
         return to_pandas(self, fill_merged=fill_merged)
 
-    def to_csv(self, *, fill_merged: bool = False) -> str:
-        """RFC 4180 CSV, header rows first; a merged cell's text at its top-left position."""
+    def to_csv(self, *, fill_merged: bool = False, escape_formulas: bool = True) -> str:
+        """RFC 4180 CSV, header rows first; a merged cell's text at its top-left position;
+        formulas neutralised unless `escape_formulas=False` (see `exports.to_csv`)."""
         from .exports import to_csv
 
-        return to_csv(self, fill_merged=fill_merged)
+        return to_csv(self, fill_merged=fill_merged, escape_formulas=escape_formulas)
 
     def to_markdown(self) -> str:
         """A GitHub pipe table."""

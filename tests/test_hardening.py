@@ -129,6 +129,7 @@ def test_to_csv_neutralises_formulas_and_can_opt_out():
     assert grid_of(to_csv(table)) == _neutralised(ROWS)
     assert grid_of(table.to_csv()) == _neutralised(ROWS)
     assert grid_of(to_csv(table, escape_formulas=False)) == ROWS
+    assert grid_of(table.to_csv(escape_formulas=False)) == ROWS
 
 
 def test_a_semicolon_cannot_start_a_cell_in_a_semicolon_locale():

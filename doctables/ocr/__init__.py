@@ -47,6 +47,8 @@ _MIN_LINE_SCORE = 0.5
 # The page is searched for text lines at most this many pixels on its longer side (PaddleOCR's
 # own detection default): big pages are shrunk for speed, small screenshots are not.
 _ORIENTATION_SIDE = 960
+# Regions are searched for text lines at most this many pixels on their longer side.
+_DETECTION_SIDE = 2000
 # Upright or upside down: this many of the widest lines are read both ways, each cut to this
 # many line heights (what the recogniser reads in one 48 x 384 input).
 _CONFIRM_LINES = 6
@@ -201,7 +203,11 @@ def read_regions(
         crop = image[iy0:iy1, ix0:ix1]
         if crop.shape[0] < 8 or crop.shape[1] < 8:
             continue
-        lines = _reading_order(models.detector.detect(crop))
+        # Text detection sees at most _DETECTION_SIDE pixels on the longer side (RapidOCR's
+        # own cap): its input and feature maps grow with the area, and text on a larger
+        # region is large enough to be found shrunk; lines are then read at full resolution.
+        scale = min(1.0, _DETECTION_SIDE / max(crop.shape[:2]))
+        lines = _reading_order(models.detector.detect(crop, scale))
         crops, kept = [], []
         for line in lines:
             lx0, ly0, lx1, ly1 = (round(v) for v in line.box)
