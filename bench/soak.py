@@ -84,26 +84,16 @@ def soak_pages(pages: int) -> int:
 
 
 def soak_fuzz(documents: int, seed: int) -> int:
-    import boto3
-    from moto import mock_aws
-
-    from doctables.aws import Aws, Runtime
     from doctables.conversion import convert_upload
-    from doctables.local import BUCKET, TABLE, create_resources
-    from doctables.settings import Settings
+    from doctables.local import BUCKET, TABLE, moto_runtime
     from doctables.store import JobStatus, JobStore, SourceObject
 
     sample = SAMPLE.read_bytes()
     rng = random.Random(seed)
     outcomes: Counter[str] = Counter()
     problems: list[str] = []
-    with mock_aws():
-        session = boto3.session.Session(region_name="us-east-1")
-        aws = Aws(*(session.client(n) for n in ("s3", "dynamodb", "sqs", "events")))
-        queues = create_resources(aws, "uploads/")
-        settings = Settings(bucket=BUCKET, table_name=TABLE, page_queue_url=queues.pages,
-                            range_queue_url=queues.ranges, dpi=36)
-        runtime = Runtime(settings=settings, aws=aws)
+    with moto_runtime(dpi=36) as runtime:
+        aws = runtime.aws
         store = JobStore(aws.dynamodb, TABLE)
         started = time.perf_counter()
         for index in range(documents):

@@ -16,13 +16,14 @@ import threading
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
-from .aws import Aws, make_aws
+from .aws import Aws, Runtime, make_aws
 from .settings import Settings
 from .store import table_definition
 
@@ -356,6 +357,25 @@ def local_only(app: Callable[..., Any], token: str) -> Callable[..., Any]:
         return app(environ, start)
 
     return middleware
+
+
+@contextmanager
+def moto_runtime(**settings: Any) -> Iterator[Runtime]:
+    """A Runtime on a fresh in-process moto account holding the stack's resources, for code
+    that calls the pipeline's functions directly (tests, benches): no endpoint, no runner.
+    `settings` override the Settings naming those resources."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        aws = Aws(*(session.client(n) for n in ("s3", "dynamodb", "sqs", "events")))
+        queues = create_resources(aws, "uploads/")
+        yield Runtime(
+            settings=Settings(bucket=BUCKET, table_name=TABLE, page_queue_url=queues.pages,
+                              range_queue_url=queues.ranges, **settings),
+            aws=aws,
+        )
 
 
 def create_resources(aws: Aws, upload_prefix: str) -> Queues:

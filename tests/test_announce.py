@@ -11,16 +11,15 @@ import json
 import threading
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pymupdf
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 
 from doctables.aws import Aws, Runtime, current_runtime
 from doctables.completion import finish_if_complete
 from doctables.errors import ErrorCode
-from doctables.local import BUCKET, TABLE, LambdaContext, LocalStack, create_resources
+from doctables.local import BUCKET, TABLE, LambdaContext, LocalStack
+from doctables.local import moto_runtime as local_moto_runtime
 from doctables.settings import Settings
 from doctables.store import JobStatus, JobStore, SourceObject
 
@@ -216,13 +215,8 @@ def test_a_reader_never_sees_a_final_job_without_its_result(refusals):
 
 @pytest.fixture
 def moto_runtime():
-    with mock_aws():
-        session = boto3.session.Session(region_name="us-east-1")
-        aws = Aws(*(session.client(n) for n in ("s3", "dynamodb", "sqs", "events")))
-        queues = create_resources(aws, "uploads/")
-        settings = Settings(bucket=BUCKET, table_name=TABLE, page_queue_url=queues.pages,
-                            range_queue_url=queues.ranges, event_bus="default")
-        yield Runtime(settings=settings, aws=aws)
+    with local_moto_runtime(event_bus="default") as runtime:
+        yield runtime
 
 
 def _running_job(runtime: Runtime, pages: int) -> str:

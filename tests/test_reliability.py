@@ -6,18 +6,16 @@ import json
 import struct
 import zlib
 
-import boto3
 import pymupdf
 import pytest
 from botocore.awsrequest import AWSResponse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
-from moto import mock_aws
 
 from bench.soak import EDIT_KINDS, empty_document, mutate
-from doctables.aws import Aws, Runtime
 from doctables.conversion import convert_upload
 from doctables.errors import DocumentError
-from doctables.local import BUCKET, TABLE, LambdaContext, LocalStack, create_resources
+from doctables.local import BUCKET, TABLE, LambdaContext, LocalStack
+from doctables.local import moto_runtime as local_moto_runtime
 from doctables.render import open_document, render_page
 from doctables.settings import Settings
 from doctables.store import JobStatus, JobStore, SourceObject
@@ -200,13 +198,8 @@ def test_awkward_keys_arrive_intact(name, sample_bytes):
 
 @pytest.fixture(scope="module")
 def moto_runtime():
-    with mock_aws():
-        session = boto3.session.Session(region_name="us-east-1")
-        aws = Aws(*(session.client(n) for n in ("s3", "dynamodb", "sqs", "events")))
-        queues = create_resources(aws, "uploads/")
-        settings = Settings(bucket=BUCKET, table_name=TABLE, page_queue_url=queues.pages,
-                            range_queue_url=queues.ranges, dpi=36)
-        yield Runtime(settings=settings, aws=aws)
+    with local_moto_runtime(dpi=36) as runtime:
+        yield runtime
 
 
 _SAMPLE = SAMPLE.read_bytes()

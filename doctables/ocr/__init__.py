@@ -146,15 +146,15 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
         # detector's line boxes show which way the text runs.
         vertical = False
     base = 90 if vertical else 0
+    upright = rotate_image(image, base)
     if base:
-        small = pages.shrink(rotate_image(image, base), factor)
+        small = pages.shrink(upright, factor)
         lines = models.detector.detect(small)
     if not lines:
         return base
     # Upright or upside down: the recogniser reads the widest lines both ways. (PP-OCR's
     # small text-line orientation model, asked the same, called upright text upside down on
     # 3 of 23 photographed pages and missed 10 of 23 upside-down ones.)
-    upright = rotate_image(image, base) if base else image
     scale = upright.shape[1] / small.shape[1]
     return (base + 180) % 360 if _reads_better_turned(upright, lines, scale, models) else base
 
