@@ -227,8 +227,23 @@ def _running_job(runtime: Runtime, pages: int) -> str:
     return job_id
 
 
+def _atomic_requests(client) -> None:
+    """Each request to `client` runs alone, as DynamoDB applies each request atomically: moto
+    evaluates a conditional write in the calling thread with no lock, so two threads can both
+    pass the same condition there (seen on a loaded machine), which the service never allows."""
+    lock = threading.Lock()
+    call = client._make_api_call
+
+    def atomic(operation, params):
+        with lock:
+            return call(operation, params)
+
+    client._make_api_call = atomic
+
+
 def test_two_last_pages_settling_at_once_write_one_result_and_put_one_event(moto_runtime):
     runtime = moto_runtime
+    _atomic_requests(runtime.aws.dynamodb)
     job_id = _running_job(runtime, 2)
     store = JobStore(runtime.aws.dynamodb, TABLE)
     faults = EventFaults(runtime.aws.events, times=0)
