@@ -103,7 +103,7 @@ def _peak_mb() -> float:
 
 def _convert(source: Path, keep: int, out: Path) -> dict[str, Any]:
     """Validate and render every page one at a time; keep the first `keep` renderings in `out`."""
-    from doctables.render import open_document, render_page
+    from doctables.convert.render import open_document, render_page
     from doctables.settings import Settings
 
     settings = Settings.from_env()
@@ -138,10 +138,10 @@ def _tables(pages: Path) -> dict[str, Any]:
     page's time budget."""
     from doctables.deadline import within_budget
     from doctables.errors import DocumentError
-    from doctables.layout import PageLayout
+    from doctables.model.layout import PageLayout
     from doctables.models import load_models
     from doctables.models.image import decode_image
-    from doctables.page_tables import find_page_tables
+    from doctables.page.find import find_page_tables
     from doctables.settings import Settings
 
     settings = Settings.from_env()

@@ -3,7 +3,7 @@
     python -m bench.load [--documents 50] [--max-pages 300] [--seed 7]
 
 Every job must finish with the right page counts (no page lost, none counted twice); prints the
-throughput. tests/test_load.py runs a smaller mix of the same harness."""
+throughput. tests/pipeline/test_load.py runs a smaller mix of the same harness."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from doctables.local import LocalStack
+from doctables.local.stack import LocalStack
+from doctables.pipeline.store import JobStore
 from doctables.settings import Settings
-from doctables.store import JobStore
 
 
 @dataclass(frozen=True)

@@ -93,11 +93,11 @@ def run_scan(data: bytes, filetype: str, settings, table_models=None, regions=No
     (decision, layout, tables, seconds in prepare_page) per page."""
     import pymupdf
 
-    from doctables.assemble import extract_tables
+    from doctables.convert.render import render_page
     from doctables.models import load_models
     from doctables.models.image import decode_image
-    from doctables.render import render_page
-    from doctables.ocr import prepare_page
+    from doctables.page.assemble import extract_tables
+    from doctables.recognise.page_text import prepare_page
 
     table_models = table_models or load_models(settings)
     if regions is None:

@@ -8,7 +8,7 @@ times how long `open_document` takes to refuse it with TOO_MANY_PAGES: the refus
 count, never the pages. `fuzz` damages the bundled sample (bytes flipped, cut out, inserted, the
 file truncated) and converts each copy on moto: every copy must end in a job state (RUNNING with
 its pages, or FAILED with a code and a message), never an exception; it prints the outcomes
-counted by error code. tests/test_reliability.py runs both on a small size (a page limit of 20,
+counted by error code. tests/pipeline/test_reliability.py runs both on a small size (a page limit of 20,
 a few dozen fuzzed copies); these runs are measurements, not tests. Exit status 1 on any problem.
 """
 
@@ -60,8 +60,8 @@ def random_damage(rng: random.Random, data: bytes) -> bytes:
 
 
 def soak_pages(pages: int) -> int:
+    from doctables.convert.render import open_document
     from doctables.errors import DocumentError
-    from doctables.render import open_document
     from doctables.settings import Settings
 
     settings = Settings()
@@ -84,9 +84,9 @@ def soak_pages(pages: int) -> int:
 
 
 def soak_fuzz(documents: int, seed: int) -> int:
-    from doctables.conversion import convert_upload
-    from doctables.local import BUCKET, TABLE, moto_runtime
-    from doctables.store import JobStatus, JobStore, SourceObject
+    from doctables.local.stack import BUCKET, TABLE, moto_runtime
+    from doctables.pipeline.conversion import convert_upload
+    from doctables.pipeline.store import JobStatus, JobStore, SourceObject
 
     sample = SAMPLE.read_bytes()
     rng = random.Random(seed)

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .exports import FORMATS
-from .settings import Settings
+from doctables.outputs.exports import FORMATS
+from doctables.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +76,7 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _client(args: argparse.Namespace):
-    from .client import LOCAL_ENDPOINT, Client
+    from doctables.client import LOCAL_ENDPOINT, Client
 
     if args.stack:
         return Client.for_stack(args.stack, args.region)
@@ -84,18 +84,18 @@ def _client(args: argparse.Namespace):
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from .serve import LocalService
+    from doctables.local.serve import LocalService
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"doctables: warning: the review page is served on {args.host}, reachable beyond this machine "
               f"(the AWS endpoint stays on 127.0.0.1)", file=sys.stderr)
-    from .client import Client
+    from doctables.client import Client
 
     service = LocalService(port=args.port, settings=Settings.from_env()).start()  # loopback, whatever --host
     names = service.stack.settings
     ui = None
     if args.ui_port:
-        from .ui.server import start_ui
+        from doctables.local.ui.server import start_ui
 
         ui = start_ui(Client.local(service.endpoint), host=args.host, port=args.ui_port,
                       max_upload_bytes=names.max_bytes)
@@ -109,7 +109,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def ui_command(args: argparse.Namespace) -> int:
-    from .ui.server import start_ui
+    from doctables.local.ui.server import start_ui
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"doctables: warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
@@ -182,7 +182,7 @@ def get_command(args: argparse.Namespace) -> int:
     if args.escape_formulas:
         paths = client.download(args.job_id, args.out, formats)
     else:
-        from .exports import write_exports
+        from doctables.outputs.exports import write_exports
 
         result = client.result(args.job_id)
         paths = write_exports(result, args.out, formats, Path(result["source"]["key"]).stem, escape_formulas=False)
@@ -200,7 +200,7 @@ def _job_line(job) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .local_run import run_files
+    from doctables.local.run import run_files
 
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
@@ -213,7 +213,7 @@ def run_command(args: argparse.Namespace) -> int:
     failed = 0
     for path, result in zip(args.files, results):
         if args.out:
-            from .exports import write_exports
+            from doctables.outputs.exports import write_exports
 
             write_exports(result, args.out, args.formats or ["json"], path.stem,
                           escape_formulas=args.escape_formulas)
@@ -225,7 +225,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def describe(path: Path, result: dict) -> str:
     """A human-readable summary of one result: status, then every table as a text grid."""
-    from .tables import Table
+    from doctables.model.tables import Table
 
     pages = result["pages"]
     lines = [f"{path.name}: {result['status']}, {pages['done']}/{pages['total']} pages, {len(result['tables'])} tables"]

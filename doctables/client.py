@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .aws import Aws, make_aws
-from .jobs import job_id_for
-from .store import Job, JobStatus, JobStore, SourceObject
-from .tables import Table
+from doctables.model.tables import Table
+from doctables.pipeline.aws import Aws, make_aws
+from doctables.pipeline.jobs import job_id_for
+from doctables.pipeline.store import Job, JobStatus, JobStore, SourceObject
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
@@ -56,7 +56,7 @@ class Client:
         """A client for `doctables serve` (moto on a loopback port; any credentials do)."""
         import os
 
-        from .local import BUCKET, REGION, TABLE
+        from doctables.local.stack import BUCKET, REGION, TABLE
 
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -117,13 +117,13 @@ class Client:
 
     def dataframes(self, job_id: str) -> list[Any]:
         """The job's tables as pandas DataFrames."""
-        from .exports import to_pandas
+        from doctables.outputs.exports import to_pandas
 
         return [to_pandas(t) for t in self.tables(job_id)]
 
     def download(self, job_id: str, out_dir: Path, formats: list[str]) -> list[Path]:
         """Write the job's result in the given formats (json, textract, csv, xlsx, md, html)."""
-        from .exports import write_exports
+        from doctables.outputs.exports import write_exports
 
         result = self.result(job_id)
         stem = Path(result["source"]["key"]).stem

@@ -8,7 +8,7 @@ stay loaded and nothing is copied. The exception lands at the page thread's next
 single C call in progress (one model run, one MuPDF call) finishes first, so a page overruns
 its budget by at most the longest such call, seconds on capped images. The function's own
 timeout stays the hard stop behind it (and a page that kills its invocation is isolated on
-redelivery: see `doctables.table_stage`).
+redelivery: see `doctables.pipeline.table_stage`).
 
 The exception raised into the page's work is a BaseException, so that no `except Exception`
 fallback on the way swallows it; `within_budget` turns it into DocumentError PAGE_TIMEOUT."""
@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Callable, TypeVar
 
-from .errors import DocumentError, ErrorCode
+from doctables.errors import DocumentError, ErrorCode
 
 T = TypeVar("T")
 

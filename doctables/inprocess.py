@@ -11,16 +11,15 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
-from .deadline import within_budget
-from .errors import DocumentError, ErrorCode
-from .models import load_models
-from .models.image import decode_image
-from .page_tables import decision_record, find_page_tables
-from .render import open_document, render_page
-from .results import result_document
-from .store import PageRecord
-from .settings import Settings
-from .tables import Table
+from doctables.convert.render import open_document, render_page
+from doctables.deadline import within_budget
+from doctables.errors import DocumentError, ErrorCode
+from doctables.model.result import PageRecord, result_document
+from doctables.model.tables import Table
+from doctables.models import load_models
+from doctables.models.image import decode_image
+from doctables.page.find import decision_record, find_page_tables
+from doctables.settings import Settings
 
 
 @dataclass
@@ -86,7 +85,7 @@ class Document:
 
     def to_textract(self) -> dict[str, Any]:
         """A response shaped like Amazon Textract's GetDocumentAnalysis (TABLES)."""
-        from .textract import to_textract
+        from doctables.outputs.textract import to_textract
 
         return to_textract(self.to_result())
 
@@ -94,8 +93,8 @@ class Document:
              escape_formulas: bool = True) -> list[Path]:
         """Write the same files as `doctables run --format ...` into `directory`. CSV cells a
         spreadsheet would evaluate get a leading single quote unless `escape_formulas` is False
-        (as `--no-escape-formulas`; see `doctables.exports.to_csv`)."""
-        from .exports import write_exports
+        (as `--no-escape-formulas`; see `doctables.outputs.exports.to_csv`)."""
+        from doctables.outputs.exports import write_exports
 
         return write_exports(self.to_result(), Path(directory), list(formats), Path(self.name).stem,
                              escape_formulas=escape_formulas)

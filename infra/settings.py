@@ -26,7 +26,7 @@ PAGES_PREFIX = "pages/"
 RESULTS_PREFIX = "results/"
 TABLES_PREFIX = "tables/"
 GENERATED_PREFIXES = (PAGES_PREFIX, RESULTS_PREFIX, TABLES_PREFIX)
-# What DOCTABLES_EXPORT_FORMATS accepts (doctables.exports.FORMATS; infra does not import runtime code).
+# What DOCTABLES_EXPORT_FORMATS accepts (doctables.outputs.exports.FORMATS; infra does not import runtime code).
 EXPORT_FORMATS = ("json", "textract", "csv", "xlsx", "md", "html")
 
 # CloudWatch Logs accepts only these retention periods (days); 0 means never expire.

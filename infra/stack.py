@@ -39,7 +39,7 @@ from infra.table_stage import TableStage
 SERVICE_NAME = "doctables"
 DEAD_LETTER_BATCH_SIZE = 10
 
-# DynamoDB: exactly the operations doctables.store issues. settle_page's TransactWriteItems
+# DynamoDB: exactly the operations doctables.pipeline.store issues. settle_page's TransactWriteItems
 # is authorised as its parts (a conditional Put and an Update); the paginated Query needs no
 # other action. Nothing deletes, scans or batch-writes: DeleteItem, Scan, BatchWriteItem,
 # BatchGetItem, ConditionCheckItem and DescribeTable are granted to no function.
@@ -278,7 +278,7 @@ class DocTablesStack(Stack):
         # --- grants: every permission of every function, here and nowhere else --------------
         # Least privilege per function, from the calls the code each one runs makes
         # (lambdas/<name>/handler.py and the doctables modules it imports; the table is only
-        # touched through doctables.store). CDK's L2 grants are not exact enough here, so the
+        # touched through doctables.pipeline.store). CDK's L2 grants are not exact enough here, so the
         # statements are written out: Table.grant() adds "<table>/index/*" for every index,
         # Bucket.grant_read()/grant_put() add s3:GetBucket*/s3:List*, s3:PutObjectTagging,
         # s3:PutObjectRetention, s3:PutObjectLegalHold and s3:Abort*, and
@@ -296,7 +296,7 @@ class DocTablesStack(Stack):
         # conversion: creates the job and settles unreadable pages (PutItem, the settle
         # transaction), starts it, records sent ranges; reads the upload (the exact version the
         # event names; HeadObject fills in a missing version id), writes pages/, sends page and
-        # range messages, consumes ranges. It also closes jobs (doctables.completion): an empty,
+        # range messages, consumes ranges. It also closes jobs (doctables.pipeline.completion): an empty,
         # corrupt or unreadable document fails in conversion, and the range that settles a job's
         # last page (unreadable) closes it, so it reads the job's items (Query on the table) and
         # spilled tables/, writes results/<job>.json (and exports under results/<job>/) and puts
@@ -343,7 +343,7 @@ class DocTablesStack(Stack):
         _allow(sweeper.role, S3_WRITE, [result_objects])
 
         # Every function may announce a job it closes: PutEvents on the one bus, only for
-        # entries whose source is the one the runtime publishes (doctables.events.SOURCE).
+        # entries whose source is the one the runtime publishes (doctables.pipeline.events.SOURCE).
         for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
             _allow(
                 role,

@@ -28,7 +28,7 @@ def sample_truth() -> dict:
 
 @pytest.fixture
 def local_stack() -> Iterator["object"]:
-    from doctables.local import LocalStack
+    from doctables.local.stack import LocalStack
 
     with LocalStack() as stack:
         yield stack
@@ -44,7 +44,7 @@ def cell_tuples(table: dict) -> set[tuple[int, int, int, int, str]]:
 # and `-m browser` select them; the run goes fastest feedback first. A marker written on the test
 # (or as a module's `pytestmark`) wins; otherwise the folder, then what the test and its
 # fixtures use, decide:
-#   browser      marked in its file (tests/test_ui_browser.py: selenium driving chromium)
+#   browser      marked in its file (tests/local/test_ui_browser.py: selenium driving chromium)
 #   integration  tests/infra/ (the CDK app: node runs the construct library), and any test whose
 #                body, fixtures or same-module helpers start the pipeline on moto or another
 #                process (the words in INTEGRATION_SIGNS)

@@ -270,7 +270,7 @@ def test_split_columns_and_text_assignment():
 def test_failures_are_counted_on_the_page_turned_upright(turn):
     """On a page shown turned, rows run down the page as displayed: the failure classes turn
     truth and prediction upright first (by the turn the pipeline recorded for the page)."""
-    from doctables.ocr.transform import to_original
+    from doctables.recognise.transform import to_original
 
     gt = {"tables": [_grid_table(1, 100, 100, TRUTH, w=60)]}
     pred = json.loads(json.dumps(gt))

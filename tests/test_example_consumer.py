@@ -6,9 +6,9 @@ import importlib.util
 
 from conftest import ROOT
 
-from doctables.exports import to_csv
-from doctables.local import LocalStack
-from doctables.tables import Table
+from doctables.local.stack import LocalStack
+from doctables.model.tables import Table
+from doctables.outputs.exports import to_csv
 
 
 def _load_consumer():

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from conftest import SAMPLE
 
 import doctables
-from conftest import SAMPLE
 from doctables.errors import DocumentError, ErrorCode
-from doctables.exports import to_csv, to_xlsx, write_exports
-from doctables.tables import Table
+from doctables.model.tables import Table
+from doctables.outputs.exports import to_csv, to_xlsx, write_exports
 
 # --- documents built here (no binary fixtures) ------------------------------------------------
 
@@ -86,7 +86,7 @@ def grid_of(csv_text: str) -> list[list[str]]:
 def pipeline():
     """The formula document through the local pipeline with S3 exports on: its result, and the
     CSV and XLSX files written beside it."""
-    from doctables.local import LocalStack
+    from doctables.local.stack import LocalStack
     from doctables.settings import Settings
 
     with LocalStack(Settings(export_formats="csv,xlsx")) as stack:
@@ -110,7 +110,7 @@ def _neutralised(grid: list[list[str]]) -> list[list[str]]:
 
 
 def test_formula_cells_get_a_leading_quote_and_numbers_stay_numbers():
-    from doctables.exports import escape_formula
+    from doctables.outputs.exports import escape_formula
 
     for text in [*FORMULAS, "=1+1", "\t=1+1", "\r=1+1", "  =1+1", "+", "--1", "-A1", "@"]:
         assert escape_formula(text) == "'" + text, text
@@ -154,7 +154,7 @@ def test_pipeline_s3_exports_and_run_format_csv_are_neutralised(pipeline, tmp_pa
     # `doctables run --format csv`, and with --no-escape-formulas
     pdf = tmp_path / "formulas.pdf"
     pdf.write_bytes(formula_pdf())
-    monkeypatch.setattr("doctables.local_run.run_files", lambda *args, **kwargs: [result])
+    monkeypatch.setattr("doctables.local.run.run_files", lambda *args, **kwargs: [result])
     assert cli.main(["run", str(pdf), "--out", str(tmp_path / "safe"), "--format", "csv", "--quiet"]) == 0
     assert grid_of((tmp_path / "safe" / "formulas-0001-01.csv").read_text()) == _neutralised(ROWS)
     assert cli.main(["run", str(pdf), "--out", str(tmp_path / "raw"), "--format", "csv", "--quiet",
@@ -251,7 +251,7 @@ def test_nested_q_page_alone_is_a_document_error():
 
 
 def test_nested_q_page_fails_alone_as_in_the_pipeline(tmp_path):
-    from doctables.local_run import run_files
+    from doctables.local.run import run_files
 
     data = nested_q_pdf(with_good_page=True)
     document = doctables.extract(data)
@@ -287,7 +287,7 @@ def _call(url: str, *, method: str = "GET", headers: dict | None = None, body: b
 
 @pytest.fixture(scope="module")
 def service():
-    from doctables.serve import LocalService
+    from doctables.local.serve import LocalService
 
     with LocalService(port=0, interval=0.05) as running:
         running.stack.upload(b"%PDF-1.7 secret", "secret.pdf")
@@ -339,8 +339,8 @@ def test_aws_endpoint_still_answers_boto3(service):
 
 
 def test_aws_endpoint_never_listens_beyond_loopback():
-    from doctables.local import LocalStack
-    from doctables.serve import LocalService
+    from doctables.local.serve import LocalService
+    from doctables.local.stack import LocalStack
 
     for host in ("0.0.0.0", "::", "192.168.1.10"):
         with pytest.raises(ValueError, match="loopback"):
@@ -350,9 +350,9 @@ def test_aws_endpoint_never_listens_beyond_loopback():
 
 
 def test_serve_host_moves_only_the_review_page(monkeypatch):
-    from doctables import cli, serve
-    from doctables.ui import server
-
+    from doctables import cli
+    from doctables.local import serve
+    from doctables.local.ui import server
     seen: dict = {}
 
     class Recorded(serve.LocalService):
@@ -445,7 +445,7 @@ def test_a_web_page_in_chromium_cannot_read_the_local_stack(service, tmp_path):
 
 def test_review_page_answers_unknown_hosts_with_400(service):
     from doctables.client import Client
-    from doctables.ui.server import start_ui
+    from doctables.local.ui.server import start_ui
 
     ui = start_ui(Client.local(service.endpoint), host="127.0.0.1", port=0)
     try:
@@ -463,7 +463,7 @@ def test_review_page_answers_unknown_hosts_with_400(service):
 def test_review_page_beyond_loopback_answers_this_machines_names_only():
     import socket
 
-    from doctables.ui.server import host_is_answered, trusted_hosts_for
+    from doctables.local.ui.server import host_is_answered, trusted_hosts_for
 
     loopback = trusted_hosts_for("127.0.0.1")
     assert host_is_answered("localhost:8700", loopback) and host_is_answered("[::1]:8700", loopback)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import SAMPLE
 
 import doctables
-from conftest import SAMPLE
 
 
 def test_extract_matches_the_pipeline(sample_bytes):
-    from doctables.local_run import run_files
+    from doctables.local.run import run_files
 
     in_process = doctables.extract(SAMPLE)
     (pipeline,) = run_files([SAMPLE])
@@ -33,9 +33,9 @@ def test_bad_input_raises_the_pipelines_error_code():
 
 
 def test_table_and_document_exports_match_the_pipelines_files(tmp_path):
-    from doctables.exports import to_csv
-    from doctables.local_run import run_files
-    from doctables.tables import Table
+    from doctables.local.run import run_files
+    from doctables.model.tables import Table
+    from doctables.outputs.exports import to_csv
 
     document = doctables.extract(SAMPLE)
     formats = ["json", "textract", "csv", "xlsx", "md", "html"]

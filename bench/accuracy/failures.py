@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from doctables.ocr.transform import rotate_box
+from doctables.recognise.transform import rotate_box
 
 CLASSES = (
     "missed_table",

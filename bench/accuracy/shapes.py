@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-
 BBOX_UNITS = "pdf_points_top_left"
 Box = tuple[float, float, float, float]
 

@@ -47,7 +47,7 @@ def page_count(pdfs: list[Path]) -> int:
 def run_doctables(pdfs: list[Path], timeout: float = 3600.0, progress: bool = False) -> SystemRun:
     """All documents through the local pipeline (moto S3 -> conversion -> SQS -> table stage ->
     DynamoDB -> result JSON -> EventBridge) in one run, as a user of `doctables run` would."""
-    from doctables.local_run import run_files
+    from doctables.local.run import run_files
 
     start = time.perf_counter()
     results = run_files(list(pdfs), timeout=timeout, progress=progress)

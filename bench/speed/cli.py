@@ -69,7 +69,7 @@ def render_pages(pdfs: list[Path], dpi: int, out: Path) -> int:
     """Store every page as the conversion function does: PNG plus layout JSON."""
     import pymupdf
 
-    from doctables.render import render_page
+    from doctables.convert.render import render_page
 
     n = 0
     for pdf in pdfs:

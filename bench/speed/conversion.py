@@ -1,6 +1,6 @@
 """Conversion speed: PyMuPDF rendering to PNG (as the pipeline stores pages) against poppler's
 pdftoppm at the same resolution, in one interleaved run; and PyMuPDF's full conversion step per
-page (PNG plus words plus rules, `doctables.render.render_page`)."""
+page (PNG plus words plus rules, `doctables.convert.render.render_page`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pymupdf
 
-from doctables.render import render_page
+from doctables.convert.render import render_page
 
 METHODS = ("pymupdf_png", "pdftoppm_png", "pymupdf_render_page")
 

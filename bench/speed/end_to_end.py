@@ -2,7 +2,7 @@
 
     python -m bench.speed.end_to_end --pdf FILE --out FILE.json
 
-Runs one document through `doctables.local_run.run_files` (moto S3 notification -> conversion ->
+Runs one document through `doctables.local.run.run_files` (moto S3 notification -> conversion ->
 SQS -> table stage -> DynamoDB -> result JSON -> EventBridge), timing the whole run and each
 function invocation, and counting the AWS requests the functions make (billing units, see
 bench.speed.cost.request_units). Requests the local runner makes on the Lambda service's behalf
@@ -21,7 +21,7 @@ from typing import Any, Self
 from .. import emit_json
 from .cost import request_units
 
-_RUNNER_FILES = ("doctables/local.py", "doctables/local_run.py")
+_RUNNER_FILES = ("doctables/local/stack.py", "doctables/local/run.py")
 
 
 def build_document(sources: list[Path], pages: int, out: Path) -> int:
@@ -121,7 +121,7 @@ def measure(pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int
     from .table_stage import peak_rss_mb
 
     start = time.perf_counter()
-    from doctables.local_run import run_files
+    from doctables.local.run import run_files
     from doctables.settings import Settings
 
     import_s = time.perf_counter() - start

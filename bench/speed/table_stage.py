@@ -126,8 +126,8 @@ def measure(
     alike. Returns the JSON-ready result."""
     rss_start = rss_mb()
     start = time.perf_counter()
-    import doctables.page_tables as page_tables
-    from doctables.layout import PageLayout
+    import doctables.page.find as page_tables
+    from doctables.model.layout import PageLayout
     from doctables.models import load_models
     from doctables.models.image import decode_image
     from doctables.settings import Settings

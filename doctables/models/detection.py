@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import Box
-from .image import resize_filtered, resize_rgb, to_model_tensor
-from .runtime import OnnxModel
+from doctables.geometry import Box
+from doctables.models.image import resize_filtered, resize_rgb, to_model_tensor
+from doctables.models.runtime import OnnxModel
 
 _INPUT_HEIGHT, _INPUT_WIDTH = 800, 608
 _STRIDES = (8, 16, 32, 64)

@@ -7,7 +7,7 @@ buffers; onnxruntime spends about 0.3 ms per step on that bookkeeping, and a tab
 400 steps. Here the encoder is cut out of the same file and run by onnxruntime, the image
 projection is computed once, and the step (a few small matrix-vector products) runs in numpy
 with the file's own weights. The outputs are the full graph's (same tokens, boxes equal to
-float rounding: tests/test_models.py compares them); any graph that does not have this
+float rounding: tests/models/test_models.py compares them); any graph that does not have this
 decoder's weights and shapes is run whole instead (`load_structure_model`).
 
 Cutting the graph needs the onnx package, whose import takes about half a second: the table
@@ -27,7 +27,7 @@ import numpy as np
 import onnxruntime as ort
 from threadpoolctl import ThreadpoolController
 
-from .runtime import ModelSpec, OnnxModel, session_options
+from doctables.models.runtime import ModelSpec, OnnxModel, session_options
 
 # Paddle's parameter names in the SLANet head: attention (linear_0..2), GRU cell, structure
 # head (linear_3, linear_4), location head (linear_5, linear_6).

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from ..geometry import Box
-from .image import to_model_tensor
-from .runtime import TensorModel
 from PIL import Image
+
+from doctables.geometry import Box
+from doctables.models.image import to_model_tensor
+from doctables.models.runtime import TensorModel
 
 _SIDE = 488  # the model's square input
 _CELL_TOKENS = frozenset({"<td>", "<td", "<td></td>"})

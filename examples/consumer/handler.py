@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 
-from doctables.continuation import merged_tables
-from doctables.exports import to_csv
-from doctables.tables import Table
+from doctables.outputs.continuation import merged_tables
+from doctables.outputs.exports import to_csv
+from doctables.model.tables import Table
 
 OUTPUT_PREFIX = os.environ.get("OUTPUT_PREFIX", "exports/")
 s3 = boto3.client("s3")

@@ -10,10 +10,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from doctables.aws import current_runtime
-from doctables.conversion import convert_range, convert_upload
-from doctables.messages import RangeMessage, decode
-from doctables.store import SourceObject
+from doctables.pipeline.aws import current_runtime
+from doctables.pipeline.conversion import convert_range, convert_upload
+from doctables.pipeline.messages import RangeMessage, decode
+from doctables.pipeline.store import SourceObject
 
 logger = Logger()
 metrics = Metrics()

@@ -9,8 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from doctables.aws import current_runtime
-from doctables.dead_letters import fail_dead_letter
+from doctables.pipeline.aws import current_runtime
+from doctables.pipeline.dead_letters import fail_dead_letter
 
 logger = Logger()
 metrics = Metrics()

@@ -8,8 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from doctables.aws import current_runtime
-from doctables.sweeper import announce_pending, sweep
+from doctables.pipeline.aws import current_runtime
+from doctables.pipeline.sweeper import announce_pending, sweep
 
 logger = Logger()
 metrics = Metrics()

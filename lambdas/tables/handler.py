@@ -1,6 +1,6 @@
 """Table Lambda: a batch of page messages in, tables stored, partial batch failures reported.
 
-The batch is processed by `doctables.table_stage.process_batch`: one page at a time, each within
+The batch is processed by `doctables.pipeline.table_stage.process_batch`: one page at a time, each within
 its time budget; a batch holding a redelivered message runs the page an earlier invocation died
 on last, after deleting every message already done, so that page cannot take the others down."""
 
@@ -11,9 +11,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from doctables.aws import current_runtime
-from doctables.models import load_models
-from doctables.table_stage import process_batch
+from doctables.pipeline.aws import current_runtime
+from doctables.pipeline.table_stage import load_table_models, process_batch
 
 logger = Logger()
 metrics = Metrics()
@@ -25,7 +24,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     runtime = current_runtime()
-    load_models(runtime.settings)  # once per container; later calls reuse the sessions
+    load_table_models(runtime.settings)
     result = process_batch(
         event.get("Records", []), runtime,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,

@@ -19,7 +19,7 @@ pytest_plugins = ["infra_fixtures"]
 # active tracing, which do not support resource-level permissions (AWS requires "*").
 RESOURCE_STAR_ALLOWED = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
-# What doctables.store issues: GetItem, PutItem, UpdateItem, Query, and TransactWriteItems,
+# What doctables.pipeline.store issues: GetItem, PutItem, UpdateItem, Query, and TransactWriteItems,
 # which IAM authorises as its parts (a Put and an Update).
 ITEM_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
 # function -> (actions on the table, indexes it may Query)
@@ -195,7 +195,7 @@ def test_put_events_on_exactly_the_bus(default_stack: Synthesized, variant_stack
 
 
 def test_put_events_only_with_the_source_the_runtime_publishes(synthesized: Synthesized) -> None:
-    from doctables.events import SOURCE
+    from doctables.pipeline.events import SOURCE
 
     for function in pipeline_functions(synthesized):
         statements = [

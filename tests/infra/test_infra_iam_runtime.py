@@ -1,7 +1,7 @@
 """The grants fit the code: every AWS call the four handlers make is allowed by their role, and
 every S3, DynamoDB and EventBridge permission a role has is used by its handler.
 
-The handlers run on the local pipeline (moto, doctables.local.LocalStack) through the paths that
+The handlers run on the local pipeline (moto, doctables.local.stack.LocalStack) through the paths that
 need each permission: a job closed by conversion (a range whose page is unreadable settles the
 last page; the job's other page spilled its table to tables/, and exports are on), a job closed
 by the table stage, an empty upload, a page that fails until it is dead-lettered, an upload
@@ -150,11 +150,11 @@ def _drop(stack, queue_url: str) -> None:
 
 @pytest.fixture(scope="module")
 def runtime_calls() -> Iterator[dict[str, set[Permission]]]:
-    import doctables.conversion as conversion
-    import doctables.store as store
-    import doctables.table_stage as table_stage
-    from doctables.aws import current_runtime
-    from doctables.local import TABLE, LocalStack
+    import doctables.pipeline.conversion as conversion
+    import doctables.pipeline.store as store
+    import doctables.pipeline.table_stage as table_stage
+    from doctables.local.stack import TABLE, LocalStack
+    from doctables.pipeline.aws import current_runtime
     from doctables.settings import Settings
 
     patch = pytest.MonkeyPatch()

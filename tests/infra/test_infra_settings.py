@@ -117,8 +117,7 @@ def test_every_allowed_log_retention_maps_to_a_cloudwatch_value() -> None:
 
 
 def test_export_formats_match_the_runtimes() -> None:
-    from doctables.exports import FORMATS
-
+    from doctables.outputs.exports import FORMATS
     from infra.settings import EXPORT_FORMATS
 
     assert tuple(EXPORT_FORMATS) == tuple(FORMATS)

@@ -53,7 +53,7 @@ def test_indexes(synthesized: Synthesized) -> None:
 
 def test_table_matches_the_runtime_definition(synthesized: Synthesized) -> None:
     """The runtime's own CreateTable definition (local runs), when it is importable."""
-    store = pytest.importorskip("doctables.store")
+    store = pytest.importorskip("doctables.pipeline.store")
     definition = store.table_definition("t")
     table = _table(synthesized)
     for field in ("KeySchema", "GlobalSecondaryIndexes", "BillingMode"):

@@ -1,0 +1,139 @@
+"""A table's extent within its detected region: the caption above it and the notes below
+it that the region took in are left out."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from doctables.grid.refine import SEGMENT_BREAK, Band, is_number, join_intervals
+from doctables.model.layout import Word
+
+# A line of running text has at least this many words.
+_SENTENCE_WORDS = 4
+_CAPTION = re.compile(
+    r"^(?:(?:table|figure|exhibit|chart)\b|(?:tab|fig)\.|\[?(?:표|그림|表|图|図)\s*[\d０-９一二三四五六七八九十])",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^(notes?|sources?|note\(s\)|nb|n\.b\.|※|注|出典|出所|資料|자료|주)\b[:.]?", re.IGNORECASE)
+_MARKER = re.compile(r"^[*†‡§¶#※+]+$|^\(?[a-z0-9]\)?$|^\[[0-9a-z]+\]$", re.IGNORECASE)
+
+
+def is_caption(text: str) -> bool:
+    """Text starting the way a table's caption does ('Table 3', 'Figure 2', ...)."""
+    return bool(_CAPTION.match(text))
+
+
+def _ordered(band: Band, words: list[Word]) -> list[int]:
+    return sorted(band.words, key=lambda i: words[i].bbox[0])
+
+
+def _starts_with_marker(band: Band, words: list[Word]) -> bool:
+    """A footnote marker first: a symbol, or a short superscript label."""
+    first, *rest = _ordered(band, words)
+    text = words[first].text.strip()
+    if not rest:
+        return False
+    if re.match(r"^[*†‡§¶#※]+", text):
+        return True
+    if _MARKER.match(text):
+        heights = sorted(words[i].bbox[3] - words[i].bbox[1] for i in rest)
+        own = words[first].bbox[3] - words[first].bbox[1]
+        return own < 0.85 * heights[len(heights) // 2]
+    return False
+
+
+def _single_run(
+    band: Band, words: list[Word], unit: float, skip_marker: bool, skip: int = 0
+) -> bool:
+    """The band's words read as one run of text, with no column gap inside (after the first
+    `skip` words: a caption's label may stand apart from its text)."""
+    ordered = _ordered(band, words)[skip:]
+    if skip_marker and _starts_with_marker(band, words):
+        ordered = ordered[1:]
+    return all(
+        words[b].bbox[0] - words[a].bbox[2] <= unit for a, b in itertools.pairwise(ordered)
+    )
+
+
+def _note_start(band: Band, words: list[Word], unit: float, left: float, width: float) -> bool:
+    ordered = _ordered(band, words)
+    first = words[ordered[0]]
+    if first.bbox[0] > left + 1.5 * unit:
+        return False
+    text = " ".join(words[i].text for i in ordered[:2])
+    if _starts_with_marker(band, words) or _NOTE.match(text):
+        return _single_run(band, words, unit, skip_marker=True)
+    extent = max(words[i].bbox[2] for i in ordered) - first.bbox[0]
+    return (
+        extent > 0.5 * width
+        and _is_running_text([words[i].text for i in ordered])
+        and _single_run(band, words, unit, skip_marker=False)
+    )
+
+
+def _is_running_text(texts: list[str]) -> bool:
+    """Words of a sentence: several, mostly not numbers."""
+    return len(texts) >= _SENTENCE_WORDS and sum(not is_number(t) for t in texts) >= 0.7 * len(texts)
+
+
+def _full_rule_between(
+    above: Band, below: Band, horizontal: list[tuple[float, float, float]], x0: float, x1: float
+) -> float | None:
+    """A rule running across all of [x0, x1] between two bands."""
+    lines: dict[float, list[tuple[float, float]]] = {}
+    for y, a, b in horizontal:
+        if above.y1 - 1.0 <= y <= below.y0 + 1.0:
+            lines.setdefault(round(y, 1), []).append((a, b))
+    for y, spans in sorted(lines.items()):
+        if any(a <= x0 + 2.0 and b >= x1 - 2.0 for a, b in join_intervals(spans, join=SEGMENT_BREAK)):
+            return y
+    return None
+
+
+def trim_extent(
+    words: list[Word],
+    bands: list[Band],
+    unit: float,
+    horizontal: list[tuple[float, float, float]] = (),
+) -> tuple[float | None, float | None]:
+    """Where the table proper starts and ends, leaving out a caption above it and notes
+    below it that the detected region took in: (top, bottom), None where nothing is left out.
+
+    Notes: a block of lines at the bottom, each one run of text, the first of which starts
+    at the table's left edge with a footnote marker, 'Note'/'Source', or runs across more
+    than half the table; or a few such lines under the table's bottom rule (one running
+    across all of the text). Caption: lines at the top starting 'Table'/'Figure' (and the
+    like), with the lines set close under them."""
+    if len(bands) < 3:
+        return None, None
+    left = min(w.bbox[0] for w in words)
+    width = max(w.bbox[2] for w in words) - left
+    bottom = None
+    k = len(bands)
+    while k > 1 and _single_run(bands[k - 1], words, unit, skip_marker=True):
+        k -= 1
+    for j in range(max(k, (len(bands) + 1) // 2), len(bands)):
+        if _note_start(bands[j], words, unit, left, width):
+            bottom = (bands[j - 1].y1 + bands[j].y0) / 2
+            break
+    if bottom is None and 2 <= k < len(bands) <= k + 3:
+        # The table's bottom rule, with no rule under the lines below it (which would make
+        # them a ruled row).
+        border = _full_rule_between(bands[k - 1], bands[k], horizontal, left, left + width)
+        end = Band(bands[-1].y1 + 2 * unit, bands[-1].y1 + 3 * unit)
+        if border is not None and _full_rule_between(bands[-1], end, horizontal, left, left + width) is None:
+            bottom = border
+    top = None
+    first_text = " ".join(words[i].text for i in _ordered(bands[0], words)[:2])
+    if _CAPTION.match(first_text) and _single_run(bands[0], words, unit, False, skip=2):
+        j = 1
+        while (
+            j < len(bands) - 2
+            and bands[j].y0 - bands[j - 1].y1 < 0.3 * unit
+            and _single_run(bands[j], words, unit, skip_marker=False)
+            and words[_ordered(bands[j], words)[0]].bbox[0] <= left + 1.5 * unit
+        ):
+            j += 1
+        top = (bands[j - 1].y1 + bands[j].y0) / 2
+    return top, bottom

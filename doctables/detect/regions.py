@@ -1,0 +1,518 @@
+"""Where the tables of a page are: the detector's table regions, checked and completed with
+the page's words and rules.
+
+The layout model labels some real tables `figure` (shaded or coloured tables, tables set in a
+monospaced font) or `text` (small rule-less tables of figures), or gives them a low `table`
+score. Such a region is kept when its words form a grid of short texts (most text lines hold
+text in two or more columns, most grid slots hold text, the phrases are short and, for `text`,
+most lines hold a number) and no curves or slanted lines are drawn in it: charts (axis labels,
+data lines), diagrams (arrows), screenshots and running text are not tables. Ruled tables that
+the model missed altogether come from the rules (see lattice). On a page the model is silent
+on, the words alone may make tables: all of them one grid (a screenshot of a table), or, on a
+page read with OCR, blocks of lines with cells side by side that form a grid.
+A region holding two tables stacked one above the other (the second repeating the first's
+heading) is split in two.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+from doctables.detect import extent, lattice
+from doctables.geometry import Box, area, intersection, scale, union_box
+from doctables.grid import refine
+from doctables.model.layout import PageLayout, Rule, Word
+
+# Extra candidates: table regions scored at least this, and figure regions at least this.
+_LOW_TABLE_SCORE = 0.25
+_FIGURE_SCORE = 0.5
+_TEXT_SCORE = 0.5
+# ... when this share of their lines hold a number.
+_TEXT_TABLE_NUMBERS = 0.6
+# A candidate with this many curves or slanted lines drawn in it is a chart or a diagram.
+_FIGURE_GRAPHICS = 3
+# ... or one that runs over this share of its width or height (a data line).
+_FIGURE_SPAN = 0.3
+# A region with this share of its area inside a larger one is nested in it.
+_NESTED = 0.8
+# Words per phrase of running text.
+_RUNNING_WORDS = 4
+# The detection score given to a ruled table found from the rules alone, and to a page
+# whose words form one grid.
+_RULED_SCORE = 0.5
+_GRID_SCORE = 0.5
+# A candidate overlapping a kept region by more than this share of the smaller is a duplicate.
+_DUPLICATE_OVERLAP = 0.3
+# Lines just outside a region that may be rows of its table: how many, and how far (in
+# the table's line pitch).
+_EXTEND_LINES = 2
+_EXTEND_REACH = 1.6
+# A heading line over every column may stand this far (line pitches) above the body.
+_HEADING_REACH = 2.6
+# Columns cut off at a region's side: how many may be taken in, how far out (in line
+# heights) they may start, and the share of the region's lines that must go on there.
+_SIDE_COLUMNS = 2
+_SIDE_REACH = 12.0
+_SIDE_SHARE = 0.6
+_SIDE_WORDS = 3
+# The grid test.
+_MIN_LINES = 3
+_MIN_MULTI_COLUMN_LINES = 0.6
+_MIN_FILLED_SLOTS = 0.5
+_MAX_WORDS_PER_PHRASE = 3.0
+# Lines at the top of a region that may be the heading a second table repeats.
+_HEADING_LINES = 4
+
+
+@dataclass(frozen=True)
+class Region:
+    """A table region in points on the displayed page."""
+
+    box: Box
+    score: float
+    label: str
+
+
+def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_image: bool = False) -> list[Region]:
+    """Table regions of a page, top to bottom. `read_from_image`: the page's words were read
+    with OCR (the layout model, trained on clean renderings, misses more there)."""
+    points_per_pixel = layout.width / layout.image_width if layout.image_width else 1.0
+    found = _detect(detector, image)
+    threshold = getattr(detector, "threshold", 0.5)
+    kept = [
+        Region(scale(d.box, points_per_pixel), d.score, "table")
+        for d in found.get("table", [])
+        if d.score >= threshold
+    ]
+    kept = _drop_nested(kept, layout.words)
+    extras = [
+        Region(scale(d.box, points_per_pixel), d.score, label)
+        for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE), ("text", _TEXT_SCORE))
+        for d in found.get(label, [])
+        if floor <= d.score and not (label == "table" and d.score >= threshold)
+    ]
+    for region in sorted(extras, key=lambda r: -r.score):
+        if any(_overlap(region.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
+            continue
+        if _drawn_figure(layout.graphics, region.box):
+            continue
+        words = refine_words(layout.words, region.box)
+        if region.label == "text" and not _mostly_figures(words):
+            continue  # what the model reads as text is a table only when it holds figures
+        if looks_tabular(words, region.box):
+            kept.append(region)
+            continue
+        # A table beside a column of running text, boxed together: a side of one of the
+        # widest gaps through the region that is a table, beside running text.
+        for part, rest in _sides(words, region.box):
+            other = refine_words(layout.words, rest)
+            if other and _running_text(other) and looks_tabular(refine_words(layout.words, part), part):
+                kept.append(Region(part, region.score, region.label))
+                break
+    # Ruled tables the model did not find (nor call a table when it saw them).
+    for grid in lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height):
+        if _drawn_figure(layout.graphics, grid.box):
+            continue
+        if not any(_overlap(grid.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
+            kept.append(Region(grid.box, _RULED_SCORE, "ruled"))
+    if not kept and layout.words:
+        # A page the model is silent on whose words all form a grid is one table (a
+        # screenshot or a crop of a table, a spreadsheet printed alone).
+        box = union_box([w.bbox for w in layout.words])
+        words = refine_words(layout.words, box)
+        if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
+            kept.append(Region(box, _GRID_SCORE, "grid"))
+        elif read_from_image:
+            # Else each block of lines with cells side by side that forms a grid (a table
+            # between paragraphs of a page image the model did not see).
+            for block in aligned_blocks(words):
+                inside = refine_words(layout.words, block)
+                if looks_tabular(inside, block) and not _drawn_figure(layout.graphics, block):
+                    kept.append(Region(block, _GRID_SCORE, "grid"))
+    regions: list[Region] = []
+    for region in kept:
+        words = refine_words(layout.words, region.box)
+        for box in split_stacked(words, region.box):
+            others = [r.box for r in kept if r is not region]
+            grown = extend_to_rows(layout.words, box, others, layout.rules)
+            regions.append(Region(grown, region.score, region.label))
+    return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
+
+
+def extend_to_rows(
+    page_words: list[Word], box: Box, others: list[Box] = (), rules: list[Rule] = ()
+) -> Box:
+    """Grow a region that the detector drew too tight by the text line just above or below
+    it (up to two each way) when that line is a row of the table: two or more phrases, each
+    within one of the table's columns, inside the table's width, close to the table; not a
+    caption above, nor a line under a rule across the table's width (its bottom border)."""
+    inside = refine_words(page_words, box)
+    if len(inside) < 6:
+        return box
+    unit = refine.median_height(inside)
+    bands = refine.text_bands(inside, unit)
+    if len(bands) < 3:
+        return box
+    gaps, _, _, _ = refine.column_gaps(inside, bands, bands, box[0], box[2], unit)
+    if not gaps:
+        return box
+    edges = [box[0], *[(g.lo + g.hi) / 2 for g in gaps], box[2]]
+    pitch = sorted(b.y0 - a.y0 for a, b in itertools.pairwise(bands))[(len(bands) - 1) // 2]
+    x0, y0, x1, y1 = box
+    x0, x1 = _extend_sideways(page_words, bands, inside, box, others, unit)
+    if (x0, x1) != (box[0], box[2]):
+        inside = refine_words(page_words, (x0, y0, x1, y1))
+        bands = refine.text_bands(inside, unit)
+        gaps, _, _, _ = refine.column_gaps(inside, bands, bands, x0, x1, unit)
+        edges = [x0, *[(g.lo + g.hi) / 2 for g in gaps], x1]
+    reach = max(_EXTEND_LINES * _EXTEND_REACH, _HEADING_REACH) * pitch
+    near = [
+        w for w in page_words
+        if y0 - reach <= w.bbox[1] and w.bbox[3] <= y1 + reach
+        and not (y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1)
+        and x0 - unit <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + unit
+        and not refine.is_filler(w.text)
+        and not any(_inside(w, o) for o in others)
+    ]
+    for direction in (-1, 1):
+        for _ in range(_EXTEND_LINES):
+            edge = y0 if direction < 0 else y1
+            # A heading may stand a blank line above the body: reach further up for a line
+            # with a phrase over every column and no figures.
+            up = _HEADING_REACH if direction < 0 and y0 == box[1] else _EXTEND_REACH
+            candidates = [
+                w for w in near
+                if (edge - up * pitch <= w.bbox[1] and w.bbox[3] <= edge + 1.0 if direction < 0
+                    else edge - 1.0 <= w.bbox[1] and w.bbox[3] <= edge + _EXTEND_REACH * pitch)
+                and not (y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1)
+            ]
+            if not candidates:
+                break
+            lines = refine.text_bands(candidates, unit)
+            line = lines[-1] if direction < 0 else lines[0]
+            if not _is_row(line, candidates, edges, unit, x0, x1):
+                break
+            if edge - line.y1 > _EXTEND_REACH * pitch - (line.y1 - line.y0) and not _heads_every_column(
+                line, candidates, edges
+            ):
+                break
+            # Below the table's bottom rule are notes; above its heading, a caption.
+            last = max((w.bbox[3] for w in inside if w.bbox[3] <= edge + 1.0), default=edge)
+            if direction > 0 and _border_between(rules, (min(last, edge), line.y0), x0, x1):
+                break
+            first = " ".join(candidates[i].text for i in sorted(line.words, key=lambda i: candidates[i].bbox[0])[:2])
+            if direction < 0 and extent.is_caption(first):
+                break
+            if direction < 0:
+                y0 = min(candidates[i].bbox[1] for i in line.words) - 1.0
+            else:
+                y1 = max(candidates[i].bbox[3] for i in line.words) + 1.0
+    return (x0, y0, x1, y1)
+
+
+def _border_between(rules: list[Rule], span: tuple[float, float], x0: float, x1: float) -> bool:
+    """A horizontal rule across (nearly) all of [x0, x1] within the vertical span."""
+    lo, hi = span
+    runs: dict[float, list[tuple[float, float]]] = {}
+    for r in rules:
+        if r.horizontal and lo - 1.0 <= r.y0 <= hi + 1.0:
+            runs.setdefault(round(r.y0), []).append((r.x0, r.x1))
+    width = x1 - x0
+    for spans in runs.values():
+        covered = sum(b - a for a, b in refine.merge_runs([(max(x0, a), min(x1, b)) for a, b in spans if b > a]))
+        if covered >= 0.9 * width:
+            return True
+    return False
+
+
+def _extend_sideways(
+    page_words: list[Word],
+    bands: list[refine.Band],
+    inside: list[Word],
+    box: Box,
+    others: list[Box],
+    unit: float,
+) -> tuple[float, float]:
+    """Widen a region that cuts off a column: when most of its text lines go on, on the same
+    line and just past its left or right edge, with one short phrase each (a cell, not the
+    start of a line of running text in the next column of the page), take those in."""
+    x0, y0, x1, y1 = box
+    lines = [
+        (min(inside[i].bbox[1] for i in b.words), max(inside[i].bbox[3] for i in b.words)) for b in bands
+    ]
+    if not lines:
+        return x0, x1
+    outside = [
+        w for w in page_words
+        if y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1
+        and not refine.is_filler(w.text)
+        and not any(_inside(w, o) for o in others)
+    ]
+    # How far out a cut-off column may start: as far as the table's own columns lie apart.
+    gaps, _, _, _ = refine.column_gaps(inside, bands, bands, x0, x1, unit)
+    reach = max([_SIDE_REACH * unit, *[1.5 * (g.hi - g.lo) for g in gaps]])
+    for direction in (-1, 1):
+        for _ in range(_SIDE_COLUMNS):
+            edge = x0 if direction < 0 else x1
+            ends: list[float] = []
+            beyond = [
+                w for w in outside
+                if ((w.bbox[0] + w.bbox[2]) / 2 < edge if direction < 0 else (w.bbox[0] + w.bbox[2]) / 2 > edge)
+            ]
+            if not beyond:
+                break
+            for a, b in lines:
+                on_line = [w for w in beyond if min(b, w.bbox[3]) - max(a, w.bbox[1]) > 0.5 * (w.bbox[3] - w.bbox[1])]
+                on_line.sort(key=lambda w: -w.bbox[2] if direction < 0 else w.bbox[0])
+                phrase = _first_phrase(on_line, direction, unit)
+                if not phrase or len(phrase) > _SIDE_WORDS:
+                    continue
+                near = min(abs(w.bbox[2 if direction < 0 else 0] - edge) for w in phrase)
+                far = max(abs(w.bbox[0 if direction < 0 else 2] - edge) for w in phrase)
+                if near <= reach and far <= reach:
+                    ends.append(min(w.bbox[0] for w in phrase) if direction < 0 else max(w.bbox[2] for w in phrase))
+            if len(ends) < _SIDE_SHARE * len(lines):
+                break
+            if direction < 0:
+                x0 = min(ends) - 1.0
+            else:
+                x1 = max(ends) + 1.0
+    return x0, x1
+
+
+def _first_phrase(ordered: list[Word], direction: int, unit: float) -> list[Word]:
+    """The words nearest the edge that a word space joins; empty when the line of text runs
+    on past them (running text, not a cell)."""
+    phrase: list[Word] = []
+    for w in ordered:
+        if phrase:
+            last = phrase[-1]
+            space = last.bbox[0] - w.bbox[2] if direction < 0 else w.bbox[0] - last.bbox[2]
+            if space > refine.PHRASE_GAP * unit:
+                break
+        phrase.append(w)
+    return phrase
+
+
+def _inside(word: Word, box: Box) -> bool:
+    cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _is_row(line: refine.Band, words: list[Word], edges: list[float], unit: float, x0: float, x1: float) -> bool:
+    """Two or more phrases, each within one column, all within the table's width."""
+    members = [words[i] for i in line.words]
+    if any(w.bbox[0] < x0 - unit or w.bbox[2] > x1 + unit for w in members):
+        return False
+    if refine.phrase_count(line, words, unit) < 2:
+        return False
+    ordered = sorted(members, key=lambda w: w.bbox[0])
+    phrase: list[Word] = []
+    for w in [*ordered, None]:
+        if w is not None and phrase and w.bbox[0] - phrase[-1].bbox[2] <= refine.PHRASE_GAP * unit:
+            phrase.append(w)
+            continue
+        if phrase:
+            first = bisect_right(edges, phrase[0].bbox[0] + 0.5)
+            last = bisect_right(edges, phrase[-1].bbox[2] - 0.5)
+            if first != last:
+                return False
+        phrase = [w] if w is not None else []
+    return True
+
+
+def _heads_every_column(line: refine.Band, words: list[Word], edges: list[float]) -> bool:
+    """Whether a line holds text, and no figures, in every column of the table."""
+    members = [words[i] for i in line.words]
+    used = {bisect_right(edges, (w.bbox[0] + w.bbox[2]) / 2) for w in members}
+    return len(used) == len(edges) - 1 and not any(refine.is_number(w.text) for w in members)
+
+
+def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
+    """Of two table regions one inside the other, keep the inner one when the outer one adds
+    only running text (a column of the page beside the table), else the outer one."""
+    dropped: set[int] = set()
+    for i, outer in enumerate(regions):
+        for j, inner in enumerate(regions):
+            if i == j or i in dropped or j in dropped or area(inner.box) >= area(outer.box):
+                continue
+            if intersection(inner.box, outer.box) < _NESTED * area(inner.box):
+                continue
+            extra = [w for w in refine_words(page_words, outer.box) if not _inside(w, inner.box)]
+            dropped.add(i if extra and _running_text(extra) else j)
+    return [r for k, r in enumerate(regions) if k not in dropped]
+
+
+def aligned_blocks(words: list[Word]) -> list[Box]:
+    """Runs of text lines that hold two or more phrases (cells side by side), each run with
+    at least the grid test's number of lines; up to `_EXTEND_LINES` lines of one phrase may
+    stand between two such lines (a stub cell wrapped over lines, a section heading)."""
+    if not words:
+        return []
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    runs: list[tuple[int, int]] = []
+    for k, band in enumerate(bands):
+        if refine.phrase_count(band, words, unit) < 2:
+            continue
+        if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return [
+        union_box([words[i].bbox for band in bands[first : last + 1] for i in band.words])
+        for first, last in runs
+        if last - first + 1 >= _MIN_LINES
+    ]
+
+
+def _running_text(words: list[Word]) -> bool:
+    """Whether words read as lines of running text: long runs, few gaps."""
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    phrases = sum(refine.phrase_count(b, words, unit) for b in bands)
+    return len(words) >= _RUNNING_WORDS * phrases
+
+
+def _drawn_figure(graphics: list[Box], box: Box) -> bool:
+    """Whether curves or slanted lines are drawn inside a region (a chart's data lines, a
+    diagram's arrows): it is a figure, whatever grid its labels make."""
+    x0, y0, x1, y1 = box
+    inside = [g for g in graphics if x0 <= (g[0] + g[2]) / 2 <= x1 and y0 <= (g[1] + g[3]) / 2 <= y1]
+    long = [g for g in inside if g[2] - g[0] >= _FIGURE_SPAN * (x1 - x0) or g[3] - g[1] >= _FIGURE_SPAN * (y1 - y0)]
+    return len(inside) >= _FIGURE_GRAPHICS or bool(long)
+
+
+def _mostly_figures(words: list[Word]) -> bool:
+    """Whether most text lines hold a number."""
+    unit = refine.median_height(words) if words else 0.0
+    bands = refine.text_bands(words, unit) if words else []
+    with_numbers = sum(any(refine.is_number(words[i].text) for i in b.words) for b in bands)
+    return bool(bands) and with_numbers >= _TEXT_TABLE_NUMBERS * len(bands)
+
+
+def refine_words(words: list[Word], box: Box) -> list[Word]:
+    """Words whose centre lies in `box`, leaders and text rules left out."""
+    x0, y0, x1, y1 = box
+    return [
+        w
+        for w in words
+        if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1
+        and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1
+        and not refine.is_filler(w.text)
+    ]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    smaller = min(area(a), area(b))
+    return intersection(a, b) / smaller if smaller > 0 else 0.0
+
+
+def candidate_boxes(image: np.ndarray, detector) -> list[Box]:
+    """Every region (image pixels) that `find_regions` may take for a table: the detector's
+    tables, down to the low score, and its figures. On a page image these are the parts
+    read with OCR, so that their words can confirm a table the model was unsure of."""
+    found = _detect(detector, image)
+    return [
+        d.box
+        for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE))
+        for d in found.get(label, [])
+        if d.score >= floor
+    ]
+
+
+def _detect(detector, image: np.ndarray) -> dict[str, list]:
+    """The detector's regions for `table` and `figure`, from one run of the model. Falls back
+    to the detector's own table regions when it is not the layout model (a test double)."""
+    detect_regions = getattr(detector, "detect_regions", None)
+    if detect_regions is None:
+        return {"table": list(detector.detect(image))}
+    threshold = min(_LOW_TABLE_SCORE, getattr(detector, "threshold", 0.5))
+    return detect_regions(image, ("table", "figure", "text"), threshold)
+
+
+def _sides(words: list[Word], box: Box) -> list[tuple[Box, Box]]:
+    """The parts of a region on either side of its widest vertical gaps in the text (the
+    three widest, widest first), each with the part beside it."""
+    if len(words) < 12:
+        return []
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    gaps, _, _, _ = refine.column_gaps(words, bands, bands, box[0], box[2], unit)
+    parts: list[tuple[Box, Box]] = []
+    for gap in sorted(gaps, key=lambda g: g.lo - g.hi)[:3]:
+        middle = (gap.lo + gap.hi) / 2
+        left, right = (box[0], box[1], middle, box[3]), (middle, box[1], box[2], box[3])
+        parts += [(left, right), (right, left)]
+    return parts
+
+
+def looks_tabular(words: list[Word], box: Box) -> bool:
+    """Whether the words of a region form a grid of short texts."""
+    if len(words) < 6:
+        return False
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    if len(bands) < _MIN_LINES:
+        return False
+    gaps, _, _, _ = refine.column_gaps(words, bands, bands, box[0], box[2], unit)
+    if not gaps:
+        return False
+    edges = [box[0], *[(g.lo + g.hi) / 2 for g in gaps], box[2]]
+    columns = len(edges) - 1
+    multi = filled = phrases = 0
+    for band in bands:
+        used = {bisect_right(edges, (words[i].bbox[0] + words[i].bbox[2]) / 2) for i in band.words}
+        multi += len(used) >= 2
+        filled += len(used)
+        phrases += refine.phrase_count(band, words, unit)
+    return (
+        multi >= _MIN_MULTI_COLUMN_LINES * len(bands)
+        and filled >= _MIN_FILLED_SLOTS * len(bands) * columns
+        and len(words) <= _MAX_WORDS_PER_PHRASE * phrases
+    )
+
+
+def split_stacked(words: list[Word], box: Box) -> list[Box]:
+    """Split a region where the lines below a clear vertical gap repeat heading lines from the
+    region's top: a second table under the first."""
+    if len(words) < 12:
+        return [box]
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    if len(bands) < 6:
+        return [box]
+    pitches = sorted(b.y0 - a.y0 for a, b in itertools.pairwise(bands))
+    pitch = pitches[len(pitches) // 2]
+    headings = [_heading_words(b, words) for b in bands[:_HEADING_LINES]]
+    cuts: list[float] = []
+    for k in range(_HEADING_LINES + 1, len(bands) - 2):
+        above, below = bands[k - 1], bands[k]
+        if below.y0 - above.y0 < 1.5 * pitch:
+            continue
+        again = [_heading_words(b, words) for b in bands[k : k + 2]]
+        if any(_repeats(headings, h, again) for h in range(len(headings))):
+            cuts.append((above.y1 + below.y0) / 2)
+    if not cuts:
+        return [box]
+    edges = [box[1], *cuts, box[3]]
+    return [(box[0], a, box[2], b) for a, b in itertools.pairwise(edges)]
+
+
+def _repeats(headings: list[list[str]], first: int, again: list[list[str]]) -> bool:
+    """Whether the lines `again` repeat the heading lines from `first` on: the same words
+    (numbers aside) in two lines running, or in one line of three words or more."""
+    same = 0
+    for h, a in zip(headings[first:], again):
+        if not h or sorted(h) != sorted(a):
+            break
+        same += 1
+    return same >= 2 or (same == 1 and len(headings[first]) >= 3)
+
+
+def _heading_words(band: refine.Band, words: list[Word]) -> list[str]:
+    return [words[i].text.lower() for i in band.words if not refine.is_number(words[i].text)]

@@ -1,0 +1,1 @@
+"""The pipeline on this machine: the moto stack, `doctables run`, `doctables serve` and the review page."""

@@ -1,0 +1,92 @@
+"""One page in, its tables out: text-layer check and OCR where needed, then table assembly.
+
+The table stage and doctables.extract() both call `find_page_tables`, so a scanned or rotated
+page is handled the same way in the pipeline and in process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from doctables.detect.regions import candidate_boxes
+from doctables.geometry import Box
+from doctables.model.layout import PageLayout
+from doctables.model.tables import CellWord, Table
+from doctables.models import load_models
+from doctables.models.detection import Detection, TableDetector
+from doctables.page.assemble import extract_tables
+from doctables.recognise.page_text import PageDecision, prepare_page
+from doctables.settings import Settings
+
+
+def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) -> tuple[list[Table], PageDecision]:
+    """The tables of a rendered page (boxes on the page as rendered) and what was decided
+    about its text layer, orientation and OCR."""
+    models = load_models(settings)
+    # On a page image the regions to read and the regions to build tables from come from the
+    # same upright image: one detection serves both.
+    detector = _OnePageDetector(models.detector)
+    models = replace(models, detector=detector)
+
+    def table_regions(upright: np.ndarray) -> list[Box]:
+        # Where the layout model sees nothing that could be a table (a screenshot or crop
+        # that is one table, a table it does not know), the whole page is read, so that
+        # the words can show a grid.
+        height, width = upright.shape[:2]
+        detector.pooled = True  # only pages read with OCR come here: both input views
+        return candidate_boxes(upright, detector) or [(0.0, 0.0, float(width), float(height))]
+
+    upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
+    tables = extract_tables(upright_image, upright_layout, models, read_from_image=decision.ocr)
+    if decision.rotation_applied or decision.skew:
+        tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
+    return tables, decision
+
+
+class _OnePageDetector:
+    """The table detector with its last answer kept: asked again about the same image with
+    the same labels and threshold, it answers without running the model. `pooled` asks for
+    both input views (pages read with OCR)."""
+
+    def __init__(self, detector: TableDetector) -> None:
+        self.detector = detector
+        self.threshold = detector.threshold
+        self._image: np.ndarray | None = None  # held, so that its identity cannot be reused
+        self._asked: tuple[tuple[str, ...], float, bool] | None = None
+        self.pooled = False
+        self._answer: dict[str, list[Detection]] = {}
+
+    def detect_regions(self, image: np.ndarray, labels: Sequence[str], threshold: float) -> dict[str, list[Detection]]:
+        asked = (tuple(labels), threshold, self.pooled)
+        if image is not self._image or asked != self._asked:
+            self._image, self._asked = image, asked
+            self._answer = self.detector.detect_regions(image, labels, threshold, self.pooled)
+        return self._answer
+
+
+def _to_rendered_frame(table: Table, decision: PageDecision, upright: PageLayout, rendered: PageLayout) -> Table:
+    """Map a table found on the upright page back onto the page as rendered (and stored)."""
+
+    def back(box: Box) -> Box:
+        return decision.original_box(box, upright.width, upright.height)
+
+    cells = [
+        replace(cell, bbox=back(cell.bbox), words=[CellWord(w.text, back(w.bbox), w.confidence) for w in cell.words])
+        for cell in table.cells
+    ]
+    return replace(
+        table, bbox=back(table.bbox), page_width=rendered.width, page_height=rendered.height, cells=cells
+    )
+
+
+def decision_record(decision: PageDecision) -> dict[str, object]:
+    """The decision as stored on the page item and in the result's page entry."""
+    return {
+        "text_layer": decision.text_layer,
+        "ocr": decision.ocr,
+        "rotation_applied": decision.rotation_applied,
+        "skew": round(decision.skew, 3),
+        "reason": decision.reason,
+    }

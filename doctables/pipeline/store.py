@@ -1,0 +1,584 @@
+"""Job, page and table items in one DynamoDB table; progress counting that retries cannot inflate.
+
+Item layout (pk, sk):
+  JOB#<job_id>, JOB              the job: status, counts, source, timestamps, error, result key,
+                                 its claim (closing/announcing) and its place in the active-jobs
+                                 index (ACTIVE while unfinished, UNANNOUNCED until announced)
+  JOB#<job_id>, RANGE#<first>    a page range whose page messages were sent
+  JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once, never recounted)
+  JOB#<job_id>, TABLE#<table_id> a table's JSON gzip-compressed, or a pointer to it in S3 when too large
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Callable
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from doctables.errors import ErrorCode
+from doctables.model.result import PageRecord
+from doctables.model.tables import Table
+
+JOBS_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = created_at#job_id
+# Sparse: only jobs with work left carry active_pk, ACTIVE while unfinished, then UNANNOUNCED
+# from the write that makes the job final until its event is published (the outbox).
+ACTIVE_INDEX = "active-jobs"
+ACTIVE = "ACTIVE"
+UNANNOUNCED = "UNANNOUNCED"
+_FINAL = {":succeeded": "SUCCEEDED", ":partial": "PARTIALLY_SUCCEEDED", ":failed_status": "FAILED"}
+
+# A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
+MAX_INLINE_TABLE_BYTES = 350_000
+# Write units are per KB: a table's JSON (19 KB on average on the benchmark) is stored
+# gzip-compressed (about 3 KB), a sixth of the writes and reads.
+_BODY_ATTRIBUTE = "body_gz"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class JobStatus(str, Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    PARTIALLY_SUCCEEDED = "PARTIALLY_SUCCEEDED"
+    FAILED = "FAILED"
+
+    @property
+    def final(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.PARTIALLY_SUCCEEDED, JobStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """The uploaded object a job converts."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str | None
+    size: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "key": self.key, "version_id": self.version_id, "etag": self.etag}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job item as read back."""
+
+    job_id: str
+    status: JobStatus
+    source: SourceObject
+    pages_total: int
+    pages_done: int
+    pages_failed: int
+    tables_found: int
+    created_at: str
+    finished_at: str | None
+    error_code: str | None
+    error_message: str | None
+    result_key: str | None
+    announced: bool
+    warnings: tuple[dict[str, str], ...] = ()
+
+    @property
+    def settled(self) -> bool:
+        return self.pages_total > 0 and self.pages_done + self.pages_failed >= self.pages_total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "status": self.status.value,
+            "source": self.source.as_dict(),
+            "pages": {"total": self.pages_total, "done": self.pages_done, "failed": self.pages_failed},
+            "tables": self.tables_found,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "error": {"code": self.error_code, "message": self.error_message} if self.error_code else None,
+            "warnings": list(self.warnings),
+        }
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments for the results table (the CDK stack declares the same)."""
+
+    def index(name: str, partition: str) -> dict[str, Any]:
+        return {
+            "IndexName": name,
+            "KeySchema": [
+                {"AttributeName": partition, "KeyType": "HASH"},
+                {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk", "active_pk")
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [index(JOBS_INDEX, "gsi1pk"), index(ACTIVE_INDEX, "active_pk")],
+    }
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class JobStore:
+    """All reads and writes of the results table."""
+
+    def __init__(self, client: Any, table_name: str, page_ttl_days: int = 30) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.page_ttl_seconds = page_ttl_days * 86400
+
+    # --- jobs -----------------------------------------------------------------------------
+    def create_job(self, job_id: str, source: SourceObject) -> bool:
+        """Create the job as QUEUED; False when it already exists (a duplicate event)."""
+        created_at = now_iso()
+        item = {
+            "pk": _pk(job_id),
+            "sk": "JOB",
+            "job_id": job_id,
+            "status": JobStatus.QUEUED.value,
+            "bucket": source.bucket,
+            "key": source.key,
+            "version_id": source.version_id,
+            "etag": source.etag,
+            "size": source.size,
+            "pages_total": 0,
+            "pages_done": 0,
+            "pages_failed": 0,
+            "tables_found": 0,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "gsi1pk": "JOBS",
+            "gsi1sk": f"{created_at}#{job_id}",
+            "active_pk": ACTIVE,  # sparse index: UNANNOUNCED when final, removed when announced
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=_to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return True
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+
+    def get_job(self, job_id: str) -> Job | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=_to_item({"pk": _pk(job_id), "sk": "JOB"}), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _job_from(_from_item(item)) if item else None
+
+    def start_job(self, job_id: str, pages_total: int) -> None:
+        """QUEUED -> RUNNING with the page count; a retry that finds it RUNNING is fine."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_to_item({"pk": _pk(job_id), "sk": "JOB"}),
+                UpdateExpression="SET #s = :running, pages_total = :total, started_at = :now, updated_at = :now",
+                ConditionExpression="#s = :queued",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_to_values(
+                    {":running": "RUNNING", ":queued": "QUEUED", ":total": pages_total, ":now": now_iso()}
+                ),
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+
+    def fail_job(
+        self,
+        job_id: str,
+        code: ErrorCode,
+        message: str,
+        *,
+        result_key: str | None = None,
+        claim: str | None = None,
+        counts: tuple[int, int] | None = None,
+        finished_at: str | None = None,
+    ) -> bool:
+        """Mark a job FAILED with its error unless it already finished (see `finish_job`)."""
+        return self._close(job_id, JobStatus.FAILED, (code.value, message), (JobStatus.QUEUED, JobStatus.RUNNING),
+                           result_key, claim, counts, finished_at)
+
+    def finish_job(
+        self,
+        job_id: str,
+        status: JobStatus,
+        error: tuple[str, str] | None,
+        *,
+        result_key: str | None = None,
+        claim: str | None = None,
+        counts: tuple[int, int] | None = None,
+        finished_at: str | None = None,
+    ) -> bool:
+        """RUNNING -> a final status; True for the one caller that made the change.
+
+        The same conditional write records the result document's key (written before it, so
+        a reader that sees the job final can read its result) and puts the job in the outbox
+        (`active_pk` = UNANNOUNCED) until `mark_announced`. With `claim`, the write happens
+        only for the holder of that claim; without, only while nobody holds a live claim.
+        With `counts` (pages_done, pages_failed), only if no page settled since they were read."""
+        return self._close(job_id, status, error, (JobStatus.RUNNING,), result_key, claim, counts, finished_at)
+
+    def _close(
+        self,
+        job_id: str,
+        status: JobStatus,
+        error: tuple[str, str] | None,
+        sources: tuple[JobStatus, ...],
+        result_key: str | None,
+        claim: str | None,
+        counts: tuple[int, int] | None,
+        finished_at: str | None,
+    ) -> bool:
+        now = now_iso()
+        expression = "SET #s = :final, finished_at = :finished, updated_at = :now, active_pk = :unannounced"
+        values: dict[str, Any] = {":final": status.value, ":finished": finished_at or now, ":now": now,
+                                  ":unannounced": UNANNOUNCED}
+        if error:
+            expression += ", error_code = :code, error_message = :message"
+            values.update({":code": error[0], ":message": error[1]})
+        if result_key:
+            expression += ", result_key = :key"
+            values[":key"] = result_key
+        names = [f":from{i}" for i in range(len(sources))]
+        values.update({name: source.value for name, source in zip(names, sources)})
+        condition = f"#s IN ({', '.join(names)})"
+        if claim:
+            condition += " AND claim_token = :token"
+            values[":token"] = claim
+        else:
+            condition += " AND (attribute_not_exists(claim_until) OR claim_until < :now)"
+        if counts is not None:
+            condition += " AND pages_done = :done AND pages_failed = :failed_pages"
+            values.update({":done": counts[0], ":failed_pages": counts[1]})
+        return self._update_if(job_id, expression, condition, values)
+
+    def claim(self, job_id: str, token: str, now: str, until: str) -> bool:
+        """Take the job's closing/announcing claim until `until` (ISO time): one holder at a
+        time, so concurrent finishers write one result and put one event. Fails when the job
+        is announced or another holder's claim has not expired by `now`."""
+        return self._update_if(
+            job_id,
+            "SET claim_token = :token, claim_until = :until",
+            "attribute_exists(pk) AND attribute_not_exists(announced_at)"
+            " AND (attribute_not_exists(claim_until) OR claim_until < :now)",
+            {":token": token, ":until": until, ":now": now},
+        )
+
+    def release_claim(self, job_id: str, token: str) -> bool:
+        """Give the claim up (the holder failed and raised), so a retry may take it at once."""
+        return self._update_if(job_id, "REMOVE claim_token, claim_until", "claim_token = :token", {":token": token})
+
+    def add_warning(self, job_id: str, code: str, message: str) -> None:
+        """Record a warning on the job once (a retry does not repeat it)."""
+        self._update_if(
+            job_id,
+            "SET warnings = list_append(if_not_exists(warnings, :none), :warning), updated_at = :now"
+            " ADD warning_codes :codes",
+            "attribute_exists(pk) AND NOT contains(warning_codes, :code)",
+            {":none": [], ":warning": [{"code": code, "message": message}], ":now": now_iso(),
+             ":code": code, ":codes": {code}},
+        )
+
+    def mark_announced(self, job_id: str, result_key: str | None = None) -> bool:
+        """The job's event is published: it leaves the outbox (and any claim is dropped)."""
+        expression = "SET announced_at = :now, updated_at = :now"
+        values: dict[str, Any] = {":now": now_iso(), **_FINAL}
+        if result_key:
+            expression += ", result_key = :key"
+            values[":key"] = result_key
+        return self._update_if(
+            job_id,
+            expression + " REMOVE active_pk, claim_token, claim_until",
+            "attribute_exists(pk) AND #s IN (:succeeded, :partial, :failed_status)",
+            values,
+        )
+
+    def _update_if(self, job_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": _to_values(values),
+        }
+        if "#s" in expression + condition:
+            request["ExpressionAttributeNames"] = {"#s": "status"}
+        try:
+            self.client.update_item(**request)
+            return True
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+
+    def list_jobs(self, limit: int = 50) -> list[Job]:
+        """Newest jobs first."""
+        answer = self.client.query(
+            TableName=self.table_name,
+            IndexName=JOBS_INDEX,
+            KeyConditionExpression="gsi1pk = :jobs",
+            ExpressionAttributeValues=_to_values({":jobs": "JOBS"}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_job_from(_from_item(item)) for item in answer.get("Items", [])]
+
+    def stalled_jobs(self, idle_since: str) -> list[Job]:
+        """Unfinished jobs whose last progress is older than `idle_since` (ISO time)."""
+        return self._index_jobs(ACTIVE, "updated_at < :idle", {":idle": idle_since})
+
+    def abandoned_jobs(self, now: str) -> list[Job]:
+        """Unfinished jobs whose closer's claim expired before `now`: it died while closing."""
+        return self._index_jobs(ACTIVE, "claim_until < :now", {":now": now})
+
+    def unannounced_jobs(self, now: str) -> list[Job]:
+        """The outbox: final jobs whose event is not published yet, except those whose
+        publisher's claim is still live at `now` (it may be publishing right now)."""
+        return self._index_jobs(
+            UNANNOUNCED, "attribute_not_exists(claim_until) OR claim_until < :now", {":now": now}
+        )
+
+    def _index_jobs(self, partition: str, condition: str, values: dict[str, Any]) -> list[Job]:
+        jobs: list[Job] = []
+        paginator = self.client.get_paginator("query")
+        for answer in paginator.paginate(
+            TableName=self.table_name,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="active_pk = :partition",
+            FilterExpression=condition,
+            ExpressionAttributeValues=_to_values({":partition": partition, **values}),
+        ):
+            jobs.extend(_job_from(_from_item(item)) for item in answer.get("Items", []))
+        return jobs
+
+    # --- ranges ---------------------------------------------------------------------------
+    def range_sent(self, job_id: str, first: int) -> bool:
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=_to_item({"pk": _pk(job_id), "sk": _range_sk(first)}),
+            ConsistentRead=True,
+        )
+        return "Item" in answer
+
+    def mark_range_sent(self, job_id: str, first: int, last: int) -> None:
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=_to_item({"pk": _pk(job_id), "sk": _range_sk(first), "first": first, "last": last,
+                           "sent_at": now_iso(), "expires_at": self._expiry()}),
+        )
+
+    # --- pages ----------------------------------------------------------------------------
+    def page_settled(self, job_id: str, page: int) -> bool:
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=_to_item({"pk": _pk(job_id), "sk": _page_sk(page)}),
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        return "Item" in answer
+
+    def settle_page(
+        self,
+        job_id: str,
+        page: int,
+        *,
+        done: bool,
+        tables: int = 0,
+        size: tuple[float, float, int] | None = None,
+        error: tuple[str, str] | None = None,
+        decision: dict[str, Any] | None = None,
+    ) -> bool:
+        """Record a page as DONE or FAILED and count it on the job, both or neither, once.
+        Returns False when the page was already settled (a redelivery)."""
+        page_item: dict[str, Any] = {
+            "pk": _pk(job_id),
+            "sk": _page_sk(page),
+            "page": page,
+            "status": "DONE" if done else "FAILED",
+            "tables": tables,
+            "settled_at": now_iso(),
+            "expires_at": self._expiry(),
+        }
+        if size:
+            page_item.update({"width": size[0], "height": size[1], "rotation": size[2]})
+        if error:
+            page_item.update({"error_code": error[0], "error_message": error[1]})
+        if decision:
+            page_item["decision"] = decision
+        counter = "pages_done" if done else "pages_failed"
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table_name, "Item": _to_item(page_item),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Update": {
+                        "TableName": self.table_name,
+                        "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
+                        "UpdateExpression": f"ADD {counter} :one, tables_found :tables SET updated_at = :now",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": _to_values({":one": 1, ":tables": tables, ":now": now_iso()}),
+                    }},
+                ]
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                reasons = exc.response.get("CancellationReasons", [])
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    return False
+            raise
+
+    # --- tables ---------------------------------------------------------------------------
+    def put_tables(self, job_id: str, tables: list[Table], spill: Callable[[Table, str], str]) -> None:
+        """Write each table as its own item (idempotent overwrite), its JSON gzip-compressed;
+        `spill(table, body)` stores one still too large elsewhere and returns where."""
+        for table in tables:
+            body = json.dumps(table.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+            item: dict[str, Any] = {
+                "pk": _pk(job_id),
+                "sk": f"TABLE#{table.table_id}",
+                "table_id": table.table_id,
+                "page": table.page,
+                "rows": table.rows,
+                "columns": table.columns,
+            }
+            if len(compressed) > MAX_INLINE_TABLE_BYTES:
+                item["body_s3_key"] = spill(table, body)
+            else:
+                item[_BODY_ATTRIBUTE] = compressed
+            self.client.put_item(TableName=self.table_name, Item=_to_item(item))
+
+    def job_contents(self, job_id: str) -> tuple[list[PageRecord], list[dict[str, Any]]]:
+        """Settled pages and table items (body or pointer) of a job, in page order."""
+        pages: list[PageRecord] = []
+        tables: list[dict[str, Any]] = []
+        paginator = self.client.get_paginator("query")
+        for answer in paginator.paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_values({":pk": _pk(job_id)}),
+            ConsistentRead=True,
+        ):
+            for raw in answer.get("Items", []):
+                item = _from_item(raw)
+                sk = item["sk"]
+                if sk.startswith("PAGE#"):
+                    pages.append(_page_from(item))
+                elif sk.startswith("TABLE#"):
+                    tables.append(item)
+        return pages, tables
+
+    def _expiry(self) -> int:
+        return int(time.time()) + self.page_ttl_seconds
+
+
+def table_body(item: dict[str, Any], load_spilled: Callable[[str], str]) -> str:
+    """The JSON of a table item from `job_contents`: inline (compressed) or spilled to S3."""
+    if _BODY_ATTRIBUTE in item:
+        return gzip.decompress(item[_BODY_ATTRIBUTE]).decode()
+    return load_spilled(item["body_s3_key"])
+
+
+def _pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def _page_sk(page: int) -> str:
+    return f"PAGE#{page:05d}"
+
+
+def _range_sk(first: int) -> str:
+    return f"RANGE#{first:05d}"
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items() if v is not None}
+
+
+def _to_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items()}
+
+
+def _dynamo_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(round(value, 4)))
+    if isinstance(value, dict):
+        return {k: _dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dynamo_value(v) for v in value]
+    return value
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Binary):
+        return bytes(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _job_from(item: dict[str, Any]) -> Job:
+    return Job(
+        job_id=item["job_id"],
+        status=JobStatus(item["status"]),
+        source=SourceObject(item["bucket"], item["key"], item.get("version_id"), item.get("etag"), item.get("size")),
+        pages_total=int(item.get("pages_total", 0)),
+        pages_done=int(item.get("pages_done", 0)),
+        pages_failed=int(item.get("pages_failed", 0)),
+        tables_found=int(item.get("tables_found", 0)),
+        created_at=item["created_at"],
+        finished_at=item.get("finished_at"),
+        error_code=item.get("error_code"),
+        error_message=item.get("error_message"),
+        result_key=item.get("result_key"),
+        announced="announced_at" in item,
+        warnings=tuple(item.get("warnings", [])),
+    )
+
+
+def _page_from(item: dict[str, Any]) -> PageRecord:
+    return PageRecord(
+        page=int(item["page"]),
+        status=item["status"],
+        width=item.get("width"),
+        height=item.get("height"),
+        rotation=item.get("rotation"),
+        tables=int(item.get("tables", 0)),
+        error_code=item.get("error_code"),
+        error_message=item.get("error_message"),
+        decision=item.get("decision"),
+    )
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"

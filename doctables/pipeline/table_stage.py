@@ -1,0 +1,261 @@
+"""Table stage: one rendered page in, its tables stored and the page counted once; a batch of
+page messages in, the messages to retry out, with no page able to take the others down.
+
+A page that kills its invocation (out of memory, Lambda's timeout, a crash in native code) fails
+every message of its batch: Lambda reports nothing, and all of them come back. Two things keep
+the others from following it to the dead-letter queue:
+
+- **Each page is marked before its work starts** (a `TRY#<page>` item beside the page's). A page
+  marked but not settled when its message comes back was running when an earlier invocation
+  died (or failed on it): it is the suspect. Work in a batch runs one page at a time, so after a
+  death exactly the page that was running is marked and unsettled; the pages before it are
+  settled (their redelivery is a duplicate) and the pages after it never started.
+- **A batch holding a redelivered message is processed carefully**: the suspects run last, the
+  messages that came back most often first, and each message is deleted from the queue as soon
+  as its page succeeds, so a suspect that kills the invocation again takes only itself (and any
+  suspect after it) back to the queue. Only the guilty page uses up its receives and reaches the
+  dead-letter queue (PAGE_FAILED_REPEATEDLY); the pages that shared its batch are counted and
+  their jobs finish. A batch of first deliveries runs as before, with no extra call.
+
+Deleting a message early is what Lambda's event source mapping does at the end with the same
+receipt handle (it was the usual pattern before partial batch responses; the mapping's own
+delete then finds the message gone), so it needs no permission beyond the mapping's
+(sqs:DeleteMessage on the page queue, which the mapping itself needs). The cost: one DynamoDB
+write per page (the mark), and lookups and deletes only in batches holding a redelivery.
+
+Time: each page's table finding runs within `DOCTABLES_PAGE_TIME_BUDGET` (see
+`doctables.deadline`); past it the page fails alone with PAGE_TIMEOUT. A page is not started
+when the invocation has less than the budget left (plus a margin to store and finish): it goes
+back unprocessed, and comes first in its next batch, as a message received more often."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from doctables.deadline import within_budget
+from doctables.errors import DocumentError, ErrorCode
+from doctables.model.layout import PageLayout
+from doctables.model.tables import Table
+from doctables.models import load_models
+from doctables.models.image import decode_image
+from doctables.page.find import decision_record, find_page_tables
+from doctables.pipeline.aws import Runtime
+from doctables.pipeline.completion import finish_if_complete, job_store
+from doctables.pipeline.messages import PageMessage, decode
+from doctables.pipeline.store import now_iso
+from doctables.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Seconds an invocation keeps, after a page's budget, to store its tables and finish its job.
+FINISH_MARGIN_S = 10.0
+
+
+
+def load_table_models(settings: Settings) -> None:
+    """Load the table models now, once per container (later calls reuse the sessions), so that a
+    cold start pays for them rather than the first page's time budget."""
+    load_models(settings)
+
+@dataclass(frozen=True)
+class PageOutcome:
+    job_id: str
+    page: int
+    status: str  # done / failed / duplicate / skipped
+    tables: int = 0
+
+
+def process_page(message: PageMessage, runtime: Runtime, *, budget: float | None = None) -> PageOutcome:
+    """Detect and recognise the tables of one page, store them, count the page. `budget`:
+    seconds the table finding may take (default DOCTABLES_PAGE_TIME_BUDGET)."""
+    store = job_store(runtime)
+    if store.page_settled(message.job_id, message.page):
+        finish_if_complete(message.job_id, runtime)
+        return PageOutcome(message.job_id, message.page, "duplicate")
+    job = store.get_job(message.job_id)
+    if job is None or job.status.final:
+        if job is not None and not job.announced:  # its announcement failed before: publish it
+            finish_if_complete(message.job_id, runtime)
+        return PageOutcome(message.job_id, message.page, "skipped")
+    record_attempt(message, runtime)
+    s3 = runtime.aws.s3
+    image_bytes = s3.get_object(Bucket=message.bucket, Key=message.image_key)["Body"].read()
+    layout = PageLayout.from_json(s3.get_object(Bucket=message.bucket, Key=message.layout_key)["Body"].read())
+    try:
+        image = decode_image(image_bytes)
+    except Exception as exc:  # a page image we wrote ourselves should decode; if not, retrying won't help
+        return _fail(message, runtime, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}")
+    del image_bytes
+    if budget is None:
+        budget = runtime.settings.page_time_budget
+    try:
+        tables, decision = within_budget(budget, find_page_tables, image, layout, runtime.settings, page=message.page)
+    except DocumentError as error:  # over its time budget (PAGE_TIMEOUT) or another page budget: retrying won't help
+        return _fail(message, runtime, error.code.value, error.message)
+
+    def spill(table: Table, body: str) -> str:
+        key = f"tables/{message.job_id}/{table.table_id}.json"
+        s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
+        return key
+
+    store.put_tables(message.job_id, tables, spill)
+    store.settle_page(
+        message.job_id, message.page, done=True, tables=len(tables),
+        size=(layout.width, layout.height, layout.rotation), decision=decision_record(decision),
+    )
+    finish_if_complete(message.job_id, runtime)
+    return PageOutcome(message.job_id, message.page, "done", len(tables))
+
+
+def _fail(message: PageMessage, runtime: Runtime, code: str, text: str) -> PageOutcome:
+    job_store(runtime).settle_page(message.job_id, message.page, done=False, error=(code, text))
+    finish_if_complete(message.job_id, runtime)
+    return PageOutcome(message.job_id, message.page, "failed")
+
+
+# --- attempts: which page was running when an invocation died ------------------------------
+
+def _attempt_key(job_id: str, page: int) -> dict[str, Any]:
+    return {"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": f"TRY#{page:05d}"}}
+
+
+def record_attempt(message: PageMessage, runtime: Runtime) -> int:
+    """Mark the page as started (before any of its work) and return how many times it was."""
+    settings = runtime.settings
+    answer = runtime.aws.dynamodb.update_item(
+        TableName=settings.table_name,
+        Key=_attempt_key(message.job_id, message.page),
+        UpdateExpression="ADD attempts :one SET started_at = :now, expires_at = :expires",
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":now": {"S": now_iso()},
+            ":expires": {"N": str(int(time.time()) + settings.page_ttl_days * 86400)},
+        },
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(answer["Attributes"]["attempts"]["N"])
+
+
+def page_attempts(job_id: str, page: int, runtime: Runtime) -> int:
+    """How many times the page was started (0: never)."""
+    answer = runtime.aws.dynamodb.get_item(
+        TableName=runtime.settings.table_name, Key=_attempt_key(job_id, page), ConsistentRead=True,
+    )
+    return int(answer.get("Item", {}).get("attempts", {}).get("N", "0"))
+
+
+def was_running(message: PageMessage, runtime: Runtime) -> bool:
+    """Whether an earlier delivery started the page and never settled it: the invocation died
+    on it (or its work failed)."""
+    if job_store(runtime).page_settled(message.job_id, message.page):
+        return False
+    return page_attempts(message.job_id, message.page, runtime) > 0
+
+
+# --- a batch --------------------------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    """What a batch came to: `failures` (their work failed) and `deferred` (not started, no
+    time left) are the message ids to report as batch item failures."""
+
+    outcomes: list[PageOutcome] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    suspects: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def item_failures(self) -> list[str]:
+        return self.failures + self.deferred
+
+
+def receive_count(record: dict[str, Any]) -> int:
+    """How many times SQS has handed out this message (this delivery included)."""
+    return int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
+
+
+def process_batch(
+    records: list[dict[str, Any]],
+    runtime: Runtime,
+    *,
+    remaining_seconds: Callable[[], float] | None = None,
+) -> BatchResult:
+    """Process a batch of page records (as Lambda's SQS event presents them), one page at a
+    time. `remaining_seconds`: time left in the invocation (the Lambda context's)."""
+    result = BatchResult()
+    careful = len(records) > 1 and any(receive_count(r) > 1 for r in records)
+    order = list(records)
+    if careful:
+        suspects = {r["messageId"] for r in records if _suspect(r, runtime)}
+        result.suspects = [r["messageId"] for r in records if r["messageId"] in suspects]
+        order.sort(key=lambda r: (r["messageId"] in suspects, -receive_count(r)))
+        logger.warning(
+            "batch holds redelivered messages: processed one at a time, suspects last",
+            extra={"suspects": result.suspects, "receives": {r["messageId"]: receive_count(r) for r in records}},
+        )
+    settings = runtime.settings
+    for index, record in enumerate(order):
+        budget = settings.page_time_budget
+        if remaining_seconds is not None:
+            left = remaining_seconds() - FINISH_MARGIN_S
+            if index and left < budget:  # the first page always runs; the others need their whole budget
+                result.deferred = [r["messageId"] for r in order[index:]]
+                logger.warning("no time left for the rest of the batch", extra={"deferred": result.deferred})
+                break
+            if budget > 0:
+                budget = max(min(budget, left), 1.0)
+        try:
+            outcome = process_page(_page_message(record), runtime, budget=budget)
+        except Exception:
+            logger.exception("page failed", extra={"message_id": record["messageId"]})
+            result.failures.append(record["messageId"])
+            continue
+        result.outcomes.append(outcome)
+        if careful and _delete(record, runtime):
+            result.deleted.append(record["messageId"])
+    return result
+
+
+def _page_message(record: dict[str, Any]) -> PageMessage:
+    message = decode(record["body"])
+    if not isinstance(message, PageMessage):
+        raise ValueError(f"expected a page message, got {message.kind}")
+    return message
+
+
+def _suspect(record: dict[str, Any], runtime: Runtime) -> bool:
+    if receive_count(record) < 2:
+        return False
+    try:
+        return was_running(_page_message(record), runtime)
+    except ValueError:  # not a page message: it fails on its own wherever it runs
+        return False
+    except (BotoCoreError, ClientError):  # cannot tell: run it among the last, as a suspect would
+        logger.warning("could not look up a redelivered page", exc_info=True)
+        return True
+
+
+def _delete(record: dict[str, Any], runtime: Runtime) -> bool:
+    """Delete a message whose page is settled now, so no later death in this invocation can
+    send it back; Lambda's own delete at the end then finds it gone. False if it could not be
+    deleted (the end of the invocation still does)."""
+    try:
+        runtime.aws.sqs.delete_message(QueueUrl=_queue_url(record, runtime), ReceiptHandle=record["receiptHandle"])
+        return True
+    except (BotoCoreError, ClientError, KeyError, ValueError):
+        logger.warning("could not delete a finished message early", exc_info=True)
+        return False
+
+
+def _queue_url(record: dict[str, Any], runtime: Runtime) -> str:
+    """The page queue's URL: the stack's setting, else the record's source ARN."""
+    if runtime.settings.page_queue_url:
+        return runtime.settings.page_queue_url
+    _arn, _aws, _sqs, region, account, name = record["eventSourceARN"].split(":", 5)
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"

@@ -1,0 +1,282 @@
+"""OCR for scanned pages: decide whether a page's text layer can be used, turn the page
+upright, and read the text of its table regions (or the whole page) from the image.
+
+    image, layout, decision = prepare_page(image, layout, settings, regions)
+    tables = extract_tables(image, layout, models)        # on the upright page
+    box_on_original = decision.original_box(table.bbox, layout.width, layout.height)
+    # the same: to_original(table.bbox, decision.rotation_applied, layout.width,
+    #                       layout.height, decision.skew)
+
+`regions(upright_image)` gives the boxes (image pixels) to read, the table detector's in
+the table stage; with `settings.ocr_full_page` the whole page is read instead.
+
+A page whose text layer is usable is returned as it came (turned upright only when its
+words run vertically). Otherwise OCR runs: the page is turned upright (quarter turns from
+the direction of its text lines, checked against the text detector's line boxes, then
+upright or upside down by which way the recogniser reads its widest lines better),
+deskewed (the angle whose ink projection is most peaked, when it is clearly more peaked
+than none), and its regions are read; the returned image is cleaned
+(paper made white, specks removed: the table models then see what they were trained on),
+while the recogniser and the rule finder read the scan as it is. The returned layout holds
+the OCR words there and the text layer's words elsewhere, and ruling lines found in the
+image when the layout had none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from doctables.geometry import Box, intersection
+from doctables.model.layout import PageLayout, Word
+from doctables.recognise import pages
+from doctables.recognise.ocr_models import OcrModels, load_ocr_models
+from doctables.recognise.transform import deskew_image, rotate_image, to_original, upright_layout
+from doctables.settings import Settings
+
+__all__ = ["PageDecision", "load_ocr_models", "prepare_page", "read_regions", "to_original"]
+
+# Skews smaller than this (degrees) are left alone: resampling would blur more than it fixes.
+_MIN_SKEW = 0.15
+# A region to read is grown by this (points) on every side: detectors cut borders.
+_REGION_MARGIN = 8.0
+# Recognised lines scoring below this are dropped (PaddleOCR's text_score).
+_MIN_LINE_SCORE = 0.5
+# The page is searched for text lines at most this many pixels on its longer side (PaddleOCR's
+# own detection default): big pages are shrunk for speed, small screenshots are not.
+_ORIENTATION_SIDE = 960
+# Regions are searched for text lines at most this many pixels on their longer side.
+_DETECTION_SIDE = 2000
+# Upright or upside down: this many of the widest lines are read both ways, each cut to this
+# many line heights (what the recogniser reads in one 48 x 384 input).
+_CONFIRM_LINES = 6
+_CONFIRM_WIDTH = 8
+# Which way a text layer's lines run on the page, by the turn that makes them upright.
+_RUNS = {90: "upwards", 180: "upside down", 270: "downwards"}
+
+
+@dataclass(frozen=True)
+class PageDecision:
+    """What was decided for a page (recorded on the page item)."""
+
+    text_layer: str  # "usable" | "absent" | "insufficient"
+    ocr: bool  # OCR ran on this page
+    rotation_applied: int  # 0/90/180/270: clockwise turn that made the page image upright
+    reason: str  # one human sentence
+    skew: float = 0.0  # degrees the upright image was then turned counter-clockwise (deskew)
+
+    def original_box(self, box: Box, width: float, height: float) -> Box:
+        """A box on the upright page (width x height, in the box's unit: the returned
+        layout's points, or pixels of the returned image) in the original image's frame."""
+        return to_original(box, self.rotation_applied, width, height, self.skew)
+
+
+def prepare_page(
+    image: np.ndarray,
+    layout: PageLayout,
+    settings: Settings,
+    regions: Callable[[np.ndarray], list[Box]],
+    models: OcrModels | None = None,
+) -> tuple[np.ndarray, PageLayout, PageDecision]:
+    """The page made ready for table extraction: (upright image, its layout, decision)."""
+    points_per_pixel = layout.width / layout.image_width if layout.image_width else 72.0 / layout.dpi
+    ink = pages.ink_map(image, points_per_pixel)
+    text = pages.text_ink(ink)
+    verdict, reason = pages.judge_text_layer(layout, ink, text)
+    if verdict == "usable":
+        # The text layer knows which way its lines run: no model needs to guess.
+        rotation = layout.text_turn()
+        if not rotation:
+            return image, layout, PageDecision(verdict, False, 0, reason)
+        upright = rotate_image(image, rotation)
+        return upright, upright_layout(layout, rotation, 0.0), PageDecision(
+            verdict, False, rotation, f"{reason}; its text runs {_RUNS[rotation]}, turned {rotation} degrees"
+        )
+
+    if verdict == "absent" and text.total < pages._MIN_TEXT_INK:
+        return image, layout, PageDecision(verdict, False, 0, reason)
+    models = models or load_ocr_models(settings)
+    rotation = detect_rotation(image, ink, models)
+    turned = rotate_image(image, rotation)
+    cleaned = pages.clean_scan(turned)
+    skew = pages.estimate_skew(pages.ink_map(cleaned, points_per_pixel))
+    if abs(skew) < _MIN_SKEW:
+        skew = 0.0
+    # The table models get the cleaned page (what they were trained on); the recogniser and
+    # the rules get the scan as it is, since cleaning whitens the grey edges of small or
+    # light text and light-coloured rules: on screenshots of tables, text read from the
+    # cleaned page was garbled.
+    upright = deskew_image(cleaned, skew)
+    as_scanned = deskew_image(turned, skew)
+    new_layout = upright_layout(layout, rotation, skew)
+    if settings.ocr_full_page:
+        boxes: list[Box] = [(0.0, 0.0, float(upright.shape[1]), float(upright.shape[0]))]
+    else:
+        boxes = list(regions(upright))
+    ocr_words = read_regions(as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout))
+    read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
+    read_points = [tuple(v * points_per_pixel for v in b) for b in read]
+    kept = [w for w in new_layout.words if not any(_centre_in(w.bbox, b) for b in read_points)]
+    rules = new_layout.rules or pages.image_rules(as_scanned, points_per_pixel)
+    new_layout = replace(new_layout, words=kept + ocr_words, rules=rules)
+    turned = []
+    if rotation:
+        turned.append(f"turned {rotation} degrees")
+    if skew:
+        turned.append(f"deskewed by {skew:.2f} degrees")
+    what = "the whole page" if settings.ocr_full_page else f"{len(boxes)} table region(s)"
+    sentence = f"{reason}; read {what} with OCR ({len(ocr_words)} words)"
+    if turned:
+        sentence += ", " + " and ".join(turned)
+    return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew)
+
+
+def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> int:
+    """Clockwise quarter turn (0/90/180/270) that makes a scanned page's text upright: lines
+    running vertically mean 90 or 270; the recogniser then tells upright from upside down by
+    reading the page's widest text lines both ways."""
+    vertical = pages.line_direction(ink)[0]
+    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
+    small = pages.shrink(image, factor)
+    lines = models.detector.detect(small)
+    if vertical and _mostly_across(lines):
+        # Ruled columns and stacked figures make an ink profile look vertical; the text
+        # detector's line boxes show which way the text runs.
+        vertical = False
+    base = 90 if vertical else 0
+    upright = rotate_image(image, base)
+    if base:
+        small = pages.shrink(upright, factor)
+        lines = models.detector.detect(small)
+    if not lines:
+        return base
+    # Upright or upside down: the recogniser reads the widest lines both ways. (PP-OCR's
+    # small text-line orientation model, asked the same, called upright text upside down on
+    # 3 of 23 photographed pages and missed 10 of 23 upside-down ones.)
+    scale = upright.shape[1] / small.shape[1]
+    return (base + 180) % 360 if _reads_better_turned(upright, lines, scale, models) else base
+
+
+def _reads_better_turned(image: np.ndarray, lines: list, scale: float, models: OcrModels) -> bool:
+    """Whether the recogniser is surer of the page's widest text lines turned 180 degrees
+    than as they are (line boxes found on the page shrunk by `scale`)."""
+    pieces = []
+    for line in sorted(lines, key=lambda l: l.box[0] - l.box[2])[:_CONFIRM_LINES]:
+        x0, y0, x1, y1 = (round(v * scale) for v in line.box)
+        height = y1 - y0
+        if height >= 8 and x1 - x0 >= 2 * height:
+            pieces.append(image[y0:y1, x0 : min(x1, x0 + _CONFIRM_WIDTH * height)])
+    if not pieces:
+        return False
+    as_is = models.recognizer.recognise(pieces)
+    turned = models.recognizer.recognise([np.ascontiguousarray(p[::-1, ::-1]) for p in pieces])
+    return sum(t.score for t in turned) > sum(a.score for a in as_is)
+
+
+def _mostly_across(lines: list) -> bool:
+    """Whether most of the text the detector found (by length) lies in boxes wider than tall."""
+    across = total = 0.0
+    for line in lines:
+        width, height = line.box[2] - line.box[0], line.box[3] - line.box[1]
+        total += max(width, height)
+        across += width if width > height else 0.0
+    return total > 0 and across > 0.5 * total
+
+
+def read_regions(
+    image: np.ndarray,
+    boxes: list[Box],
+    points_per_pixel: float,
+    models: OcrModels,
+    first_line: int = 0,
+) -> list[Word]:
+    """OCR words of the given regions (image pixels) of an upright page, in points; words
+    of one text line share a `line` id, counted from `first_line`."""
+    height, width = image.shape[:2]
+    regions = _merge([_grow(b, _REGION_MARGIN / points_per_pixel, width, height) for b in boxes])
+    words: list[Word] = []
+    line_id = first_line
+    for x0, y0, x1, y1 in regions:
+        ix0, iy0, ix1, iy1 = int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
+        crop = image[iy0:iy1, ix0:ix1]
+        if crop.shape[0] < 8 or crop.shape[1] < 8:
+            continue
+        # Text detection sees at most _DETECTION_SIDE pixels on the longer side (RapidOCR's
+        # own cap): its input and feature maps grow with the area, and text on a larger
+        # region is large enough to be found shrunk; lines are then read at full resolution.
+        scale = min(1.0, _DETECTION_SIDE / max(crop.shape[:2]))
+        lines = _reading_order(models.detector.detect(crop, scale))
+        crops, kept = [], []
+        for line in lines:
+            lx0, ly0, lx1, ly1 = (round(v) for v in line.box)
+            piece = crop[ly0:ly1, lx0:lx1]
+            if piece.shape[0] >= 4 and piece.shape[1] >= 4:
+                crops.append(piece)
+                kept.append((lx0, ly0, lx1, ly1))
+        for (lx0, ly0, lx1, ly1), result in zip(kept, models.recognizer.recognise(crops)):
+            if result.score < _MIN_LINE_SCORE or not result.words:
+                continue
+            line_ink = pages.denoise(pages.is_ink(crop[ly0:ly1, lx0:lx1]))
+            extents = pages.fit_words(line_ink, [(w.x0, w.x1) for w in result.words])
+            for word, (wx0, wx1) in zip(result.words, extents):
+                bx0 = ix0 + lx0 + max(0.0, wx0)
+                bx1 = ix0 + lx0 + min(float(lx1 - lx0), wx1)
+                box = (
+                    bx0 * points_per_pixel,
+                    (iy0 + ly0) * points_per_pixel,
+                    max(bx1, bx0 + 1) * points_per_pixel,
+                    (iy0 + ly1) * points_per_pixel,
+                )
+                words.append(Word(text=word.text, bbox=box, line=line_id, confidence=round(word.score, 4)))
+            line_id += 1
+    return words
+
+
+def _reading_order(lines: list) -> list:
+    """Text lines top to bottom, and left to right within a row (lines that overlap
+    vertically by more than half the lower one's height)."""
+    rows: list[list] = []
+    for line in sorted(lines, key=lambda l: (l.box[1] + l.box[3]) / 2):
+        if rows:
+            last = rows[-1][-1].box
+            overlap = min(last[3], line.box[3]) - max(last[1], line.box[1])
+            if overlap > 0.5 * min(last[3] - last[1], line.box[3] - line.box[1]):
+                rows[-1].append(line)
+                continue
+        rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda l: l.box[0])]
+
+
+def _next_line(layout: PageLayout) -> int:
+    return max((w.line for w in layout.words), default=-1) + 1
+
+
+def _grow(box: Box, margin: float, width: float, height: float) -> Box:
+    return (
+        max(0.0, box[0] - margin),
+        max(0.0, box[1] - margin),
+        min(float(width), box[2] + margin),
+        min(float(height), box[3] + margin),
+    )
+
+
+def _merge(boxes: list[Box]) -> list[Box]:
+    """Overlapping boxes joined, so that no text is read twice."""
+    merged: list[Box] = []
+    for box in sorted(boxes, key=lambda b: (b[1], b[0])):
+        while True:
+            overlapping = [m for m in merged if intersection(m, box) > 0]
+            if not overlapping:
+                break
+            for m in overlapping:
+                merged.remove(m)
+                box = (min(box[0], m[0]), min(box[1], m[1]), max(box[2], m[2]), max(box[3], m[3]))
+        merged.append(box)
+    return merged
+
+
+def _centre_in(box: Box, region: Box) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]

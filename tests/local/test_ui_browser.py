@@ -1,0 +1,333 @@
+"""The review page in a real browser: Debian's chromium and chromedriver, driven by selenium,
+against `doctables serve` started as a user would start it.
+
+These tests never skip: without chromium, chromedriver or selenium they fail and say what to
+install (`apt-get install -y chromium chromium-driver`, `pip install -r requirements.txt`);
+`scripts/test` installs all three where they are missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+from doctables.client import Client
+from doctables.model.tables import Table
+from doctables.outputs.exports import to_csv
+
+pytestmark = pytest.mark.browser  # runs last (tests/conftest.py); never skipped in CI
+
+# The README's screenshot is refreshed only on request (DOCTABLES_SCREENSHOT=docs/review-page.png),
+# so a test run leaves the tree clean; otherwise it goes to a temporary file and is still checked.
+SCREENSHOT_TARGET = os.environ.get("DOCTABLES_SCREENSHOT")
+APT_LINE = "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1440,1100", "--force-device-scale-factor=1", "--hide-scrollbars",
+]
+PIPELINE_TIMEOUT = 240.0
+
+
+def _executable(variable: str, *names: str) -> str | None:
+    configured = os.environ.get(variable)
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in names:
+        found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file() else None)
+        if found:
+            return found
+    return None
+
+
+def _require_browser() -> tuple[str, str]:
+    chromium = _executable("DOCTABLES_CHROMIUM", "chromium", "chromium-browser")
+    driver = _executable("DOCTABLES_CHROMEDRIVER", "chromedriver")
+    missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path]
+    if missing:
+        pytest.fail(f"the browser tests need {' and '.join(missing)}, which this machine lacks; install with:"
+                    f"\n    {APT_LINE}\n(scripts/test does; or point DOCTABLES_CHROMIUM / DOCTABLES_CHROMEDRIVER at them)",
+                    pytrace=False)
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.fail("the browser tests need selenium (pinned in requirements.txt): pip install -r requirements.txt,"
+                    " or run scripts/test, which installs what is missing", pytrace=False)
+    return chromium, driver  # type: ignore[return-value]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Serve:
+    """`doctables serve` in a subprocess, its output read by a thread."""
+
+    def __init__(self) -> None:
+        self.port, self.ui_port = _free_port(), _free_port()
+        while self.ui_port == self.port:
+            self.ui_port = _free_port()
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "doctables", "serve", "--port", str(self.port), "--ui-port", str(self.ui_port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.url = self._wait_for_url(timeout=120)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def _wait_for_url(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            if "review page at " in line:
+                return line.split("review page at ", 1)[1].strip()
+        self.stop()
+        raise AssertionError("doctables serve printed no 'review page at URL':\n" + "".join(self.output))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def serve():
+    _require_browser()
+    running = Serve()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    chromium, driver_path = _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=driver_path, log_output=subprocess.DEVNULL)
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver, condition, timeout: float = 30.0, message: str = ""):
+    """Wait for `condition(driver)`; the job list is redrawn as jobs progress, so an element
+    gone stale in between just means: look again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+    return wait.until(condition, message)
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return answer.status, dict(answer.headers), answer.read()
+
+
+def _classes(element) -> set[str]:
+    return set((element.get_attribute("class") or "").split())
+
+
+def _assert_no_alert(driver) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        alert = driver.switch_to.alert
+    except NoAlertPresentException:
+        return
+    text = alert.text
+    alert.dismiss()
+    raise AssertionError(f"a script from a document ran: alert({text!r})")
+
+
+def _console_problems(driver) -> list[str]:
+    """Console errors (a blocked inline script or style would show here)."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry.get("level") == "SEVERE" or "Content Security Policy" in entry.get("message", "")]
+
+
+def test_upload_review_select_and_download(serve, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    client = Client.local(serve.endpoint)
+    browser.get(serve.url)
+    assert browser.title.startswith("Jobs")
+    browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(SAMPLE))
+
+    # the job appears through the page's own polling and progresses to SUCCEEDED
+    job_id = _wait(browser, lambda d: d.find_element(By.XPATH, "//tr[contains(@class, 'job-row')]"
+                                                            "[.//a[normalize-space()='sample.pdf']]").get_attribute("data-job"),
+                   timeout=PIPELINE_TIMEOUT, message="the uploaded job never appeared in the list")
+    assert job_id and len(job_id) == 32
+    statuses = set()
+
+    def succeeded(driver) -> bool:
+        statuses.add(driver.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] .badge").text.lower())
+        return "succeeded" in statuses
+
+    _wait(browser, succeeded, timeout=PIPELINE_TIMEOUT,
+          message="the job did not succeed in time:\n" + "".join(serve.output))
+    assert "2 / 2" in _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] .pages").text)
+    result = client.result(job_id)
+    assert result["status"] == "SUCCEEDED" and result["source"]["key"] == "uploads/sample.pdf"
+    tables = result["tables"]
+    assert tables
+
+    # the job view: one box per table over the page images, the tables beside them
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] a.doc-link").click() or True)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".table-card"), message="the job view did not load")
+    assert browser.current_url.rstrip("/").endswith(f"/jobs/{job_id}")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "svg.overlay rect.table-box")
+    assert len(boxes) == len(tables)
+    assert all(box.size["width"] > 20 and box.size["height"] > 20 for box in boxes)
+    images = browser.find_elements(By.CSS_SELECTOR, ".page-canvas img")
+    assert len(images) == result["pages"]["total"]
+    for image in images:
+        browser.execute_script("arguments[0].scrollIntoView()", image)
+        _wait(browser, lambda d, image=image: d.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", image), message="a page image did not load")
+    browser.execute_script("window.scrollTo(0, 0)")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".table-card")) == len(tables)
+
+    def table_cell(text: str):
+        found = [c for c in browser.find_elements(By.CSS_SELECTOR, ".tables-pane .grid [data-cell]")
+                 if c.text.strip() == text]
+        assert len(found) == 1, f"{text!r} is not shown once in the table view"
+        return found[0]
+
+    revenue = table_cell("2024 revenue (USD thousands)")
+    people = table_cell("Human Resources")
+    for cell in (revenue, people):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+        assert cell.is_displayed()
+    assert revenue.tag_name == "th" and int(revenue.get_attribute("colspan")) == 4  # a header over Q1..Q4
+
+    # selecting a table cell highlights its box over the page, and the other way round
+    def overlay_rect(key: str):
+        return browser.find_element(By.CSS_SELECTOR, f"svg.overlay rect[data-cell='{key}']")
+
+    people.click()
+    people_key = people.get_attribute("data-cell")
+    assert "selected" in _classes(people) and "selected" in _classes(overlay_rect(people_key))
+    assert browser.find_element(By.ID, "selection-text").text == "Human Resources"
+
+    revenue_key = revenue.get_attribute("data-cell")
+    target = overlay_rect(revenue_key)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
+    target.click()
+    assert "selected" in _classes(overlay_rect(revenue_key)) and "selected" in _classes(revenue)
+    assert "selected" not in _classes(people) and "selected" not in _classes(overlay_rect(people_key))
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".selected")) == 2
+    assert browser.find_element(By.ID, "selection-text").text == "2024 revenue (USD thousands)"
+
+    # downloads: a CSV per table equal to to_csv, and every document format
+    for table in tables:
+        link = browser.find_element(By.CSS_SELECTOR, f"a[data-csv='{table['table_id']}']")
+        status, headers, body = _fetch(link.get_attribute("href"))
+        assert status == 200 and headers["Content-Type"].startswith("text/csv")
+        assert body.decode("utf-8") == to_csv(Table.from_dict(table))
+    formats = {a.get_attribute("data-format"): a.get_attribute("href")
+               for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a[data-format]")}
+    assert set(formats) == {"json", "textract", "xlsx", "md", "html"}
+    for fmt, href in formats.items():
+        status, headers, body = _fetch(href)
+        assert status == 200 and body and headers["Content-Disposition"].startswith("attachment"), fmt
+    assert json.loads(_fetch(formats["json"])[2]) == result
+
+    # the screenshot the README shows: the first page's table, a cell selected
+    browser.execute_script("window.scrollTo(0, 0)")
+    time.sleep(0.5)
+    screenshot = Path(SCREENSHOT_TARGET) if SCREENSHOT_TARGET else tmp_path / "review-page.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000
+    assert not _console_problems(browser)
+
+
+HOSTILE_NAME = '<img src=x onerror=alert(1)><script>alert(2)<\\script>.pdf'
+
+
+def test_hostile_file_name_dropped_on_the_page_shows_as_text(serve, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(serve.url)
+    # drag and drop: a File in a DataTransfer, dropped on the zone as a browser would
+    browser.execute_script(
+        """
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["not a document, only text"], arguments[0], {type: "application/pdf"}));
+        const zone = document.getElementById("dropzone");
+        for (const type of ["dragenter", "dragover", "drop"]) {
+          zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }
+        """,
+        HOSTILE_NAME,
+    )
+    shown = HOSTILE_NAME.replace("\\", "_")  # the sanitised key keeps the visible name, not the separator
+    _wait(browser, lambda d: d.find_elements(By.XPATH, "//tr[contains(@class, 'job-row')]//span[@class='err-code']"
+                                                       "[normalize-space()='NOT_A_DOCUMENT']"),
+          timeout=PIPELINE_TIMEOUT, message="the dropped file's job did not fail as NOT_A_DOCUMENT")
+    _assert_no_alert(browser)
+    texts = _wait(browser, lambda d: [a.text for a in d.find_elements(By.CSS_SELECTOR, "a.doc-link")])
+    assert texts.count(shown) == 1, texts
+    assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"], tbody script').length") == 0
+
+    def open_job(driver) -> bool:
+        link = next((a for a in driver.find_elements(By.CSS_SELECTOR, "a.doc-link") if a.text == shown), None)
+        if link is None:
+            return False
+        link.click()
+        return True
+
+    _wait(browser, open_job)
+    _wait(browser, lambda d: d.find_elements(By.ID, "job-error"))
+    _assert_no_alert(browser)
+    assert browser.find_element(By.ID, "job-file").text == shown
+    assert "NOT_A_DOCUMENT" in browser.find_element(By.ID, "job-error").text
+    assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"], main script').length") == 0
+    assert not _console_problems(browser)

@@ -1,0 +1,140 @@
+"""Image inputs the dev documents do not show: screenshots and crops that are one table,
+pages the layout model is unsure of, straight crops that an ink profile reads as skewed or
+sideways. Each test builds its image from the bundled sample."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from doctables.inprocess import extract
+from doctables.models.image import resize_filtered, resize_rgb
+from doctables.recognise.ocr_models import TextBox
+from doctables.recognise.page_text import _mostly_across
+from doctables.settings import Settings
+
+
+def _screenshot(sample_bytes: bytes, truth: dict, page: int, dpi: int, margin: float) -> bytes:
+    """A PNG of one table of the sample cut at its box (grown by `margin` points), the way a
+    screenshot of it is: no text layer, no page around it."""
+    box = next(t["bbox"] for t in truth["tables"] if t["page"] == page)
+    clip = pymupdf.Rect(box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+    with pymupdf.open(stream=sample_bytes, filetype="pdf") as document:
+        pixmap = document[page - 1].get_pixmap(dpi=dpi, clip=clip, alpha=False)
+        return pixmap.tobytes("png")
+
+
+def _grid(cells) -> set[tuple[int, int, int, int]]:
+    return {(c.row, c.col, c.row_span, c.col_span) for c in cells}
+
+
+def _truth_grid(truth: dict, page: int) -> set[tuple[int, int, int, int]]:
+    table = next(t for t in truth["tables"] if t["page"] == page)
+    return {(c["row"], c["col"], c["row_span"], c["col_span"]) for c in table["cells"]}
+
+
+@pytest.mark.parametrize("page, dpi, margin", [(1, 90, 0.0), (2, 80, 4.0), (1, 110, 10.0)])
+def test_a_screenshot_of_a_table_yields_that_table(sample_bytes, sample_truth, page, dpi, margin):
+    image = _screenshot(sample_bytes, sample_truth, page, dpi, margin)
+    document = extract(image, settings=Settings())
+    assert len(document.tables) == 1
+    table = document.tables[0]
+    assert _grid(table.cells) == _truth_grid(sample_truth, page)
+    # The table is the image: its box covers nearly all of it.
+    width, height = document.pages[0].width, document.pages[0].height
+    x0, y0, x1, y1 = table.bbox
+    assert (x1 - x0) * (y1 - y0) > 0.8 * (width - 2 * margin) * (height - 2 * margin)
+
+
+def test_a_wide_crop_of_a_ruled_table_is_read_as_it_stands(sample_bytes, sample_truth):
+    """A crop whose ruled columns make the ink look like vertical lines of text is not
+    turned: the text detector's line boxes run across."""
+    image = _screenshot(sample_bytes, sample_truth, 1, 100, 2.0)
+    document = extract(image, settings=Settings())
+    decision = document.pages[0].decision
+    assert decision["rotation_applied"] == 0
+    assert decision["skew"] == 0.0
+
+
+def test_shrinking_samples_like_the_models_training_and_keeps_rules_dark():
+    """The layout model was trained on OpenCV resizes: each output pixel interpolated at its
+    centre's place in the source, no low-pass filter. A two-pixel rule shrunk four times
+    stays black that way; an area filter makes it a mid grey the model has not seen."""
+    image = np.full((64, 64, 3), 255, dtype=np.uint8)
+    image[:, 9:11] = 0  # the output column 2 samples the source at x = 2 * 4 + 1.5
+    sampled = resize_rgb(image, 16, 16)
+    filtered = resize_filtered(image, 16, 16)
+    assert int(sampled[:, 2].max()) < 40
+    assert 80 < int(filtered[:, 2].min()) < 200
+    assert resize_rgb(image, 64, 64) is image
+
+
+def test_text_lines_running_across_overrule_a_vertical_looking_ink_profile():
+    across = [TextBox((0, 0, 120, 14), 0.9), TextBox((0, 20, 80, 34), 0.9), TextBox((200, 0, 212, 40), 0.9)]
+    down = [TextBox((0, 0, 14, 120), 0.9), TextBox((20, 0, 34, 90), 0.9), TextBox((40, 0, 100, 12), 0.9)]
+    assert _mostly_across(across) is True
+    assert _mostly_across(down) is False
+    assert _mostly_across([]) is False
+
+
+def test_a_page_image_is_detected_once_on_both_views(sample_bytes, sample_truth, monkeypatch):
+    """The regions OCR reads and the regions tables are built from come from one detection,
+    on both input views; a born-digital page pays for one view only."""
+    from doctables.models.detection import TableDetector
+
+    calls = []
+    original = TableDetector.detect_regions
+
+    def counted(self, image, labels, threshold, pooled=False):
+        calls.append(pooled)
+        return original(self, image, labels, threshold, pooled)
+
+    monkeypatch.setattr(TableDetector, "detect_regions", counted)
+    document = extract(_screenshot(sample_bytes, sample_truth, 1, 110, 30.0), settings=Settings())
+    assert document.pages[0].decision["ocr"] is True
+    assert calls == [True]  # both input views, once
+    calls.clear()
+    extract(sample_bytes, pages=[1], settings=Settings())
+    assert calls == [False]  # a born-digital page: one run, the view the model was trained on
+
+
+def _orientation_cases(sample_bytes: bytes, sample_truth: dict) -> list[tuple[str, bytes]]:
+    """Upright images the small orientation model misread: small screenshots of a table and
+    photographed pages (perspective, uneven light, blur, JPEG), each from the sample."""
+    from bench.accuracy.variants import _photo
+
+    cases = [
+        (f"screenshot p{page} {dpi} dpi", _screenshot(sample_bytes, sample_truth, page, dpi, 0.0))
+        for page, dpi in ((1, 72), (2, 80), (1, 96))
+    ]
+    with pymupdf.open(stream=sample_bytes, filetype="pdf") as document:
+        for seed, page in enumerate(document):
+            cases.append((f"photo p{page.number + 1}", _photo(page, np.random.default_rng(seed))[0]))
+    return cases
+
+
+def test_upright_and_upside_down_are_told_apart_on_screenshots_and_photos(sample_bytes, sample_truth):
+    """The recogniser reads the widest lines both ways: an upright image stays, the same
+    image upside down is turned 180 degrees."""
+    from doctables.convert.render import open_document, render_page
+    from doctables.models.image import decode_image
+    from doctables.recognise import pages
+    from doctables.recognise.page_text import detect_rotation, load_ocr_models
+
+    settings = Settings()
+    models = load_ocr_models(settings)
+    for name, data in _orientation_cases(sample_bytes, sample_truth):
+        for turn in (0, 180):
+            if turn:
+                turned = io.BytesIO()
+                Image.open(io.BytesIO(data)).rotate(180).save(turned, format="PNG")
+                data = turned.getvalue()
+            with open_document(data, settings) as document:
+                rendered = render_page(document[0], 1, settings.dpi)
+            image = decode_image(rendered.png)
+            ink = pages.ink_map(image, rendered.layout.width / rendered.layout.image_width)
+            assert detect_rotation(image, ink, models) == turn, (name, turn)
