@@ -8,6 +8,8 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from doctables.pipeline.aws import current_runtime
@@ -37,18 +39,19 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records", [])
     if records and records[0].get("eventSource") == "aws:sqs":
         return process_partial_response(event=event, record_handler=range_record, processor=processor, context=context)
-    outcomes = []
-    for record in records:
-        obj = record["s3"]["object"]
-        source = SourceObject(
-            bucket=record["s3"]["bucket"]["name"],
-            key=unquote_plus(obj["key"]),
-            version_id=obj.get("versionId"),
-            etag=obj.get("eTag"),
-            size=obj.get("size"),
-        )
-        outcome = convert_upload(source, current_runtime())
-        metrics.add_metric(name="PagesRendered", unit=MetricUnit.Count, value=outcome.pages)
-        logger.info("upload", extra={"outcome": outcome.__dict__})
-        outcomes.append(outcome.__dict__)
-    return {"outcomes": outcomes}
+    return {"outcomes": [upload_record(record) for record in S3Event(event).records]}
+
+
+def upload_record(record: S3EventRecord) -> dict[str, Any]:
+    uploaded = record.s3.get_object
+    source = SourceObject(
+        bucket=record.s3.bucket.name,
+        key=unquote_plus(uploaded.key),  # S3 notifications carry the key URL-encoded
+        version_id=uploaded.version_id,
+        etag=uploaded.etag or None,
+        size=uploaded.get("size"),
+    )
+    outcome = convert_upload(source, current_runtime())
+    metrics.add_metric(name="PagesRendered", unit=MetricUnit.Count, value=outcome.pages)
+    logger.info("upload", extra={"outcome": outcome.__dict__})
+    return outcome.__dict__
