@@ -8,19 +8,39 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from doctables import __version__
 from doctables.outputs.exports import FORMATS
 from doctables.settings import Settings
 
+DEFAULT_PORT = 4566
+
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"run": run_command, "serve": serve_command, "ui": ui_command, "submit": submit_command,
+                "status": status_command, "jobs": jobs_command, "get": get_command}
+    try:
+        return handlers[args.command](args)
+    except _unreachable_errors():
+        where = f"stack {args.stack}" if getattr(args, "stack", None) else (
+            getattr(args, "endpoint", None) or f"http://127.0.0.1:{DEFAULT_PORT}")
+        print(f"doctables: nothing answers at {where}: start `doctables serve` in another "
+              f"terminal, or pass --stack NAME for a deployed stack", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="doctables", description="Tables out of documents, on AWS or locally.")
+    parser.add_argument("--version", action="version", version=f"doctables {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the whole pipeline locally on embedded moto")
-    run.add_argument("files", nargs="+", type=Path, help="PDF, PNG, JPEG or TIFF files")
+    run.add_argument("files", nargs="+", type=Path,
+                     help="PDF, PNG, JPEG or TIFF files; a directory means every such file under it")
     run.add_argument("--out", type=Path, default=None, help="write each document's result JSON here")
     run.add_argument("--dpi", type=int, default=None, help="page rendering resolution")
     run.add_argument("--timeout", type=float, default=1800.0, help="seconds before giving up")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or table printout")
+    run.add_argument("--quiet", action="store_true",
+                     help="one line per document (status, pages, tables) and its errors; no progress bar, no tables")
     run.add_argument("--format", dest="formats", action="append", choices=FORMATS,
                      help="output format, repeatable (default json)")
     run.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
@@ -28,51 +48,57 @@ def main(argv: list[str] | None = None) -> int:
                           "formula (by default a cell starting with =, +, -, @, tab or CR gets a leading ')")
 
     serve = commands.add_parser("serve", help="run the local stack on a loopback port until stopped")
-    serve.add_argument("--port", type=int, default=4566, help="port of the local AWS endpoint")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port of the local AWS endpoint")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address the review page listens on (default loopback only); the AWS endpoint "
                             "always listens on 127.0.0.1")
     serve.add_argument("--ui-port", type=int, default=8700, help="port of the review page (0: no page)")
 
     ui = commands.add_parser("ui", help="serve the review page against a deployed stack")
-    ui.add_argument("--port", type=int, default=8700)
-    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=8700, help="port of the review page")
+    ui.add_argument("--host", default="127.0.0.1", help="address the review page listens on (default loopback only)")
     _target_arguments(ui)
 
     submit = commands.add_parser("submit", help="upload a document to a stack")
-    submit.add_argument("file", type=Path)
+    submit.add_argument("file", type=Path, help="a PDF, PNG, JPEG or TIFF file")
     submit.add_argument("--wait", action="store_true", help="poll until the job finishes, with a progress bar")
-    submit.add_argument("--timeout", type=float, default=900.0)
+    submit.add_argument("--timeout", type=float, default=900.0, help="seconds --wait waits for the job")
     _target_arguments(submit)
 
     status = commands.add_parser("status", help="show a job")
-    status.add_argument("job_id")
+    status.add_argument("job_id", help="the job id `submit` printed")
     _target_arguments(status)
 
     jobs = commands.add_parser("jobs", help="list jobs, newest first")
-    jobs.add_argument("--limit", type=int, default=20)
+    jobs.add_argument("--limit", type=int, default=20, help="how many jobs to list")
     _target_arguments(jobs)
 
     get = commands.add_parser("get", help="download a job's result")
-    get.add_argument("job_id")
-    get.add_argument("--format", dest="formats", action="append", choices=FORMATS)
-    get.add_argument("--out", type=Path, default=Path("."))
+    get.add_argument("job_id", help="the job id `submit` printed")
+    get.add_argument("--format", dest="formats", action="append", choices=FORMATS,
+                     help="output format, repeatable (default json)")
+    get.add_argument("--out", type=Path, default=Path("."), help="directory to write the files to")
     get.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
                      help="write CSV cells exactly as extracted (see `run --no-escape-formulas`)")
     _target_arguments(get)
 
-    args = parser.parse_args(argv)
-    handlers = {"run": run_command, "serve": serve_command, "ui": ui_command, "submit": submit_command,
-                "status": status_command, "jobs": jobs_command, "get": get_command}
-    return handlers[args.command](args)
+    return parser
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """The errors that mean no doctables answers (botocore is only imported by the commands that talk to one)."""
+    botocore_exceptions = sys.modules.get("botocore.exceptions")
+    if botocore_exceptions is None:
+        return (NothingAnswers,)
+    return (NothingAnswers, botocore_exceptions.EndpointConnectionError, botocore_exceptions.ConnectTimeoutError)
 
 
 def _target_arguments(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--stack", help="a deployed stack's name (its outputs name the bucket and table)")
     target.add_argument("--endpoint", default=None,
-                        help="a `doctables serve` endpoint (default http://127.0.0.1:4566)")
-    parser.add_argument("--region", default=None)
+                        help=f"a `doctables serve` endpoint (default http://127.0.0.1:{DEFAULT_PORT})")
+    parser.add_argument("--region", default=None, help="the stack's AWS region (default: the configured one)")
 
 
 def _client(args: argparse.Namespace):
@@ -80,7 +106,26 @@ def _client(args: argparse.Namespace):
 
     if args.stack:
         return Client.for_stack(args.stack, args.region)
-    return Client.local(args.endpoint or LOCAL_ENDPOINT)
+    endpoint = args.endpoint or LOCAL_ENDPOINT
+    if not _answers(endpoint):  # fail now rather than after the SDK's retries (about 50 s)
+        raise NothingAnswers(endpoint)
+    return Client.local(endpoint)
+
+
+class NothingAnswers(Exception):
+    """No `doctables serve` listens at the endpoint."""
+
+
+def _answers(endpoint: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(endpoint)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 80), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -103,7 +148,9 @@ def serve_command(args: argparse.Namespace) -> int:
     print(f"  bucket {names.bucket} (upload under {names.upload_prefix}), table {names.table_name}")
     if ui:
         print(f"  review page at {ui.url}")
-    print("  try: doctables submit examples/sample.pdf --wait    (Ctrl-C stops and forgets everything)", flush=True)
+    endpoint = "" if args.port == DEFAULT_PORT else f" --endpoint {service.endpoint}"
+    print(f"  try: doctables submit examples/sample.pdf --wait{endpoint}    (Ctrl-C stops and forgets everything)",
+          flush=True)
     _run_until_interrupted(*([ui.stop] if ui else []), service.stop)
     return 0
 
@@ -202,29 +249,61 @@ def _job_line(job) -> str:
 def run_command(args: argparse.Namespace) -> int:
     from doctables.local.run import run_files
 
-    missing = [str(f) for f in args.files if not f.is_file()]
+    missing = [str(f) for f in args.files if not f.exists()]
     if missing:
         print(f"doctables: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    files = documents_in(args.files)
+    if not files:
+        print(f"doctables: no PDF, PNG, JPEG or TIFF file in {', '.join(map(str, args.files))}", file=sys.stderr)
         return 2
     settings = Settings.from_env()
     if args.dpi:
         settings = settings.with_overrides(dpi=args.dpi)
-    results = run_files(args.files, settings=settings, timeout=args.timeout, progress=not args.quiet)
+    results = run_files(files, settings=settings, timeout=args.timeout, progress=not args.quiet)
     failed = 0
-    for path, result in zip(args.files, results):
+    for path, stem, result in zip(files, output_stems(files), results):
         if args.out:
             from doctables.outputs.exports import write_exports
 
-            write_exports(result, args.out, args.formats or ["json"], path.stem,
+            write_exports(result, args.out, args.formats or ["json"], stem,
                           escape_formulas=args.escape_formulas)
-        if not args.quiet:
-            print(describe(path, result))
+        print(describe(path, result, tables=not args.quiet))
         failed += result["status"] == "FAILED"
     return 1 if failed else 0
 
 
-def describe(path: Path, result: dict) -> str:
-    """A human-readable summary of one result: status, then every table as a text grid."""
+def documents_in(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory becomes every file under it, in name order, whose first bytes
+    say PDF, PNG, JPEG or TIFF (whatever its name)."""
+    from doctables.convert.sniff import sniff
+
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for candidate in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            with candidate.open("rb") as head:
+                if sniff(head.read(1024)) is not None:
+                    found.append(candidate)
+    return found
+
+
+def output_stems(files: list[Path]) -> list[str]:
+    """A file name stem per document for `--out`; a stem met again gets -2, -3, ... so that
+    a.pdf and a.png, or two a.pdf in different folders, do not overwrite each other."""
+    seen: dict[str, int] = {}
+    stems = []
+    for path in files:
+        seen[path.stem] = seen.get(path.stem, 0) + 1
+        stems.append(path.stem if seen[path.stem] == 1 else f"{path.stem}-{seen[path.stem]}")
+    return stems
+
+
+def describe(path: Path, result: dict, *, tables: bool = True) -> str:
+    """A human-readable summary of one result: status and errors, then (`tables`) every table as a
+    text grid."""
     from doctables.model.tables import Table
 
     pages = result["pages"]
@@ -234,7 +313,7 @@ def describe(path: Path, result: dict) -> str:
     for page in result.get("page_results", []):
         if page.get("error"):
             lines.append(f"  page {page['page']} {page['error']['code']}: {page['error']['message']}")
-    for data in result["tables"]:
+    for data in result["tables"] if tables else []:
         table = Table.from_dict(data)
         lines.append(f"\n  table {table.table_id} (page {table.page}, {table.rows} x {table.columns})")
         lines.extend("  " + row for row in text_grid(table.grid(), table.header_rows))
