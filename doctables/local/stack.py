@@ -153,7 +153,9 @@ class LocalStack:
             "ranges_dlq": (self.queues.ranges_dlq, self._sqs_handler("dead_letters")),
             "events": (self.queues.events, self._collect_events),
         }
-        return sum(self._drain(url, deliver) for name, (url, deliver) in routes.items() if only in (None, name))
+        handled = sum(self._drain(url, deliver) for name, (url, deliver) in routes.items() if only in (None, name))
+        forget_table_copies()
+        return handled
 
     def run_until(self, done: Callable[[], bool], timeout: float = 600.0, on_progress: Callable[[], None] | None = None) -> None:
         """Pump the queues until `done()` holds; raise TimeoutError past `timeout` seconds."""
@@ -315,6 +317,18 @@ class LocalEndpoint:
             self._thread.join(timeout=10)
         self._server.server_close()
         self._server = None
+
+
+def forget_table_copies() -> None:
+    """Let moto's DynamoDB copies go. TransactWriteItems deep-copies each table it touches (to
+    roll back on failure), and moto lists every model instance it ever made, tables and items
+    alike, in `instances_tracked` for its dashboard (the only reader; the runner does not show
+    it), so each settled page kept a copy of the whole table alive: memory grew with pages
+    squared. DynamoDB's lists are emptied; the backends hold what is live."""
+    from moto.core.model_instances import model_data
+
+    for model in model_data.get("dynamodb", {}).values():
+        model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 def is_loopback_name(host_header: str | None) -> bool:
