@@ -476,3 +476,12 @@ def test_start_ui_on_a_free_port(client):
         assert refused.value.code == 400
     finally:
         ui.stop()
+
+
+def test_every_answer_names_its_charset_once(web, script_job):
+    paths = ["/", f"/jobs/{script_job}", f"/jobs/{script_job}/tables/0001-01.csv", "/api/jobs",
+             *[f"/jobs/{script_job}/export.{fmt}" for fmt in ("json", "md", "html", "xlsx")], "/jobs/" + "0" * 32]
+    for path in paths:
+        content_type = web.get(path).headers["Content-Type"]
+        assert content_type.count("charset") <= 1, (path, content_type)
+    assert web.get(f"/jobs/{script_job}/export.md").headers["Content-Type"] == "text/markdown; charset=utf-8"

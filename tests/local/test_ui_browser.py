@@ -331,3 +331,60 @@ def test_hostile_file_name_dropped_on_the_page_shows_as_text(serve, browser, tmp
     assert "NOT_A_DOCUMENT" in browser.find_element(By.ID, "job-error").text
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"], main script').length") == 0
     assert not _console_problems(browser)
+
+
+def _wide_table_third_page(path: Path) -> None:
+    """Two pages of prose, then a landscape page holding one ruled table of 18 columns."""
+    import pymupdf
+
+    document = pymupdf.open()
+    for number in (1, 2):
+        document.new_page().insert_textbox(pymupdf.Rect(72, 72, 540, 720),
+                                           f"Chapter {number}. " + "Plain running text without any table. " * 40,
+                                           fontsize=11)
+    page = document.new_page(width=842, height=595)
+    columns, rows, x0, y0, width, height = 18, 8, 30, 120, 43, 22
+    for row in range(rows + 1):
+        page.draw_line((x0, y0 + row * height), (x0 + columns * width, y0 + row * height))
+    for col in range(columns + 1):
+        page.draw_line((x0 + col * width, y0), (x0 + col * width, y0 + rows * height))
+    for row in range(rows):
+        for col in range(columns):
+            text = f"Q{col + 1}" if row == 0 else f"{(row * 31 + col * 17) % 900 + 100}"
+            page.insert_text((x0 + col * width + 5, y0 + row * height + 15), text, fontsize=9)
+    document.save(path)
+
+
+def test_a_job_opens_on_its_first_table_and_a_wide_table_scrolls(serve, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    source = tmp_path / "wide.pdf"
+    _wide_table_third_page(source)
+    client = Client.local(serve.endpoint)
+    job_id = client.submit(source)
+    job = client.wait(job_id, timeout=PIPELINE_TIMEOUT)
+    assert job.status.value == "SUCCEEDED" and job.tables_found == 1, "".join(serve.output)
+
+    browser.set_window_size(1280, 900)
+    browser.get(f"{serve.url.rstrip('/')}/jobs/{job_id}")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".table-card"), message="the job view did not load")
+    third, first = browser.find_element(By.ID, "page-3"), browser.find_element(By.ID, "page-1")
+    where = "return [arguments[0].getBoundingClientRect().top, arguments[1].getBoundingClientRect().bottom, innerHeight]"
+    # opened on page 3, the first with a table: its top in the upper half of the window (the
+    # document ends below it), page 1 scrolled past
+    _wait(browser, lambda d: (lambda top, bottom, height: 0 <= top < height / 2 and bottom <= 0)(
+        *d.execute_script(where, third, first)),
+        message="the job view did not open on the page with the table")
+    assert browser.execute_script("return window.scrollY") > 0
+
+    # the table is wider than its pane: it scrolls sideways, and its last column can be reached
+    scroller = browser.find_element(By.CSS_SELECTOR, ".table-card .table-scroll")
+    assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", scroller)
+    assert browser.execute_script("return getComputedStyle(arguments[0]).overflowX", scroller) == "auto"
+    browser.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", scroller)
+    last = scroller.find_elements(By.CSS_SELECTOR, "table.grid tr:first-child > *")[-1]
+    assert last.text == "Q18"
+    right, limit = browser.execute_script(
+        "return [arguments[0].getBoundingClientRect().right, arguments[1].getBoundingClientRect().right]",
+        last, scroller)
+    assert right <= limit + 1

@@ -305,8 +305,9 @@ def _same_origin() -> bool:
 
 
 def _download(data: bytes, mimetype: str, name: str):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name,
-                         max_age=0)
+    # Werkzeug adds "; charset=utf-8" to a text/* type itself: pass the bare type, or it says it twice
+    response = send_file(io.BytesIO(data), mimetype=mimetype.split(";")[0], as_attachment=True,
+                         download_name=name, max_age=0)
     return response
 
 

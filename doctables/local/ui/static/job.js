@@ -70,6 +70,13 @@
     img.addEventListener("error", function () { img.parentElement.classList.add("missing"); });
   });
 
+  // A job opens on its first page with a table (unless the address names a place already).
+  if (!window.location.hash) {
+    const pages = Array.from(document.querySelectorAll("figure.page[data-tables]"));
+    const first = pages.find(function (page) { return Number(page.dataset.tables) > 0; });
+    if (first && first !== pages[0]) first.scrollIntoView({ block: "start" });
+  }
+
   // An unfinished job: follow it, and show the result once it is there.
   if (root && root.dataset.poll) {
     const progress = document.getElementById("job-progress");
