@@ -1,0 +1,367 @@
+"""Where the tables of a page are (doctables.detect.regions), on constructed pages: the grid
+test, aligned blocks of words, stacked tables, regions grown by the rows they cut off, and
+the detector's regions checked and completed (a detector double, no model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from detect_builders import CHAR, SIZE, grid_words, lattice_rules, line, page, paragraph, word
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doctables.detect import regions
+from doctables.geometry import union_box
+from doctables.model.layout import Rule, Word
+
+FAST = settings(max_examples=50, deadline=None)
+IMAGE = np.zeros((800, 600, 3), np.uint8)
+
+GRID = grid_words(300, 6)  # lines at 300 .. 370, columns at 100, 200, 260, 320; ends at 340
+GRID_BOX = (100, 300, 340.0, 380.0)
+
+
+@dataclass
+class Detection:
+    box: tuple
+    score: float
+
+
+class Detector:
+    """A detector double without the layout model: its table regions come from detect()."""
+
+    threshold = 0.5
+
+    def __init__(self, *boxes, score: float = 0.9):
+        self.boxes, self.score = boxes, score
+
+    def detect(self, image):
+        return [Detection(b, self.score) for b in self.boxes]
+
+
+class LayoutDetector:
+    """A double of the layout model: regions by label, each (box, score)."""
+
+    threshold = 0.5
+
+    def __init__(self, found: dict[str, list[tuple[tuple, float]]]):
+        self.found = found
+        self.asked: list = []
+
+    def detect_regions(self, image, labels, threshold):
+        self.asked.append((labels, threshold))
+        return {label: [Detection(b, s) for b, s in self.found.get(label, []) if s >= threshold] for label in labels}
+
+
+# ------------------------------------------------------------------------------ words in
+
+
+def test_refine_words_keeps_words_centred_inside_and_drops_leaders():
+    words = line(100, ("a ........ b", 100)) + [word("out", 90, 100), word("edge", 96, 100)]
+    kept = regions.refine_words(words, (100, 95, 200, 115))
+    assert [w.text for w in kept] == ["a", "b", "edge"]  # "edge" is centred at 106
+
+
+# ----------------------------------------------------------------------------- grid test
+
+
+def test_a_grid_of_short_texts_looks_tabular():
+    assert regions.looks_tabular(GRID, (95, 295, 360, 385))
+
+
+def test_running_text_does_not_look_tabular():
+    assert not regions.looks_tabular(paragraph(100, 8), (95, 95, 400, 200))
+
+
+def test_too_few_words_or_lines_do_not_look_tabular():
+    assert not regions.looks_tabular(GRID[:5], (95, 295, 360, 385))
+    two_lines = grid_words(300, 2)
+    assert len(two_lines) == 8 and not regions.looks_tabular(two_lines, (95, 295, 360, 330))
+
+
+def test_chart_axis_labels_do_not_look_tabular():
+    words = []
+    for r, value in enumerate(("0.35", "0.30", "0.25", "0.20", "0.15", "0.10")):
+        words += line(100 + 30 * r, (value, 100))
+    words += line(290, ("2004", 150), ("2005", 220), ("2006", 290), ("2007", 360))
+    assert not regions.looks_tabular(words, (95, 95, 400, 305))
+
+
+def test_long_phrases_in_columns_do_not_look_tabular():
+    words = []
+    for r in range(5):
+        words += line(100 + 14 * r, ("one two three four", 100), ("five six seven eight", 300))
+    assert not regions.looks_tabular(words, (95, 95, 420, 170))
+
+
+# ------------------------------------------------------------------------- aligned blocks
+
+
+def test_an_aligned_block_between_paragraphs_is_the_grid():
+    words = paragraph(200, 4) + GRID + paragraph(400, 4)
+    assert regions.aligned_blocks(words) == [GRID_BOX]
+
+
+def test_no_aligned_block_in_running_text_or_an_empty_page():
+    assert regions.aligned_blocks(paragraph(100, 8)) == []
+    assert regions.aligned_blocks([]) == []
+    assert regions.aligned_blocks(grid_words(300, 2)) == []  # two lines: under the grid test's three
+
+
+def test_a_section_heading_inside_a_grid_does_not_break_its_block():
+    words = grid_words(300, 4) + line(356, ("Women", 100)) + grid_words(370, 4)[4:]
+    (block,) = regions.aligned_blocks(words)
+    assert block == union_box([w.bbox for w in words])
+
+
+def test_three_lines_of_running_text_part_two_blocks():
+    lower = grid_words(384, 4)
+    words = grid_words(300, 3) + paragraph(344, 3) + lower
+    blocks = regions.aligned_blocks(words)
+    assert len(blocks) == 2
+    assert blocks[0] == union_box([w.bbox for w in grid_words(300, 3)])
+    assert blocks[1] == union_box([w.bbox for w in lower])
+
+
+# ------------------------------------------------------------------------------ stacked
+
+
+def test_two_stacked_tables_with_a_repeated_heading_are_split_between_them():
+    first, second = grid_words(100, 6), grid_words(204, 6)
+    parts = regions.split_stacked(first + second, (95, 95, 360, 300))
+    assert parts == [(95, 95, 360, 192.0), (95, 192.0, 360, 300)]  # 192: between 180 and 204
+
+
+def test_one_table_with_section_breaks_is_not_split():
+    words = grid_words(100, 4) + line(176, ("Women", 100))
+    for r in range(3):
+        words += line(190 + 14 * r, (f"w{r}", 100), ("1.0", 200), ("2.0", 260), ("3.0", 320))
+    assert regions.split_stacked(words, (95, 95, 360, 260)) == [(95, 95, 360, 260)]
+
+
+def test_a_small_region_is_never_split():
+    words = grid_words(100, 2) + grid_words(150, 2)
+    assert regions.split_stacked(words, (95, 95, 360, 200)) == [(95, 95, 360, 200)]
+
+
+# --------------------------------------------------------------------------- extend rows
+
+
+def test_a_region_grows_by_the_heading_row_it_cut_off():
+    assert regions.extend_to_rows(GRID, (95, 312, 360, 385)) == (95, 299.0, 360, 385)
+
+
+def test_a_region_grows_by_up_to_two_rows_below():
+    # Lines at 300 .. 370 (bottom 380): the region ends at 353, above the last two.
+    assert regions.extend_to_rows(GRID, (95, 298, 360, 353)) == (95, 298, 360, 381.0)
+    assert regions.extend_to_rows(GRID, (95, 298, 360, 367)) == (95, 298, 360, 381.0)
+
+
+def test_a_region_grows_by_a_heading_a_blank_line_above_but_not_by_a_caption_or_prose():
+    head = line(286, ("Variable", 100), ("Assumption", 300))
+    assert regions.extend_to_rows(head + GRID, (95, 298, 360, 385)) == (95, 285.0, 360, 385)
+    caption = line(286, ("Table 3. Results", 100))
+    assert regions.extend_to_rows(caption + GRID, (95, 298, 360, 385)) == (95, 298, 360, 385)
+    assert regions.extend_to_rows(paragraph(286, 1) + GRID, (95, 298, 360, 385)) == (95, 298, 360, 385)
+
+
+def test_a_region_does_not_grow_past_the_table_bottom_rule():
+    rule = Rule(95, 354, 360, 354)
+    assert regions.extend_to_rows(GRID, (95, 298, 360, 353), rules=[rule]) == (95, 298, 360, 353)
+
+
+def test_a_region_does_not_grow_into_another_table():
+    other = (95, 350, 360, 390)
+    assert regions.extend_to_rows(GRID, (95, 298, 360, 353), others=[other]) == (95, 298, 360, 353)
+
+
+def test_a_region_cutting_off_a_column_grows_sideways_to_take_it_in():
+    # The last column (320 .. 335) lies outside the region.
+    assert regions.extend_to_rows(GRID, (95, 298, 300, 385)) == (95, 298, 341.0, 385)
+
+
+def test_a_region_with_few_words_stays_as_it_is():
+    assert regions.extend_to_rows(GRID, (95, 298, 360, 311)) == (95, 298, 360, 311)
+
+
+# ------------------------------------------------------------------------- find_regions
+
+
+def test_the_detectors_table_regions_are_kept_top_to_bottom():
+    lower = grid_words(500, 6)
+    found = regions.find_regions(IMAGE, page(GRID + lower), Detector((95, 495, 360, 585), (95, 295, 360, 385)))
+    assert [(r.box, r.label, r.score) for r in found] == [
+        ((95, 295, 360, 385), "table", 0.9),
+        ((95, 495, 360, 585), "table", 0.9),
+    ]
+
+
+def test_a_page_the_detector_is_silent_on_that_is_all_one_grid_is_a_table():
+    (found,) = regions.find_regions(IMAGE, page(GRID), Detector())
+    assert (found.box, found.label, found.score) == (GRID_BOX, "grid", 0.5)
+
+
+def test_a_grid_between_paragraphs_is_found_on_a_page_read_with_ocr_only():
+    layout = page(paragraph(200, 4) + GRID + paragraph(400, 4))
+    assert regions.find_regions(IMAGE, layout, Detector()) == []
+    (found,) = regions.find_regions(IMAGE, layout, Detector(), read_from_image=True)
+    assert (found.box, found.label) == (GRID_BOX, "grid")
+
+
+def test_a_ruled_table_the_detector_missed_comes_from_the_rules():
+    xs, ys = [100, 200, 300], [500, 520, 540, 560]
+    ruled = []
+    for r in range(3):
+        ruled += line(ys[r] + 5, (f"key{r}", 105), (f"val{r}", 205))
+    layout = page(GRID + ruled, lattice_rules(xs, ys))
+    found = regions.find_regions(IMAGE, layout, Detector((95, 295, 360, 385)))
+    assert [(r.box, r.label) for r in found] == [((95, 295, 360, 385), "table"), ((100, 500, 300, 560), "ruled")]
+    # A ruled table the detector found is not found twice.
+    found = regions.find_regions(IMAGE, layout, Detector((95, 295, 360, 385), (98, 498, 302, 562)))
+    assert [r.label for r in found] == ["table", "table"]
+
+
+def test_a_low_score_table_or_a_figure_is_a_table_when_its_words_form_a_grid():
+    layout = page(GRID + paragraph(500, 10))
+    detector = LayoutDetector({"figure": [((95, 295, 360, 385), 0.6), ((95, 495, 420, 570), 0.7)]})
+    found = regions.find_regions(IMAGE, layout, detector)
+    assert [(r.box, r.label) for r in found] == [((95, 295, 360, 385), "figure")]
+    assert detector.asked == [(("table", "figure", "text"), 0.25)]
+    detector = LayoutDetector({"table": [((95, 295, 360, 385), 0.3)]})
+    assert [r.label for r in regions.find_regions(IMAGE, layout, detector)] == ["table"]
+    detector = LayoutDetector({"table": [((95, 295, 360, 385), 0.2)]})  # under the floor
+    assert regions.find_regions(IMAGE, layout, detector) == []
+
+
+def test_a_chart_whose_labels_make_a_grid_is_not_a_table():
+    curves = [(110 + 20 * k, 310, 125 + 20 * k, 320) for k in range(3)]
+    detector = LayoutDetector({"figure": [((95, 295, 360, 385), 0.8)]})
+    assert regions.find_regions(IMAGE, page(GRID, graphics=curves), detector) == []
+    one_long_line = [(100, 300, 330, 370)]
+    assert regions.find_regions(IMAGE, page(GRID, graphics=one_long_line), detector) == []
+    assert len(regions.find_regions(IMAGE, page(GRID), detector)) == 1
+
+
+def test_what_the_model_reads_as_text_is_a_table_only_when_it_holds_figures():
+    detector = LayoutDetector({"text": [((95, 295, 360, 385), 0.8)]})
+    assert [r.label for r in regions.find_regions(IMAGE, page(GRID), detector)] == ["text"]
+    words = []
+    for r in range(6):
+        words += line(300 + 14 * r, (f"name{r}", 100), ("alpha", 200), ("beta", 260), ("gamma", 320))
+    assert regions.find_regions(IMAGE, page(words + paragraph(500, 10)), detector) == []
+
+
+def test_of_two_nested_detections_the_outer_table_stays_unless_it_adds_only_prose():
+    inner, outer = (95, 295, 360, 385), (95, 195, 360, 385)
+    # The outer region adds rows of the table: it stays.
+    taller = grid_words(230, 11)
+    found = regions.find_regions(IMAGE, page(taller), Detector(inner, outer))
+    assert [r.box for r in found] == [outer]
+    # The outer region adds a paragraph above the table: the inner one stays.
+    found = regions.find_regions(IMAGE, page(paragraph(200, 6) + GRID), Detector(inner, outer))
+    assert [r.box for r in found] == [inner]
+
+
+def test_candidate_boxes_are_every_region_that_may_be_a_table():
+    detector = LayoutDetector({
+        "table": [((0, 0, 10, 10), 0.9), ((0, 20, 10, 30), 0.3), ((0, 40, 10, 50), 0.1)],
+        "figure": [((0, 60, 10, 70), 0.6), ((0, 80, 10, 90), 0.4)],
+        "text": [((0, 100, 10, 110), 0.9)],
+    })
+    assert regions.candidate_boxes(IMAGE, detector) == [(0, 0, 10, 10), (0, 20, 10, 30), (0, 60, 10, 70)]
+    # A detector double without the layout model: its own regions, down to the low score.
+    assert regions.candidate_boxes(IMAGE, Detector((1, 2, 3, 4), score=0.3)) == [(1, 2, 3, 4)]
+    assert regions.candidate_boxes(IMAGE, Detector((1, 2, 3, 4), score=0.2)) == []
+
+
+# ------------------------------------------------------------------------ generated grids
+
+
+_CELLS = ["a", "id", "Name", "x", "12", "3.5", "1,040", "n/a", "Region", "2019", "-4.2", "yes"]
+
+
+@st.composite
+def page_grids(draw, min_rows=3, max_rows=9, min_cols=2):
+    """A grid of one-word cells set at `top`: R rows x C columns, an even line pitch, each
+    column's texts of one length (so every line fits the columns the others draw), column
+    gaps wider than a word space. Returns the words by line, and the columns' x ranges."""
+    n_rows, n_cols = draw(st.integers(min_rows, max_rows)), draw(st.integers(min_cols, 5))
+    pitch = draw(st.floats(12, 18))
+    lengths = [draw(st.integers(1, 6)) for _ in range(n_cols)]
+    xs = [100.0]
+    for c in range(n_cols - 1):
+        xs.append(xs[-1] + CHAR * lengths[c] + draw(st.floats(max(12.0, 2.5 * lengths[c]), 60)))
+    rows = []
+    for r in range(n_rows):
+        texts = [draw(st.text(alphabet="abcdefgh0123456789", min_size=n, max_size=n)) for n in lengths]
+        rows.append([word(t, x, 300 + pitch * r) for t, x in zip(texts, xs)])
+    return rows, [(x, x + CHAR * n) for x, n in zip(xs, lengths)]
+
+
+@FAST
+@given(page_grids())
+def test_a_generated_grid_looks_tabular(grid):
+    rows, cols = grid
+    words = [w for row in rows for w in row]
+    box = union_box([w.bbox for w in words])
+    assert regions.looks_tabular(words, (box[0] - 5, box[1] - 2, box[2] + 5, box[3] + 2))
+
+
+@FAST
+@given(page_grids(), st.integers(1, 4), st.integers(1, 4))
+def test_a_generated_grid_between_paragraphs_is_one_aligned_block(grid, above, below):
+    rows, _ = grid
+    words = [w for row in rows for w in row]
+    box = union_box([w.bbox for w in words])
+    text = paragraph(box[1] - 8 - 12 * above, above) + paragraph(box[3] + 8, below)
+    assert regions.aligned_blocks(text + words) == [box]
+    assert regions.aligned_blocks(words + text) == [box]  # the order of the words does not matter
+
+
+@FAST
+@given(page_grids(min_rows=5), st.sampled_from(["above", "below"]))
+def test_a_region_cutting_off_a_row_of_a_generated_grid_grows_by_it(grid, side):
+    rows, _ = grid
+    words = [w for row in rows for w in row]
+    box = union_box([w.bbox for w in words])
+    cut = rows[0] if side == "above" else rows[-1]
+    # The region leaves out the first (last) line: its edge halfway into the line gap.
+    inner_top = rows[1][0].bbox[1] - 1.0 if side == "above" else box[1] - 1.0
+    inner_bottom = rows[-2][0].bbox[3] + 1.0 if side == "below" else box[3] + 1.0
+    region = (box[0] - 1.0, inner_top, box[2] + 1.0, inner_bottom)
+    grown = regions.extend_to_rows(words, region)
+    assert (grown[0], grown[2]) == (region[0], region[2])
+    if side == "above":
+        assert grown[1] == cut[0].bbox[1] - 1.0 and grown[3] == region[3]
+    else:
+        assert grown[3] == cut[0].bbox[3] + 1.0 and grown[1] == region[1]
+    # Every word of the grid now lies in the region; nothing beyond it was taken.
+    assert regions.refine_words(words, grown) == words
+
+
+@FAST
+@given(page_grids(min_rows=5, max_rows=7, min_cols=3), st.integers(3, 6), st.floats(1.6, 3.0))
+def test_two_generated_tables_with_one_heading_stacked_are_split_between_them(grid, second_rows, space):
+    rows, cols = grid
+    pitch = rows[1][0].bbox[1] - rows[0][0].bbox[1]
+    heading = ["Name", "Region", "Year", "Total", "Count"][: len(cols)]
+
+    def table(top: float, n_rows: int) -> list[Word]:
+        """The heading, then the grid's lines (over again if need be)."""
+        words = [word(text, x, top) for text, (x, _) in zip(heading, cols)]
+        for r in range(1, n_rows):
+            y = top + pitch * r
+            words += [Word(w.text, (w.bbox[0], y, w.bbox[2], y + SIZE)) for w in rows[r % len(rows)]]
+        return words
+
+    first = table(300.0, len(rows))
+    last_bottom = 300.0 + pitch * (len(rows) - 1) + SIZE
+    second_top = 300.0 + pitch * (len(rows) - 1 + space)  # a gap of `space` line pitches
+    box = (90.0, 295.0, 600.0, second_top + pitch * second_rows + 5)
+    parts = regions.split_stacked(first + table(second_top, second_rows), box)
+    cut = (last_bottom + second_top) / 2
+    assert parts == [(box[0], box[1], box[2], cut), (box[0], cut, box[2], box[3])]
+    # The first table alone is one table.
+    alone = (90.0, 295.0, 600.0, last_bottom + 5)
+    assert regions.split_stacked(first, alone) == [alone]

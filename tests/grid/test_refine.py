@@ -1,0 +1,678 @@
+"""The grid's geometric steps (doctables.grid.refine) on small synthetic inputs: text bands,
+column and row gaps, refined columns and rows, and the small helpers they stand on."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from grid_builders import CHAR, SIZE, as_lines, grid_words, lattice_rules, line, word
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from doctables.grid import refine
+from doctables.model.layout import Rule, Word
+
+FAST = settings(max_examples=60, deadline=None)
+
+# A small table: a heading and three records, columns starting at 100, 200 and 260.
+TEXTS = [["Name", "2010", "2011"], ["alpha", "1.1", "1.2"], ["beta", "2.1", "2.2"], ["gamma", "3.1", "3.2"]]
+XS = [100, 200, 260]
+YS = [100, 114, 128, 142]
+BOX = (95, 98, 300, 155)
+
+
+def small_table() -> tuple[list[Word], list[refine.Band]]:
+    words = grid_words(TEXTS, XS, YS)
+    return words, refine.text_bands(words, SIZE)
+
+
+# ------------------------------------------------------------------------------ measures
+
+
+def test_median_height_ignores_empty_boxes_and_defaults_to_ten():
+    words = [Word("a", (0, 0, 5, 8)), Word("b", (0, 0, 5, 12)), Word("c", (0, 0, 5, 20)), Word("d", (0, 5, 5, 5))]
+    assert refine.median_height(words) == 12
+    assert refine.median_height([]) == 10.0
+    assert refine.median_height([Word("d", (0, 5, 5, 5))]) == 10.0
+
+
+def test_rule_slack_grows_with_the_text_size_past_its_floor():
+    assert refine.rule_slack(4.0) == 1.5
+    assert refine.rule_slack(10.0) == 2.5
+
+
+# --------------------------------------------------------------------------------- bands
+
+
+def test_text_bands_are_the_lines_of_a_grid_top_to_bottom():
+    _, bands = small_table()
+    assert [(b.y0, b.y1) for b in bands] == [(100, 110), (114, 124), (128, 138), (142, 152)]
+    assert [sorted(b.words) for b in bands] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+
+
+def test_a_very_tall_word_joins_the_band_of_its_centre():
+    words = line(100, ("top", 100)) + line(114, ("bottom", 100))
+    words.append(Word("VERTICAL", (50, 80, 60, 125)))  # 45 pt tall: centre 102.5
+    bands = refine.text_bands(words, SIZE)
+    assert len(bands) == 2
+    assert 2 in bands[0].words and 2 not in bands[1].words
+    assert (bands[0].y0, bands[0].y1) == (100, 110)  # it does not move the band's edges
+
+
+def test_only_tall_words_make_bands_of_their_own():
+    words = [Word("A", (0, 0, 5, 40)), Word("B", (10, 50, 15, 90))]
+    bands = refine.text_bands(words, 10.0)
+    assert [b.words for b in bands] == [[0], [1]]
+
+
+def test_a_bullet_with_a_tall_box_does_not_move_the_band_edges():
+    words = line(100, ("item", 120)) + [Word("•", (105, 96, 110, 116))]
+    (band,) = refine.text_bands(words, SIZE)
+    assert sorted(band.words) == [0, 1]
+    assert (band.y0, band.y1) == (100, 110)
+
+
+def test_lines_that_touch_stay_apart_but_overlapping_ones_merge():
+    assert len(refine.text_bands(line(100, ("a", 0)) + line(110, ("b", 0)), SIZE)) == 2
+    assert len(refine.text_bands(line(100, ("a", 0)) + line(104, ("b", 50)), SIZE)) == 1
+
+
+def test_first_data_line_is_the_first_line_with_two_numbers():
+    words = grid_words([["Name", "Mean", "Count"], *TEXTS[1:]], XS, YS)
+    assert refine.first_data_line(refine.text_bands(words, SIZE), words, BOX) == 113.5
+    # Year headings are numbers too: the small table's body starts at its heading.
+    words, bands = small_table()
+    assert refine.first_data_line(bands, words, BOX) == 99.5
+    # Without numbers, or with numbers only in the lower half, the body starts at the top.
+    text = [["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"]]
+    words = grid_words(text, [100, 200], YS)
+    assert refine.first_data_line(refine.text_bands(words, SIZE), words, BOX) == 98
+    words = grid_words([["a", "b"], ["c", "d"], ["e", "f"], ["1", "2"]], [100, 200], YS)
+    assert refine.first_data_line(refine.text_bands(words, SIZE), words, BOX) == 98
+
+
+# -------------------------------------------------------------------------------- texts
+
+
+@pytest.mark.parametrize(
+    "text", ["12", "1,040", "(16.0-29.0)", "5.3**", "-0.1", "−3", "17%", "$4.50", "€12", "98.46", "<0.001",
+             "1 000", "12a", "[3]", "±2.5", "2019/20", "12:30", "3.2†"],
+)
+def test_is_number_accepts_figures(text):
+    assert refine.is_number(text)
+
+
+@pytest.mark.parametrize("text", ["Total", "kg/year", "-", "", "a1", "n.a.", "3e5x1", "12abcd", "$", "%", "€ 12"])
+def test_is_number_refuses_words(text):
+    assert not refine.is_number(text)
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=6)
+
+
+@st.composite
+def numeric_texts(draw) -> str:
+    """Figures as tables print them: signs, currency, thousands separators, decimals,
+    percentages, brackets and footnote stars."""
+    whole = draw(st.integers(min_value=0, max_value=10**9))
+    body = f"{whole:,}" if draw(st.booleans()) else str(whole)
+    if draw(st.booleans()):
+        body += "." + draw(_DIGITS)
+    prefix = draw(st.sampled_from(["", "-", "+", "−", "±", "$", "€", "£", "<", "≥", "~"]))
+    suffix = draw(st.sampled_from(["", "%", "*", "**", "†", "a"]))
+    text = prefix + body + suffix
+    return f"({text})" if draw(st.booleans()) else text
+
+
+@FAST
+@given(numeric_texts(), st.sampled_from(["", " ", "  "]))
+def test_is_number_accepts_generated_figures(text, pad):
+    assert refine.is_number(pad + text + pad)
+
+
+@FAST
+@given(st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=1, max_size=3), st.text(max_size=8))
+def test_text_starting_with_a_letter_is_not_a_number(letters, rest):
+    assert not refine.is_number(letters + rest)
+
+
+def test_fillers_and_typed_rules():
+    assert refine.is_filler("........") and refine.is_filler(" ____ ")
+    assert not refine.is_filler("...") and not refine.is_filler("1.000") and not refine.is_filler("a.....")
+    rule = refine.text_rule(Word("-" * 20, (10, 100, 110, 110)))
+    assert rule == Rule(10, 105, 110, 105)
+    assert refine.text_rule(Word("-" * 7, (10, 100, 110, 110))) is None  # too few characters
+    assert refine.text_rule(Word("-" * 20, (10, 100, 25, 110))) is None  # narrower than twice its height
+    assert refine.text_rule(word("abc-def-ghi", 0, 0)) is None
+
+
+# ---------------------------------------------------------------------------- intervals
+
+
+def test_join_intervals_and_merge_runs():
+    assert refine.join_intervals([(5, 6), (0, 2), (1, 3)]) == [(0, 3), (5, 6)]
+    assert refine.join_intervals([(0, 1), (1.4, 2)]) == [(0, 2)]  # 0.4 apart: under the default join
+    assert refine.join_intervals([(0, 1), (1.6, 2)]) == [(0, 1), (1.6, 2)]
+    assert refine.join_intervals([(0, 1), (3, 4)], join=2.0) == [(0, 4)]
+    assert refine.join_intervals([]) == []
+    # Rules drawn cell by cell with hairline breaks are one run; a wider break is not.
+    assert refine.merge_runs([(0, 50), (52, 100), (101, 150)]) == [(0, 150)]
+    assert refine.merge_runs([(0, 50), (53, 100)]) == [(0, 50), (53, 100)]
+
+
+def test_union_length():
+    assert refine.union_length([(0, 10), (5, 15), (20, 25)]) == 20
+    assert refine.union_length([(0, 10), (2, 3)]) == 10
+    assert refine.union_length([]) == 0
+
+
+_INTERVALS = st.lists(
+    st.tuples(st.integers(0, 200), st.integers(0, 30)).map(lambda t: (float(t[0]), float(t[0] + t[1]))),
+    max_size=25,
+)
+
+
+def _holes_at_most(intervals, join):
+    """Whether the intervals, swept left to right, never leave a hole wider than `join`."""
+    ordered = sorted(intervals)
+    reach = ordered[0][1] if ordered else 0.0
+    for a, b in ordered[1:]:
+        if a - reach > join:
+            return False
+        reach = max(reach, b)
+    return True
+
+
+@FAST
+@given(_INTERVALS, st.sampled_from([0.0, 0.5, refine.SEGMENT_BREAK, 7.0]))
+def test_joined_runs_are_sorted_disjoint_and_hold_every_interval(intervals, join):
+    runs = refine.join_intervals(intervals, join=join)
+    for (a0, a1), (b0, b1) in itertools.pairwise(runs):
+        assert a0 <= a1 < b0 and b0 - a1 > join  # sorted, apart by more than the join
+    for a, b in intervals:  # each interval lies in exactly one run
+        assert sum(r0 <= a and b <= r1 for r0, r1 in runs) == 1
+    starts, ends = {a for a, _ in intervals}, {b for _, b in intervals}
+    assert all(r0 in starts and r1 in ends for r0, r1 in runs)
+    # Inside a run, the intervals leave no hole wider than the join.
+    for r0, r1 in runs:
+        assert _holes_at_most([iv for iv in intervals if r0 <= iv[0] and iv[1] <= r1], join)
+
+
+def _unit_steps(intervals):
+    """The unit steps [x, x + 1) that intervals with integer ends cover."""
+    return {x for a, b in intervals for x in range(int(a), int(b))}
+
+
+@FAST
+@given(_INTERVALS)
+def test_merge_runs_covers_the_same_union_but_hairline_breaks(intervals):
+    runs = refine.merge_runs(intervals)
+    assert runs == refine.join_intervals(intervals, join=refine.SEGMENT_BREAK)
+    covered, in_runs = _unit_steps(intervals), _unit_steps(runs)
+    assert covered <= in_runs
+    # What the runs add are holes of at most SEGMENT_BREAK (2.5 points: on integer ends, 2).
+    added = sorted(in_runs - covered)
+    stretches = [len(list(g)) for _, g in itertools.groupby(enumerate(added), key=lambda t: t[1] - t[0])]
+    assert all(n <= refine.SEGMENT_BREAK for n in stretches)
+    # With no join, the runs are exactly the union, and union_length is its measure.
+    exact = refine.join_intervals(intervals, join=0.0)
+    assert _unit_steps(exact) == covered
+    assert refine.union_length(intervals) == len(covered)
+    assert sum(b - a for a, b in exact) == len(covered)
+
+
+# ------------------------------------------------------------------------------ phrases
+
+
+def test_phrase_count_splits_at_gaps_wider_than_a_word_space():
+    words = line(100, ("one long label", 100), ("12", 200))
+    band = refine.Band(100, 110, list(range(len(words))))
+    assert refine.phrase_count(band, words, SIZE) == 2
+    words = line(100, ("one long label", 100))
+    assert refine.phrase_count(refine.Band(100, 110, [0, 1, 2]), words, SIZE) == 1
+    # Order in the band does not matter, only the x positions.
+    words = [word("b", 150, 100), word("a", 100, 100)]
+    assert refine.phrase_count(refine.Band(100, 110, [0, 1]), words, SIZE) == 2
+
+
+def test_same_line():
+    assert refine.same_line(word("a", 0, 100), word("b", 50, 104))
+    assert not refine.same_line(word("a", 0, 100), word("b", 50, 106))
+
+
+def test_locate_clamps_into_the_grid():
+    edges = [0.0, 10.0, 20.0, 30.0]
+    assert [refine.locate(edges, v) for v in (-5, 0, 9.9, 10, 25, 30, 99)] == [0, 0, 0, 1, 2, 2, 2]
+
+
+@FAST
+@given(
+    st.lists(st.floats(-1000, 1000, allow_nan=False), min_size=2, max_size=10, unique=True).map(sorted),
+    st.floats(-2000, 2000, allow_nan=False),
+)
+def test_locate_puts_every_point_in_exactly_one_interval(edges, v):
+    k = refine.locate(edges, v)
+    assert 0 <= k <= len(edges) - 2
+    if edges[0] <= v < edges[-1]:
+        assert edges[k] <= v < edges[k + 1]
+    assert refine.locate(edges, v + 1.0) >= k  # monotone
+
+
+# -------------------------------------------------------------------------------- columns
+
+
+def test_column_gaps_are_the_whitespace_between_columns():
+    words, bands = small_table()
+    gaps, counts, step, lines = refine.column_gaps(words, bands, bands, 95, 300, SIZE)
+    # "alpha" and "gamma" end at 125 (the half-point step past it), "2010" .. "3.1" end at 220.
+    assert [(g.lo, g.hi) for g in gaps] == [(125.5, 200), (220.5, 260)]
+    assert step == 0.5 and lines == 4
+    assert counts[int((150 - 95) / step)] == 0 and counts[int((110 - 95) / step)] == 4
+
+
+def test_a_space_inside_one_long_label_is_no_column_gap():
+    words = []
+    for r, label in enumerate(["total of all the rows", "a", "b", "c"]):
+        words += line(100 + 14 * r, (label, 100), ("12", 240))
+    bands = refine.text_bands(words, SIZE)
+    gaps, *_ = refine.column_gaps(words, bands, bands, 95, 260, SIZE)
+    # The label ends at 197: its word spaces (3 pt) are no gaps; the one gap follows it.
+    assert [(g.lo, g.hi) for g in gaps] == [(197.5, 240)]
+
+
+def test_refine_columns_keeps_the_model_columns_at_the_whitespace():
+    words, bands = small_table()
+    axis = refine.refine_columns([95, 190, 250, 300], words, bands, bands, [], BOX, SIZE)
+    assert axis.edges == [95, 162.75, 240.25, 300]
+    assert axis.model_edges == [95, 162.75, 240.25, 300]
+    assert not axis.ruled
+
+
+def test_refine_columns_adds_a_column_the_model_missed():
+    words, bands = small_table()
+    axis = refine.refine_columns([95, 250, 300], words, bands, bands, [], BOX, SIZE)
+    assert axis.edges == [95, 162.75, 240.25, 300]
+    # the model's one inner boundary moved into the gap it fell near
+    assert axis.model_edges == [95, 240.25, 300]
+
+
+def test_refine_columns_moves_a_boundary_out_of_a_long_label():
+    words = line(100, ("Description", 100), ("12", 200))
+    for r in range(1, 4):
+        words += line(100 + 14 * r, (f"item {r}", 100), (f"{r}.5", 200))
+    bands = refine.text_bands(words, SIZE)
+    # The model cut through "Description" (100 .. 155).
+    axis = refine.refine_columns([95, 140, 230], words, bands, bands, [], (95, 98, 230, 155), SIZE)
+    assert len(axis.edges) == 3 and 155 < axis.edges[1] < 200
+
+
+def test_refine_columns_follows_vertical_rules_in_a_ruled_table():
+    words, bands = small_table()
+    _, vertical = as_lines(lattice_rules([95, 190, 250, 300], [98, 112, 126, 140, 155]))
+    axis = refine.refine_columns([95, 300], words, bands, bands, vertical, BOX, SIZE)
+    assert axis.ruled
+    assert axis.edges == [95, 190, 250, 300]
+
+
+def test_a_column_of_bullets_belongs_to_the_items_beside_it():
+    words = []
+    for r in range(4):
+        words += [word("•", 100, 100 + 14 * r)] + line(100 + 14 * r, ("an item", 120), ("12", 220))
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_columns([95, 115, 210, 240], words, bands, bands, [], (95, 98, 240, 155), SIZE)
+    assert len(axis.edges) == 3 and 160 < axis.edges[1] < 220
+
+
+def test_marks_set_apart_make_no_column_without_a_model():
+    # Footnote marks and currency signs set apart from their values: no column of their own,
+    # where values of substance in the same place make one.
+    for marks, columns in ((["(7)", "$", "*", "(a)"], 2), (["(17)", "ab", "x", "12"], 3)):
+        words = []
+        for r, mark in enumerate(marks):
+            words += line(100 + 14 * r, (f"item{r}", 100), (mark, 150), ("12.5", 200))
+        bands = refine.text_bands(words, SIZE)
+        axis = refine.refine_columns([95, 185, 230], words, bands, bands, [], (95, 98, 230, 155), SIZE)
+        assert len(axis.edges) - 1 == columns, marks
+
+
+# ----------------------------------------------------------------------------------- rows
+
+
+def test_row_gaps_lie_between_bands():
+    _, bands = small_table()
+    gaps = refine.row_gaps(bands)
+    assert [(g.lo, g.hi, g.above) for g in gaps] == [(110, 114, 0), (124, 128, 1), (138, 142, 2)]
+    # Bands that overlap (a tall word pulled one down) meet at a gap of no width.
+    (gap,) = refine.row_gaps([refine.Band(0, 12), refine.Band(10, 20)])
+    assert (gap.lo, gap.hi) == (11, 11)
+    assert refine.row_gaps([refine.Band(0, 10)]) == []
+
+
+def test_refine_rows_keeps_the_model_rows_at_the_gaps():
+    words, bands = small_table()
+    axis = refine.refine_rows([98, 111, 127, 139, 155], words, bands, [], BOX, [95, 162.75, 240.25, 300], 112, SIZE)
+    assert axis.edges == [98, 112, 126, 140, 155]
+    assert axis.model_edges == [98, 112, 126, 140, 155]
+    assert not axis.ruled and axis.hard == set()
+
+
+def test_two_records_the_model_put_in_one_row_are_split_for_good():
+    words, bands = small_table()
+    axis = refine.refine_rows([98, 112, 155], words, bands, [], BOX, [95, 162.75, 240.25, 300], 112, SIZE)
+    assert axis.edges == [98, 112, 126, 140, 155]
+    assert axis.hard == {126, 140}  # between records of numbers: no cell may span them
+
+
+def test_a_wrapped_description_line_rejoins_its_record():
+    words = line(100, ("Name", 100), ("Description", 160), ("Level", 260))
+    words += line(114, ("alpha", 100), ("first long", 160), ("high", 260)) + line(124, ("label", 160))
+    words += line(140, ("beta", 100), ("second", 160), ("low", 260))
+    words += line(154, ("gamma", 100), ("third", 160), ("mid", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 290, 166), [95, 150, 250, 290]
+    # The model split the wrapped line into a row of its own: the line sits as close as a
+    # wrapped cell's, starts no record (the first column is empty) and holds no figures.
+    axis = refine.refine_rows([98, 112, 122, 137, 151, 166], words, bands, [], box, col_edges, 112, SIZE)
+    assert axis.edges == [98, 112, 137, 152, 166]
+    assert axis.model_edges == [98, 112, 124, 137, 152, 166]
+
+
+def test_a_wrapped_line_with_figures_keeps_its_row():
+    words = line(100, ("Name", 100), ("Description", 160), ("Value", 260))
+    words += line(114, ("alpha", 100), ("first long", 160), ("1.5", 260)) + line(124, ("label", 160))
+    words += line(140, ("beta", 100), ("second", 160), ("2.5", 260))
+    words += line(154, ("gamma", 100), ("third", 160), ("3.5", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 290, 166), [95, 150, 250, 290]
+    axis = refine.refine_rows([98, 112, 122, 137, 151, 166], words, bands, [], box, col_edges, 112, SIZE)
+    assert axis.edges == [98, 112, 124, 137, 152, 166]
+
+
+def test_refine_rows_follows_rules_in_a_ruled_table():
+    words, bands = small_table()
+    horizontal, _ = as_lines(lattice_rules([95, 190, 250, 300], [98, 112, 126, 140, 155]))
+    axis = refine.refine_rows([98, 155], words, bands, horizontal, BOX, [95, 190, 250, 300], 98, SIZE)
+    assert axis.ruled
+    assert axis.edges == [98, 112, 126, 140, 155]
+
+
+def test_in_a_ruled_table_a_wrapped_cell_is_not_split():
+    words = line(100, ("Name", 100), ("Value", 200))
+    words += line(114, ("first long", 100), ("1.5", 200)) + line(124, ("label", 100))
+    words += line(140, ("second", 100), ("2.5", 200)) + line(154, ("third", 100), ("3.5", 200))
+    bands = refine.text_bands(words, SIZE)
+    horizontal, _ = as_lines(lattice_rules([95, 190, 240], [98, 112, 137, 151, 166]))
+    axis = refine.refine_rows(
+        [98, 112, 122, 137, 151, 166], words, bands, horizontal, (95, 98, 240, 166), [95, 190, 240], 98, SIZE
+    )
+    assert axis.ruled and axis.edges == [98, 112, 137, 151, 166]
+
+
+def test_shading_behind_one_column_does_not_part_rows():
+    words = line(100, ("Name", 100), ("Value", 200))
+    words += line(114, ("first long", 100), ("1.5", 200)) + line(124, ("label", 100))
+    words += line(140, ("second", 100), ("2.5", 200))
+    bands = refine.text_bands(words, SIZE)
+    # Edges of a shaded box behind the first column's wrapped cell, between its lines.
+    horizontal = [(122.0, 95, 190), (112.0, 95, 190)]
+    box, col_edges = (95, 98, 240, 152), [95, 190, 240]
+    axis = refine.refine_rows([98, 112, 137, 152], words, bands, horizontal, box, col_edges, 112, SIZE)
+    assert 122 not in axis.edges and not axis.ruled
+
+
+def test_a_rule_under_some_columns_parts_the_rows_beside_a_label():
+    # "Savings" is set between two ruled rows (Low, High); a rule under those columns only.
+    words = line(100, ("Group", 100), ("Level", 200), ("Share", 260))
+    words += line(114, ("Low", 200), ("5%", 260)) + line(121, ("Savings", 100))
+    words += line(128, ("High", 200), ("15%", 260)) + line(142, ("Total", 200), ("20%", 260))
+    bands = refine.text_bands(words, SIZE)
+    full = [(y, 95, 300) for y in (98, 112, 140, 154)]
+    box, col_edges = (95, 98, 300, 154), [95, 190, 250, 300]
+    args = (words, bands)
+    axis = refine.refine_rows([98, 112, 140, 154], *args, [*full, (126, 190, 300)], box, col_edges, 112, SIZE, (), True)
+    assert axis.ruled and axis.edges == [98, 112, 126, 140, 154]
+    axis = refine.refine_rows([98, 112, 140, 154], *args, full, box, col_edges, 112, SIZE, (), True)
+    assert axis.edges == [98, 112, 140, 154]
+
+
+# ----------------------------------------------------------------------- generated grids
+
+
+# Texts of substance (two alphanumerics, or one alone): a lone mark such as "(7)" or "$"
+# makes no column of its own (see test_marks_set_apart_make_no_column_without_a_model).
+_VOCAB = ["a", "id", "Name", "Total", "x", "12", "3.5", "1,040", "(17)", "n/a", "Region", "2019", "-4.2", "45%"]
+
+
+@st.composite
+def word_grids(draw, min_rows=2, max_rows=8, min_cols=2, max_cols=5):
+    """A table of one-word cells, R rows x C columns: random texts, column gaps, row gaps, and
+    per column left or right alignment. Column gaps are wider than a line height (no two
+    cells read as one phrase) and half the widest column (no line fills 80% of its extent,
+    as running text does); each column's widest text stands in two lines or more (a column
+    gap needs the text of two lines ending or starting at it: with one only, a left-aligned
+    column beside a right-aligned one may leave no gap, as column_gaps means to). Returns
+    the words, their (row, col), the true column bounds, the row tops and a box around them."""
+    n_rows = draw(st.integers(min_rows, max_rows))
+    n_cols = draw(st.integers(min_cols, max_cols))
+    texts = [[draw(st.sampled_from(_VOCAB)) for _ in range(n_cols)] for _ in range(n_rows)]
+    for c in range(n_cols):  # each column's widest text in two lines or more (see below)
+        widest = max(range(n_rows), key=lambda r: len(texts[r][c]))
+        again = draw(st.integers(0, n_rows - 2))
+        texts[again if again < widest else again + 1][c] = texts[widest][c]
+    widths = [max(CHAR * len(texts[r][c]) for r in range(n_rows)) for c in range(n_cols)]
+    least = max(1.2 * SIZE, 0.5 * max(widths))
+    col_gaps = [draw(st.floats(least, least + 5 * SIZE)) for _ in range(n_cols - 1)]
+    row_gaps = [draw(st.floats(1.0, 2 * SIZE)) for _ in range(n_rows - 1)]
+    right = [draw(st.booleans()) for _ in range(n_cols)]
+    lefts = [100.0]
+    for c in range(n_cols - 1):
+        lefts.append(lefts[-1] + widths[c] + col_gaps[c])
+    tops = [100.0]
+    for r in range(n_rows - 1):
+        tops.append(tops[-1] + SIZE + row_gaps[r])
+    words, places = [], []
+    for r in range(n_rows):
+        for c in range(n_cols):
+            w = CHAR * len(texts[r][c])
+            x = lefts[c] + widths[c] - w if right[c] else lefts[c]
+            words.append(Word(texts[r][c], (x, tops[r], x + w, tops[r] + SIZE)))
+            places.append((r, c))
+    cols = [(lefts[c], lefts[c] + widths[c]) for c in range(n_cols)]
+    box = (lefts[0] - 5, tops[0] - 2, cols[-1][1] + 5, tops[-1] + SIZE + 2)
+    return words, places, cols, tops, box
+
+
+def _slots(words, row_edges, col_edges):
+    return [
+        (refine.locate(row_edges, (w.bbox[1] + w.bbox[3]) / 2), refine.locate(col_edges, (w.bbox[0] + w.bbox[2]) / 2))
+        for w in words
+    ]
+
+
+@FAST
+@given(word_grids())
+def test_bands_of_a_generated_grid_are_its_rows(grid):
+    words, places, _, tops, _ = grid
+    bands = refine.text_bands(words, refine.median_height(words))
+    assert len(bands) == len(tops)
+    for r, band in enumerate(bands):
+        assert sorted(band.words) == [i for i, (row, _) in enumerate(places) if row == r]
+        assert (band.y0, band.y1) == (tops[r], tops[r] + SIZE)
+    # every word in exactly one band
+    assert sorted(i for b in bands for i in b.words) == list(range(len(words)))
+
+
+def _check_column_gaps(grid) -> None:
+    words, _, cols, _, box = grid
+    bands = refine.text_bands(words, SIZE)
+    gaps, _, _, lines = refine.column_gaps(words, bands, bands, box[0], box[2], SIZE)
+    assert lines == len(bands)
+    assert len(gaps) == len(cols) - 1
+    # In eight lines or more, a gap may run through the text of one line in twelve.
+    allowance = 0 if lines < 8 else max(1, lines // 12)
+    for gap, (left_start, left_end), (right_start, right_end) in zip(gaps, cols, cols[1:]):
+        assert left_start < gap.lo < gap.hi < right_end
+        through = {k for k, band in enumerate(bands) for i in band.words
+                   if words[i].bbox[0] < gap.hi and words[i].bbox[2] > gap.lo}
+        assert len(through) <= allowance
+        if allowance == 0:
+            assert left_end <= gap.lo < gap.hi <= right_start
+
+
+@FAST
+@given(word_grids(max_rows=7))
+def test_column_gaps_of_a_generated_grid_are_its_column_gaps(grid):
+    _check_column_gaps(grid)
+
+
+@FAST
+@given(word_grids(min_rows=8, max_rows=14))
+def test_column_gaps_of_a_long_grid_lie_between_its_columns(grid):
+    _check_column_gaps(grid)
+
+
+@st.composite
+def long_grids_with_one_wider_first_label(draw):
+    """Eight lines or more (so column_gaps allows one line through a gap), the first column
+    right-aligned with one label wider than the others: the text's left end is that label's
+    alone. Returns the words, the text's left end and the number of columns."""
+    n_rows, n_cols = draw(st.integers(8, 14)), draw(st.integers(2, 4))
+    short = draw(st.integers(1, 3))
+    wider = short + draw(st.integers(1, 3))
+    stray = draw(st.integers(0, n_rows - 1))
+    right = 100.0 + CHAR * wider
+    xs = [right + draw(st.floats(1.2 * SIZE, 4 * SIZE))]
+    for _ in range(n_cols - 2):
+        xs.append(xs[-1] + 2 * CHAR + draw(st.floats(1.2 * SIZE, 4 * SIZE)))
+    words = []
+    for r in range(n_rows):
+        label = "w" * (wider if r == stray else short)
+        words.append(word(label, right - CHAR * len(label), 100 + 11 * r))
+        words += [word("ab", x, 100 + 11 * r) for x in xs]
+    return words, 100.0, n_cols
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="column_gaps: in 8+ lines (allowance 1) the stretch at the LEFT end of the text that one "
+    "line alone covers is reported as a column gap (the scan starts at the first covered step and "
+    "keeps a gap opened there); the same stretch at the right end is dropped. Minimal example: "
+    "8 lines, first column 'a' right-aligned at 105..110 but one 'id' at 100..110, second column "
+    "'a' at 122: gaps (100, 105) and (110.5, 122)",
+)
+@FAST
+@example(([w for r in range(8) for w in (word("id" if r == 7 else "a", 100 if r == 7 else 105, 100 + 11 * r),
+                                         word("a", 122, 100 + 11 * r))], 100.0, 2))
+@given(long_grids_with_one_wider_first_label())
+def test_no_column_gap_opens_at_the_left_end_of_the_text(case):
+    words, left_end, n_cols = case
+    bands = refine.text_bands(words, SIZE)
+    gaps, *_ = refine.column_gaps(words, bands, bands, left_end - 5, 400, SIZE)
+    assert all(g.lo > left_end for g in gaps)
+    assert len(gaps) == n_cols - 1
+
+
+def test_a_stray_line_at_the_right_end_of_the_text_makes_no_gap():
+    # The mirror image of the xfail example above: no gap at the text's right end.
+    words = []
+    for r in range(8):
+        words += [word("a", 100, 100 + 11 * r), word("id" if r == 7 else "a", 122, 100 + 11 * r)]
+    bands = refine.text_bands(words, SIZE)
+    gaps, *_ = refine.column_gaps(words, bands, bands, 95, 137, SIZE)
+    assert [(g.lo, g.hi) for g in gaps] == [(105.5, 122)]
+
+
+@FAST
+@given(word_grids(), st.data())
+def test_refine_columns_recovers_the_columns_around_a_jittered_model(grid, data):
+    words, places, cols, _, box = grid
+    bands = refine.text_bands(words, SIZE)
+    # The model's boundaries anywhere in the whitespace between the columns, a point clear of
+    # the text (a boundary on a word's edge counts as running through the word).
+    inner = [data.draw(st.floats(a[1] + 1.0, b[0] - 1.0)) for a, b in itertools.pairwise(cols)]
+    axis = refine.refine_columns([box[0], *inner, box[2]], words, bands, bands, [], box, SIZE)
+    assert len(axis.edges) == len(cols) + 1
+    assert axis.edges == sorted(axis.edges) and (axis.edges[0], axis.edges[-1]) == (box[0], box[2])
+    assert [c for _, c in _slots(words, [box[1], box[3]], axis.edges)] == [c for _, c in places]
+
+
+@FAST
+@given(word_grids(min_rows=3))
+def test_refine_columns_finds_the_columns_of_three_or_more_lines_without_a_model(grid):
+    words, places, cols, _, box = grid
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_columns([box[0], box[2]], words, bands, bands, [], box, SIZE)
+    assert [c for _, c in _slots(words, [box[1], box[3]], axis.edges)] == [c for _, c in places]
+
+
+@FAST
+@given(word_grids(), st.data())
+def test_refine_rows_recovers_the_rows_and_no_word_lands_in_two_slots(grid, data):
+    words, places, cols, tops, box = grid
+    bands = refine.text_bands(words, SIZE)
+    col_edges = [box[0], *[(a[1] + b[0]) / 2 for a, b in itertools.pairwise(cols)], box[2]]
+    inner = [data.draw(st.floats(a + SIZE, b)) for a, b in itertools.pairwise(tops)]
+    axis = refine.refine_rows([box[1], *inner, box[3]], words, bands, [], box, col_edges, box[1], SIZE)
+    assert len(axis.edges) == len(tops) + 1
+    assert axis.edges == sorted(axis.edges)
+    slots = _slots(words, axis.edges, col_edges)
+    assert slots == places  # each word in its own row and column
+    assert len(set(slots)) == len(words)  # and no slot holds two of them
+
+
+@FAST
+@given(word_grids(min_rows=3, max_rows=6), st.data())
+def test_a_ruled_grid_takes_its_rows_and_columns_from_the_rules(grid, data):
+    words, places, cols, tops, box = grid
+    bands = refine.text_bands(words, SIZE)
+    xs = [box[0], *[(a[1] + b[0]) / 2 for a, b in itertools.pairwise(cols)], box[2]]
+    ys = [box[1], *[(a + SIZE + b) / 2 for a, b in itertools.pairwise(tops)], box[3]]
+    horizontal, vertical = as_lines(lattice_rules(xs, ys))
+    columns = refine.refine_columns([box[0], box[2]], words, bands, bands, vertical, box, SIZE)
+    assert columns.ruled and columns.edges == pytest.approx(xs, abs=0.06)
+    rows = refine.refine_rows([box[1], box[3]], words, bands, horizontal, box, columns.edges, box[1], SIZE, (), True)
+    assert rows.ruled and rows.edges == pytest.approx(ys, abs=0.06)
+    assert _slots(words, rows.edges, columns.edges) == places
+
+
+@st.composite
+def scattered_tables(draw):
+    """Words anywhere in a box (some tall, some bullets), stray rules across and down it and
+    model boundaries anywhere: no grid to find, only the axes' invariants to keep."""
+    words = []
+    for _ in range(draw(st.integers(1, 25))):
+        x, y = draw(st.integers(100, 280)), draw(st.integers(100, 200))
+        w, h = draw(st.integers(3, 40)), draw(st.sampled_from([8, 10, 10, 10, 12, 30]))
+        words.append(Word(draw(st.sampled_from(["a", "12", "Total", "3.5", "•", "x y"])), (x, y, x + w, y + h)))
+    horizontal, vertical = [], []
+    for _ in range(draw(st.integers(0, 8))):
+        if draw(st.booleans()):  # (y, x0, x1) in or beside the box (95, 95, 325, 240)
+            y, a = draw(st.integers(90, 245)), draw(st.integers(90, 320))
+            horizontal.append((float(y), float(a), float(draw(st.integers(a, 330)))))
+        else:  # (x, y0, y1)
+            x, a = draw(st.integers(90, 330)), draw(st.integers(90, 235))
+            vertical.append((float(x), float(a), float(draw(st.integers(a, 245)))))
+    model_rows = sorted(set(draw(st.lists(st.integers(96, 239), max_size=6))))
+    model_cols = sorted(set(draw(st.lists(st.integers(96, 324), max_size=5))))
+    return words, horizontal, vertical, model_rows, model_cols
+
+
+@FAST
+@given(scattered_tables(), st.booleans())
+def test_refined_axes_run_edge_to_edge_and_hold_each_word_once(case, columns_ruled):
+    words, horizontal, vertical, model_rows, model_cols = case
+    box = (95.0, 95.0, 325.0, 240.0)
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    assert sorted(i for b in bands for i in b.words) == list(range(len(words)))  # each word in one band
+    cols = refine.refine_columns([95.0, *model_cols, 325.0], words, bands, bands, vertical, box, unit)
+    rows = refine.refine_rows(
+        [95.0, *model_rows, 240.0], words, bands, horizontal, box, cols.edges, 95.0, unit, (), columns_ruled
+    )
+    for axis, lo, hi, model in ((cols, 95, 325, model_cols), (rows, 95, 240, model_rows)):
+        assert axis.edges[0] == lo and axis.edges[-1] == hi
+        assert all(a < b for a, b in itertools.pairwise(axis.edges))  # no empty row or column
+        assert len(axis.model_edges) == len(model) + 2
+    slots = _slots(words, rows.edges, cols.edges)
+    assert all(0 <= r < len(rows.edges) - 1 and 0 <= c < len(cols.edges) - 1 for r, c in slots)
