@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from doctables import __version__
+from doctables.model.result import ResultDocument, as_result
 from doctables.outputs.exports import FORMATS
 from doctables.settings import Settings
 
@@ -231,8 +233,8 @@ def get_command(args: argparse.Namespace) -> int:
     else:
         from doctables.outputs.exports import write_exports
 
-        result = client.result(args.job_id)
-        paths = write_exports(result, args.out, formats, Path(result["source"]["key"]).stem, escape_formulas=False)
+        result = as_result(client.result(args.job_id))
+        paths = write_exports(result, args.out, formats, result.stem, escape_formulas=False)
     for path in paths:
         print(path)
     return 0
@@ -262,14 +264,15 @@ def run_command(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(dpi=args.dpi)
     results = run_files(files, settings=settings, timeout=args.timeout, progress=not args.quiet)
     failed = 0
-    for path, stem, result in zip(files, output_stems(files), results):
+    for path, stem, stored in zip(files, output_stems(files), results):
+        result = as_result(stored)
         if args.out:
             from doctables.outputs.exports import write_exports
 
             write_exports(result, args.out, args.formats or ["json"], stem,
                           escape_formulas=args.escape_formulas)
         print(describe(path, result, tables=not args.quiet))
-        failed += result["status"] == "FAILED"
+        failed += result.status == "FAILED"
     return 1 if failed else 0
 
 
@@ -301,20 +304,18 @@ def output_stems(files: list[Path]) -> list[str]:
     return stems
 
 
-def describe(path: Path, result: dict, *, tables: bool = True) -> str:
+def describe(path: Path, result: ResultDocument | Mapping[str, Any], *, tables: bool = True) -> str:
     """A human-readable summary of one result: status and errors, then (`tables`) every table as a
     text grid."""
-    from doctables.model.tables import Table
-
-    pages = result["pages"]
-    lines = [f"{path.name}: {result['status']}, {pages['done']}/{pages['total']} pages, {len(result['tables'])} tables"]
-    if result.get("error"):
-        lines.append(f"  error {result['error']['code']}: {result['error']['message']}")
-    for page in result.get("page_results", []):
-        if page.get("error"):
-            lines.append(f"  page {page['page']} {page['error']['code']}: {page['error']['message']}")
-    for data in result["tables"] if tables else []:
-        table = Table.from_dict(data)
+    result = as_result(result)
+    pages = result.pages
+    lines = [f"{path.name}: {result.status}, {pages.done}/{pages.total} pages, {len(result.tables)} tables"]
+    if result.error:
+        lines.append(f"  error {result.error.code}: {result.error.message}")
+    for page in result.page_results:
+        if page.error:
+            lines.append(f"  page {page.page} {page.error.code}: {page.error.message}")
+    for table in result.tables if tables else []:
         lines.append(f"\n  table {table.table_id} (page {table.page}, {table.rows} x {table.columns})")
         lines.extend("  " + row for row in text_grid(table.grid(), table.header_rows))
     return "\n".join(lines)

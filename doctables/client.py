@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from doctables.model.result import ResultDocument
 from doctables.model.tables import Table
 from doctables.pipeline.aws import Aws, make_aws
 from doctables.pipeline.jobs import job_id_for
+from doctables.pipeline.keys import UPLOAD_PREFIX, upload_key
 from doctables.pipeline.store import Job, JobStatus, JobStore, SourceObject
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
@@ -22,7 +24,7 @@ class StackNames:
 
     bucket: str
     table: str
-    upload_prefix: str = "uploads/"
+    upload_prefix: str = UPLOAD_PREFIX
 
     @classmethod
     def from_stack(cls, stack_name: str, region: str | None = None) -> "StackNames":
@@ -35,7 +37,7 @@ class StackNames:
         missing = {"BucketName", "TableName"} - outputs.keys()
         if missing:
             raise ValueError(f"stack {stack_name} has no outputs {sorted(missing)}: is it a doctables stack?")
-        return cls(outputs["BucketName"], outputs["TableName"], outputs.get("UploadPrefix", "uploads/"))
+        return cls(outputs["BucketName"], outputs["TableName"], outputs.get("UploadPrefix", UPLOAD_PREFIX))
 
 
 class Client:
@@ -65,7 +67,7 @@ class Client:
     def submit(self, path: Path | str, *, key: str | None = None) -> str:
         """Upload a document under the upload prefix; returns the id its job will have."""
         path = Path(path)
-        key = f"{self.names.upload_prefix}{key or path.name}"
+        key = upload_key(key or path.name, self.names.upload_prefix)
         answer = self.aws.s3.put_object(Bucket=self.names.bucket, Key=key, Body=path.read_bytes())
         version = answer.get("VersionId")
         source = SourceObject(self.names.bucket, key, None if version in (None, "null") else version,
@@ -101,19 +103,19 @@ class Client:
                 raise TimeoutError(f"job {job_id} is still {state} after {timeout:.0f} s")
             time.sleep(poll)
 
-    def result(self, job_id: str) -> dict[str, Any]:
-        """The job's result document (results/<job>.json)."""
+    def result(self, job_id: str) -> ResultDocument:
+        """The job's result document (results/<job>.json); `.to_dict()` gives its JSON."""
         job = self.status(job_id)
         if job is None:
             raise KeyError(f"no job {job_id}")
         if not job.result_key:
             raise RuntimeError(f"job {job_id} is {job.status.value}: no result yet")
         body = self.aws.s3.get_object(Bucket=self.names.bucket, Key=job.result_key)["Body"].read()
-        return json.loads(body)
+        return ResultDocument.from_dict(json.loads(body))
 
     def tables(self, job_id: str) -> list[Table]:
         """The job's tables as typed objects."""
-        return [Table.from_dict(t) for t in self.result(job_id)["tables"]]
+        return self.result(job_id).tables
 
     def dataframes(self, job_id: str) -> list[Any]:
         """The job's tables as pandas DataFrames."""
@@ -126,8 +128,7 @@ class Client:
         from doctables.outputs.exports import write_exports
 
         result = self.result(job_id)
-        stem = Path(result["source"]["key"]).stem
-        return write_exports(result, Path(out_dir), formats, stem)
+        return write_exports(result, Path(out_dir), formats, result.stem)
 
 
 __all__ = ["Client", "StackNames", "JobStatus", "LOCAL_ENDPOINT"]

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Iterable, Sequence
 from doctables.convert.render import open_document, render_page
 from doctables.deadline import within_budget
 from doctables.errors import DocumentError, ErrorCode
-from doctables.model.result import PageRecord, result_document
+from doctables.model.result import DONE, FAILED, ErrorInfo, PageResult, ResultDocument, Source, result_document
 from doctables.model.tables import Table
 from doctables.models import load_models
 from doctables.models.image import decode_image
@@ -59,35 +59,31 @@ class Document:
         return "PARTIALLY_SUCCEEDED" if self.failed_pages else "SUCCEEDED"
 
     def to_result(self) -> dict[str, Any]:
-        """The document in the pipeline's result schema (doctables.result/1)."""
-        failed = len(self.failed_pages)
-        header = {
-            "job_id": self.job_id,
-            "status": self.status,
-            "source": {"bucket": None, "key": self.name, "version_id": None, "etag": None},
-            "pages": {"total": len(self.pages), "done": len(self.pages) - failed, "failed": failed},
-            "error": None,
-        }
-        pages = [
-            PageRecord(p.page, "FAILED", None, None, None, 0, p.error["code"], p.error["message"], None)
-            if p.error else
-            PageRecord(p.page, "DONE", p.width, p.height, p.rotation, sum(t.page == p.page for t in self.tables),
-                       None, None, p.decision)
-            for p in self.pages
-        ]
-        return result_document(header, pages, [t.to_dict() for t in self.tables])
+        """The document in the pipeline's result schema (doctables.result/1), as JSON data."""
+        return self.result().to_dict()
+
+    def result(self) -> ResultDocument:
+        """The document in the pipeline's result schema (doctables.result/1), typed. Its tables
+        are as the JSON stores them (boxes and confidences rounded), so that every output made
+        from it is the one made from `to_result()`'s JSON."""
+        stored = [t.to_dict() for t in self.tables]
+        pages = [_page_result(p, self.tables) for p in self.pages]
+        return result_document(self._job_id(stored), self.status, Source(None, self.name), pages,
+                               [Table.from_dict(t) for t in stored])
 
     @property
     def job_id(self) -> str:
         """A stable id for this extraction (the pipeline's job id plays this part there)."""
-        digest = hashlib.sha256(json.dumps([self.name, [t.to_dict() for t in self.tables]]).encode())
-        return digest.hexdigest()[:32]
+        return self._job_id([t.to_dict() for t in self.tables])
+
+    def _job_id(self, stored: list[dict[str, Any]]) -> str:
+        return hashlib.sha256(json.dumps([self.name, stored]).encode()).hexdigest()[:32]
 
     def to_textract(self) -> dict[str, Any]:
         """A response shaped like Amazon Textract's GetDocumentAnalysis (TABLES)."""
         from doctables.outputs.textract import to_textract
 
-        return to_textract(self.to_result())
+        return to_textract(self.result())
 
     def save(self, directory: str | PathLike, formats: Sequence[str] = ("json",), *,
              escape_formulas: bool = True) -> list[Path]:
@@ -96,8 +92,18 @@ class Document:
         (as `--no-escape-formulas`; see `doctables.outputs.exports.to_csv`)."""
         from doctables.outputs.exports import write_exports
 
-        return write_exports(self.to_result(), Path(directory), list(formats), Path(self.name).stem,
+        return write_exports(self.result(), Path(directory), list(formats), Path(self.name).stem,
                              escape_formulas=escape_formulas)
+
+
+def _page_result(page: PageInfo, tables: list[Table]) -> PageResult:
+    """A page's entry in the result: a failed page has its error and no size or decision."""
+    if page.error:
+        return PageResult(page.page, FAILED, None, None, None, 0, None,
+                          ErrorInfo(page.error["code"], page.error["message"]))
+    count = sum(t.page == page.page for t in tables)
+    return PageResult(page.page, DONE, page.width, page.height, page.rotation, count,
+                      page.decision)  # type: ignore[arg-type]  # decision_record's keys
 
 
 def extract(

@@ -51,3 +51,18 @@ def test_table_and_document_exports_match_the_pipelines_files(tmp_path):
     assert frame.shape == (first.rows - first.header_rows, first.columns)
     assert 'rowspan="2"' in first.to_html() and "| North |" in first.to_markdown()
     assert document.to_textract()["DocumentMetadata"]["Pages"] == 2
+
+
+def test_the_result_is_typed_and_its_json_is_to_result():
+    from doctables.model.result import ResultDocument
+    from doctables.outputs.textract import to_textract
+
+    document = doctables.extract(SAMPLE)
+    result = document.result()
+    assert isinstance(result, ResultDocument) and result.job is None
+    assert result.to_dict() == document.to_result()
+    assert ResultDocument.from_dict(document.to_result()).to_json() == result.to_json()
+    assert [p.decision["text_layer"] for p in result.page_results] == ["usable", "usable"]
+    assert [t.table_id for t in result.tables] == [t.table_id for t in document.tables]
+    # the outputs read the tables as stored (rounded), as they did from to_result()'s JSON
+    assert document.to_textract() == to_textract(document.to_result())

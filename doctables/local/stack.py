@@ -23,7 +23,9 @@ from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
+from doctables.model.result import ResultDocument
 from doctables.pipeline.aws import Aws, Runtime, make_aws
+from doctables.pipeline.keys import UPLOAD_PREFIX, result_key, upload_key
 from doctables.pipeline.store import table_definition
 from doctables.settings import Settings
 
@@ -138,7 +140,7 @@ class LocalStack:
     # --- use ------------------------------------------------------------------------------
     def upload(self, data: bytes, name: str) -> str:
         """Put a document under the upload prefix, as a user would; returns its key."""
-        key = f"{self.settings.upload_prefix}{name}"
+        key = upload_key(name, self.settings.upload_prefix)
         self.aws.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
         return key
 
@@ -176,8 +178,13 @@ class LocalStack:
         return next((e for e in self.events if e["detail"]["source"]["key"] == key), None)
 
     def result(self, job_id: str) -> dict[str, Any]:
-        body = self.aws.s3.get_object(Bucket=BUCKET, Key=f"results/{job_id}.json")["Body"].read()
+        """The job's result document as the JSON stored (the tests and the bench compare it)."""
+        body = self.aws.s3.get_object(Bucket=BUCKET, Key=result_key(job_id))["Body"].read()
         return json.loads(body)
+
+    def document(self, job_id: str) -> ResultDocument:
+        """The job's result document, typed."""
+        return ResultDocument.from_dict(self.result(job_id))
 
     # --- dispatch -------------------------------------------------------------------------
     def _drain(self, queue_url: str, deliver: Callable[[list[dict[str, Any]]], set[str]]) -> int:
@@ -384,7 +391,7 @@ def moto_runtime(**settings: Any) -> Iterator[Runtime]:
     with mock_aws():
         session = boto3.session.Session(region_name="us-east-1")
         aws = Aws(*(session.client(n) for n in ("s3", "dynamodb", "sqs", "events")))
-        queues = create_resources(aws, "uploads/")
+        queues = create_resources(aws, UPLOAD_PREFIX)
         yield Runtime(
             settings=Settings(bucket=BUCKET, table_name=TABLE, page_queue_url=queues.pages,
                               range_queue_url=queues.ranges, **settings),

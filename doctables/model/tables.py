@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,10 @@ class CellWord:
         return {"text": self.text, "bbox": rounded(self.bbox), "confidence": round(self.confidence, 4)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CellWord":
-        return cls(str(data["text"]), tuple(float(v) for v in data["bbox"]), float(data.get("confidence", 1.0)))  # type: ignore[arg-type]
+    def from_dict(cls, data: Mapping[str, Any], default_confidence: float = 1.0) -> "CellWord":
+        """A word as stored; one without its own confidence (older results) has its cell's."""
+        return cls(str(data["text"]), tuple(float(v) for v in data["bbox"]),  # type: ignore[arg-type]
+                   float(data.get("confidence", default_confidence)))
 
 
 @dataclass
@@ -53,7 +56,8 @@ class Cell:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Cell":
+    def from_dict(cls, data: Mapping[str, Any]) -> "Cell":
+        confidence = float(data.get("confidence", 1.0))
         return cls(
             row=int(data["row"]),
             col=int(data["col"]),
@@ -61,9 +65,9 @@ class Cell:
             col_span=int(data["col_span"]),
             text=str(data["text"]),
             bbox=tuple(float(v) for v in data["bbox"]),  # type: ignore[arg-type]
-            confidence=float(data["confidence"]),
+            confidence=confidence,
             is_header=bool(data.get("is_header", False)),
-            words=[CellWord.from_dict(w) for w in data.get("words", [])],
+            words=[CellWord.from_dict(w, confidence) for w in data.get("words") or []],
         )
 
 
@@ -81,9 +85,15 @@ class Table:
     confidence: float  # detection score, 0..1
     structure_confidence: float  # mean structure token probability, 0..1
     cells: list[Cell] = field(default_factory=list)
+    # `bbox_norm` as a stored table gave it: there it was normalised from the box before the box
+    # was rounded, so recomputing it from the rounded box could change its fifth decimal; a
+    # table read back writes what it read. None for a table made here (then it is computed).
+    stored_bbox_norm: Box | None = field(default=None, compare=False, repr=False)
 
     @property
     def bbox_norm(self) -> Box:
+        if self.stored_bbox_norm is not None:
+            return self.stored_bbox_norm
         return normalise(self.bbox, self.page_width, self.page_height)
 
     @property
@@ -133,16 +143,21 @@ class Table:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Table":
+    def from_dict(cls, data: Mapping[str, Any]) -> "Table":
+        """A table as stored. Older or hand-made tables may lack the page size (0: unknown),
+        the confidences (1.0; the structure's defaults to the detection's) and `bbox_norm`."""
+        confidence = float(data.get("confidence", 1.0))
+        norm = data.get("bbox_norm")
         return cls(
             table_id=str(data["table_id"]),
             page=int(data["page"]),
             bbox=tuple(float(v) for v in data["bbox"]),  # type: ignore[arg-type]
-            page_width=float(data["page_width"]),
-            page_height=float(data["page_height"]),
+            page_width=float(data.get("page_width") or 0.0),
+            page_height=float(data.get("page_height") or 0.0),
             rows=int(data["rows"]),
             columns=int(data["columns"]),
-            confidence=float(data["confidence"]),
-            structure_confidence=float(data["structure_confidence"]),
-            cells=[Cell.from_dict(c) for c in data["cells"]],
+            confidence=confidence,
+            structure_confidence=float(data.get("structure_confidence", confidence)),
+            cells=[Cell.from_dict(c) for c in data.get("cells") or []],
+            stored_bbox_norm=tuple(float(v) for v in norm) if norm else None,  # type: ignore[arg-type]
         )

@@ -27,10 +27,11 @@ parts'; its cells keep the boxes they have on their own pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from doctables.model.result import ResultDocument, as_result
 from doctables.model.tables import Cell, Table
 from doctables.outputs.textract import grid_edges
 
@@ -40,10 +41,10 @@ COLUMN_TOLERANCE = 0.04  # column centres may differ by this fraction of the pag
 MERGED_SUFFIX = "-merged"
 
 
-def link_continuations(result: dict[str, Any]) -> list[list[str]]:
-    """Chains of table ids (two or more, in page order) that form one table across pages."""
-    tables = [Table.from_dict(t) for t in result.get("tables") or []]
-    return link_tables(tables)
+def link_continuations(result: ResultDocument | Mapping[str, Any]) -> list[list[str]]:
+    """Chains of table ids (two or more, in page order) that form one table across pages of a
+    result document (typed, or its JSON as a dict)."""
+    return link_tables(as_result(result).tables)
 
 
 def link_tables(tables: Sequence[Table]) -> list[list[str]]:
@@ -122,9 +123,9 @@ def merge_chain(tables: Sequence[Table]) -> Table:
     )
 
 
-def merged_tables(result: dict[str, Any]) -> list[Table]:
-    """The merged table of every chain of `result`, in chain order."""
-    tables = {t["table_id"]: Table.from_dict(t) for t in result.get("tables") or []}
+def merged_tables(result: ResultDocument | Mapping[str, Any]) -> list[Table]:
+    """The merged table of every chain of `result` (typed, or its JSON as a dict), in chain order."""
+    tables = {t.table_id: t for t in as_result(result).tables}
     return [merge_chain([tables[i] for i in chain]) for chain in link_tables(list(tables.values()))]
 
 

@@ -35,11 +35,12 @@ import html
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from doctables.model.formats import cell_spans, escape_formula, markdown_cell, to_csv, to_html, to_markdown, to_pandas
+from doctables.model.result import ResultDocument, as_result
 from doctables.model.tables import Table
 from doctables.outputs.continuation import link_tables, merge_chain
 from doctables.outputs.textract import to_textract
@@ -124,11 +125,11 @@ def _sheet_name(name: str, used: set[str]) -> str:
 # --- a whole result --------------------------------------------------------------------------
 
 
-def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str], stem: str, *,
-                  escape_formulas: bool = True) -> list[Path]:
-    """Write `result` in each of `formats` (from `FORMATS`) under `out_dir`; the paths written,
-    in order. CSV cells a spreadsheet would evaluate are neutralised unless `escape_formulas`
-    is False (see `to_csv`).
+def write_exports(result: ResultDocument | Mapping[str, Any], out_dir: Path, formats: Sequence[str], stem: str,
+                  *, escape_formulas: bool = True) -> list[Path]:
+    """Write `result` (a result document, typed or its JSON as a dict) in each of `formats`
+    (from `FORMATS`) under `out_dir`; the paths written, in order. CSV cells a spreadsheet
+    would evaluate are neutralised unless `escape_formulas` is False (see `to_csv`).
 
     json: ``<stem>.json``, the result document; textract: ``<stem>.textract.json``; csv:
     ``<stem>-<table_id>.csv`` per table and ``<stem>-<first_table_id>-merged.csv`` per table
@@ -141,7 +142,8 @@ def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str],
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    tables = [Table.from_dict(t) for t in result.get("tables") or []]
+    document = as_result(result)
+    tables = document.tables
     by_id = {t.table_id: t for t in tables}
     chains = link_tables(tables)
     merged = [merge_chain([by_id[i] for i in chain]) for chain in chains]
@@ -161,9 +163,9 @@ def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str],
 
     for fmt in wanted:
         if fmt == "json":
-            put(f"{stem}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+            put(f"{stem}.json", json.dumps(document.to_dict(), indent=2, ensure_ascii=False) + "\n")
         elif fmt == "textract":
-            put(f"{stem}.textract.json", json.dumps(to_textract(result), indent=2, ensure_ascii=False) + "\n")
+            put(f"{stem}.textract.json", json.dumps(to_textract(document), indent=2, ensure_ascii=False) + "\n")
         elif fmt == "csv":
             for table in everything:
                 put(f"{stem}-{table.table_id}.csv", to_csv(table, escape_formulas=escape_formulas))
@@ -172,15 +174,14 @@ def write_exports(result: dict[str, Any], out_dir: Path, formats: Sequence[str],
             to_xlsx(everything, buffer)
             put(f"{stem}.xlsx", buffer.getvalue())
         elif fmt == "md":
-            put(f"{stem}.md", _markdown_document(result, everything, parts_of, stem))
+            put(f"{stem}.md", _markdown_document(document, everything, parts_of, stem))
         elif fmt == "html":
-            put(f"{stem}.html", _html_document(result, everything, parts_of, stem))
+            put(f"{stem}.html", _html_document(document, everything, parts_of, stem))
     return written
 
 
-def _title(result: dict[str, Any], stem: str) -> str:
-    key = ((result.get("source") or {}).get("key")) or ""
-    return key.rsplit("/", 1)[-1] or stem
+def _title(document: ResultDocument, stem: str) -> str:
+    return document.source.key.rsplit("/", 1)[-1] or stem
 
 
 def _caption(table: Table, parts_of: dict[str, list[str]], by_page: dict[str, int]) -> str:
@@ -192,20 +193,20 @@ def _caption(table: Table, parts_of: dict[str, list[str]], by_page: dict[str, in
     return f"Table {table.table_id} (page {table.page}; {size})"
 
 
-def _summary(result: dict[str, Any]) -> str | None:
-    error = result.get("error")
-    if error:
-        return f"{result.get('status', 'FAILED')}: {error.get('code')}: {error.get('message')}"
-    failed = [p["page"] for p in result.get("page_results") or [] if p.get("status") == "FAILED"]
+def _summary(document: ResultDocument) -> str | None:
+    if document.error:
+        return f"{document.status or 'FAILED'}: {document.error.code}: {document.error.message}"
+    failed = [p.page for p in document.page_results if p.failed]
     if failed:
-        return f"{result.get('status')}: page(s) {', '.join(map(str, failed))} failed"
+        return f"{document.status}: page(s) {', '.join(map(str, failed))} failed"
     return None
 
 
-def _markdown_document(result: dict[str, Any], tables: list[Table], parts_of: dict[str, list[str]], stem: str) -> str:
+def _markdown_document(document: ResultDocument, tables: list[Table], parts_of: dict[str, list[str]],
+                       stem: str) -> str:
     by_page = {t.table_id: t.page for t in tables}
-    out = [f"# {markdown_cell(_title(result, stem))}", ""]
-    summary = _summary(result)
+    out = [f"# {markdown_cell(_title(document, stem))}", ""]
+    summary = _summary(document)
     if summary:
         out += [markdown_cell(summary), ""]
     if not tables:
@@ -215,9 +216,9 @@ def _markdown_document(result: dict[str, Any], tables: list[Table], parts_of: di
     return "\n".join(out)
 
 
-def _html_document(result: dict[str, Any], tables: list[Table], parts_of: dict[str, list[str]], stem: str) -> str:
+def _html_document(document: ResultDocument, tables: list[Table], parts_of: dict[str, list[str]], stem: str) -> str:
     by_page = {t.table_id: t.page for t in tables}
-    title = html.escape(_title(result, stem))
+    title = html.escape(_title(document, stem))
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -230,7 +231,7 @@ def _html_document(result: dict[str, Any], tables: list[Table], parts_of: dict[s
         "<body>",
         f"<h1>{title}</h1>",
     ]
-    summary = _summary(result)
+    summary = _summary(document)
     if summary:
         out.append(f"<p>{html.escape(summary)}</p>")
     if not tables:

@@ -41,11 +41,13 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Box = tuple[float, float, float, float]
+from doctables.geometry import Box
+from doctables.model.result import ResultDocument, as_result
+from doctables.model.tables import Cell, Table
 
 MODEL_VERSION = "1.0"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doctables/textract")
@@ -58,84 +60,81 @@ _JOB_STATUS = {
 }
 
 
-def to_textract(result: dict[str, Any], *, warnings: bool = False) -> dict[str, Any]:
-    """The Textract GetDocumentAnalysis (TABLES) response equivalent to a result document.
+def to_textract(result: ResultDocument | Mapping[str, Any], *, warnings: bool = False) -> dict[str, Any]:
+    """The Textract GetDocumentAnalysis (TABLES) response equivalent to a result document
+    (typed, or its JSON as a dict).
 
     Failed pages are named in ``StatusMessage``. With `warnings`, they are also listed in
     ``Warnings`` as the Textract API does ([{"ErrorCode", "Pages"}]); that is off by default
     because trp2's schema (amazon-textract-response-parser) reads ``Warnings`` as one object and
     refuses the list."""
-    job_id = str(result.get("job_id") or "")
-    pages = _page_sizes(result)
-    tables_by_page: dict[int, list[dict[str, Any]]] = {}
-    for table in sorted(result.get("tables") or [], key=lambda t: (int(t["page"]), str(t["table_id"]))):
-        tables_by_page.setdefault(int(table["page"]), []).append(table)
+    document = as_result(result)
+    pages = _page_sizes(document)
+    tables_by_page: dict[int, list[Table]] = {}
+    for table in sorted(document.tables, key=lambda t: (t.page, t.table_id)):
+        tables_by_page.setdefault(table.page, []).append(table)
     # A table on a page the page list does not know still gets its page.
     for number in tables_by_page:
         pages.setdefault(number, (None, None))
 
     blocks: list[dict[str, Any]] = []
     for number in sorted(pages):
-        blocks.extend(_page_blocks(job_id, number, pages[number], tables_by_page.get(number, [])))
+        blocks.extend(_page_blocks(document.job_id, number, pages[number], tables_by_page.get(number, [])))
 
-    status = str(result.get("status") or "")
     response: dict[str, Any] = {
         "DocumentMetadata": {"Pages": len(pages)},
-        "JobStatus": _JOB_STATUS.get(status, "IN_PROGRESS"),
+        "JobStatus": _JOB_STATUS.get(document.status, "IN_PROGRESS"),
         "AnalyzeDocumentModelVersion": MODEL_VERSION,
         "Blocks": blocks,
     }
-    failed = sorted(
-        int(p["page"]) for p in result.get("page_results") or [] if str(p.get("status")) == "FAILED"
-    )
+    failed = document.failed_pages
     if failed and warnings:
-        # The API's shape: a list of {ErrorCode, Pages}, one per error code.
-        codes: dict[str, list[int]] = {}
-        for p in result.get("page_results") or []:
-            if str(p.get("status")) == "FAILED":
-                code = ((p.get("error") or {}).get("code")) or "PAGE_FAILED"
-                codes.setdefault(str(code), []).append(int(p["page"]))
-        response["Warnings"] = [{"ErrorCode": code, "Pages": sorted(nums)} for code, nums in sorted(codes.items())]
-    error = result.get("error")
-    if error:
-        response["StatusMessage"] = f"{error.get('code')}: {error.get('message')}"
+        response["Warnings"] = _warnings(document)
+    if document.error:
+        response["StatusMessage"] = f"{document.error.code}: {document.error.message}"
     elif failed:
         response["StatusMessage"] = f"{len(failed)} page(s) failed: {', '.join(map(str, failed))}"
     return response
 
 
+def _warnings(document: ResultDocument) -> list[dict[str, Any]]:
+    """The API's shape: a list of {ErrorCode, Pages}, one per error code of the failed pages."""
+    codes: dict[str, list[int]] = {}
+    for page in document.page_results:
+        if page.failed:
+            code = (page.error.code if page.error else None) or "PAGE_FAILED"
+            codes.setdefault(str(code), []).append(page.page)
+    return [{"ErrorCode": code, "Pages": sorted(nums)} for code, nums in sorted(codes.items())]
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _page_sizes(result: dict[str, Any]) -> dict[int, tuple[float | None, float | None]]:
+def _page_sizes(document: ResultDocument) -> dict[int, tuple[float | None, float | None]]:
     """Page number -> (width, height) in points, for every page of the document."""
     sizes: dict[int, tuple[float | None, float | None]] = {}
-    for page in result.get("page_results") or []:
-        width, height = page.get("width"), page.get("height")
-        sizes[int(page["page"])] = (
-            float(width) if width else None,
-            float(height) if height else None,
+    for page in document.page_results:
+        sizes[page.page] = (
+            float(page.width) if page.width else None,
+            float(page.height) if page.height else None,
         )
-    for table in result.get("tables") or []:
-        number = int(table["page"])
-        if sizes.get(number, (None, None))[0] is None:
-            sizes[number] = (float(table["page_width"]), float(table["page_height"]))
-    total = (result.get("pages") or {}).get("total") if isinstance(result.get("pages"), dict) else None
-    if isinstance(total, int):
-        for number in range(1, total + 1):
-            sizes.setdefault(number, (None, None))
+    for table in document.tables:
+        if sizes.get(table.page, (None, None))[0] is None:
+            sizes[table.page] = (table.page_width, table.page_height)
+    for number in range(1, document.pages.total + 1):
+        sizes.setdefault(number, (None, None))
     return sizes
 
 
 def _page_blocks(
-    job_id: str, number: int, size: tuple[float | None, float | None], tables: list[dict[str, Any]]
+    job_id: str, number: int, size: tuple[float | None, float | None], tables: list[Table]
 ) -> list[dict[str, Any]]:
     page_id = block_id(job_id, f"page/{number}")
     children: list[str] = []
     body: list[dict[str, Any]] = []
     for table in tables:
-        width = float(table.get("page_width") or size[0] or 1.0)
-        height = float(table.get("page_height") or size[1] or 1.0)
+        width = table.page_width or size[0] or 1.0
+        height = table.page_height or size[1] or 1.0
         table_blocks, line_ids, table_block_id = _table_blocks(job_id, number, table, width, height)
         children.extend(line_ids)
         children.append(table_block_id)
@@ -164,38 +163,25 @@ class _Word:
 
 
 def _table_blocks(
-    job_id: str, page: int, table: dict[str, Any], width: float, height: float
+    job_id: str, page: int, table: Table, width: float, height: float
 ) -> tuple[list[dict[str, Any]], list[str], str]:
     """(blocks of the table: LINEs, WORDs, TABLE, CELLs, MERGED_CELLs; the LINE ids; the TABLE id)."""
-    base = f"page/{page}/table/{table['table_id']}"
-    rows, columns = int(table["rows"]), int(table["columns"])
-    cells = sorted(
-        (c for c in table.get("cells") or [] if _inside(c, rows, columns)), key=lambda c: (int(c["row"]), int(c["col"]))
-    )
-    header_rows = int(table.get("header_rows") or max(
-        [int(c["row"]) + int(c["row_span"]) for c in cells if c.get("is_header")], default=0
-    ))
-    table_box = _box(table["bbox"])
-    xs = grid_edges([(int(c["col"]), int(c["col_span"]), float(c["bbox"][0]), float(c["bbox"][2])) for c in cells],
-                    columns, table_box[0], table_box[2])
-    ys = grid_edges([(int(c["row"]), int(c["row_span"]), float(c["bbox"][1]), float(c["bbox"][3])) for c in cells],
-                    rows, table_box[1], table_box[3])
-    structure = _percent(table.get("structure_confidence", table.get("confidence", 1.0)))
+    base = f"page/{page}/table/{table.table_id}"
+    rows, columns = table.rows, table.columns
+    cells = sorted((c for c in table.cells if _inside(c, rows, columns)), key=lambda c: (c.row, c.col))
+    header_rows = table.header_rows
+    table_box = _box(table.bbox)
+    xs = grid_edges([(c.col, c.col_span, c.bbox[0], c.bbox[2]) for c in cells], columns, table_box[0], table_box[2])
+    ys = grid_edges([(c.row, c.row_span, c.bbox[1], c.bbox[3]) for c in cells], rows, table_box[1], table_box[3])
+    structure = _percent(table.structure_confidence)
 
     def norm(box: Box) -> Box:
         return (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
 
-    # The cell covering each grid position, and the anchor (top-left) of each.
-    owner: dict[tuple[int, int], dict[str, Any]] = {}
-    for cell in cells:
-        for r in range(int(cell["row"]), min(rows, int(cell["row"]) + int(cell["row_span"]))):
-            for c in range(int(cell["col"]), min(columns, int(cell["col"]) + int(cell["col_span"]))):
-                owner.setdefault((r, c), cell)
-
+    owner = _owners(cells, rows, columns)
     blocks_words: list[dict[str, Any]] = []
     line_ids: list[str] = []
     cell_blocks: list[dict[str, Any]] = []
-    merged_blocks: list[dict[str, Any]] = []
     cell_ids: dict[tuple[int, int], str] = {}
     for r in range(rows):
         for c in range(columns):
@@ -203,85 +189,37 @@ def _table_blocks(
             cell_ids[(r, c)] = cid
             source = owner.get((r, c))
             grid_box = (xs[c], ys[r], xs[c + 1], ys[r + 1])
-            if source is not None and int(source["row_span"]) == 1 and int(source["col_span"]) == 1:
-                box = _box(source["bbox"])
+            if source is not None and source.row_span == 1 and source.col_span == 1:
+                box = _box(source.bbox)
             elif source is not None:
-                box = _clip(grid_box, _box(source["bbox"]))
+                box = _clip(grid_box, _box(source.bbox))
             else:
                 box = grid_box
             block: dict[str, Any] = {
                 "BlockType": "CELL",
                 "Id": cid,
                 "Page": page,
-                "Confidence": _percent(source["confidence"]) if source is not None else structure,
+                "Confidence": _percent(source.confidence) if source is not None else structure,
                 "Geometry": _geometry(norm(box)),
                 "RowIndex": r + 1,
                 "ColumnIndex": c + 1,
                 "RowSpan": 1,
                 "ColumnSpan": 1,
             }
-            header = r < header_rows or bool(source is not None and source.get("is_header"))
-            if header:
+            if r < header_rows or (source is not None and source.is_header):
                 block["EntityTypes"] = ["COLUMN_HEADER"]
-            anchor = source is not None and int(source["row"]) == r and int(source["col"]) == c
-            if anchor:
-                words = cell_words(source)
-                word_ids: list[str] = []
-                for li, line in enumerate(_lines(words)):
-                    lid = block_id(job_id, f"{base}/cell/{r}/{c}/line/{li}")
-                    ids = [block_id(job_id, f"{base}/cell/{r}/{c}/line/{li}/word/{wi}") for wi in range(len(line))]
-                    for wid, word in zip(ids, line):
-                        blocks_words.append({
-                            "BlockType": "WORD",
-                            "Id": wid,
-                            "Page": page,
-                            "Confidence": _percent(word.confidence),
-                            "Text": word.text,
-                            "TextType": "PRINTED",
-                            "Geometry": _geometry(norm(word.box)),
-                        })
-                    blocks_words.append({
-                        "BlockType": "LINE",
-                        "Id": lid,
-                        "Page": page,
-                        "Confidence": round(sum(_percent(w.confidence) for w in line) / len(line), 4),
-                        "Text": " ".join(w.text for w in line),
-                        "Geometry": _geometry(norm(_union(w.box for w in line))),
-                        "Relationships": [{"Type": "CHILD", "Ids": ids}],
-                    })
-                    line_ids.append(lid)
-                    word_ids.extend(ids)
+            if source is not None and source.row == r and source.col == c:  # the cell's anchor
+                word_ids = _word_blocks(job_id, f"{base}/cell/{r}/{c}", page, source, norm, blocks_words, line_ids)
                 if word_ids:
                     block["Relationships"] = [{"Type": "CHILD", "Ids": word_ids}]
             cell_blocks.append(block)
 
-    for cell in sorted(cells, key=lambda c: (int(c["row"]), int(c["col"]))):
-        r0, c0 = int(cell["row"]), int(cell["col"])
-        r1, c1 = min(rows, r0 + int(cell["row_span"])), min(columns, c0 + int(cell["col_span"]))
-        if (r1 - r0) * (c1 - c0) <= 1 or owner.get((r0, c0)) is not cell:
-            continue
-        covered = [cell_ids[(r, c)] for r in range(r0, r1) for c in range(c0, c1) if owner.get((r, c)) is cell]
-        block = {
-            "BlockType": "MERGED_CELL",
-            "Id": block_id(job_id, f"{base}/merged/{r0}/{c0}"),
-            "Page": page,
-            "Confidence": _percent(cell["confidence"]),
-            "Geometry": _geometry(norm(_box(cell["bbox"]))),
-            "RowIndex": r0 + 1,
-            "ColumnIndex": c0 + 1,
-            "RowSpan": r1 - r0,
-            "ColumnSpan": c1 - c0,
-            "Relationships": [{"Type": "CHILD", "Ids": covered}],
-        }
-        if r0 < header_rows or cell.get("is_header"):
-            block["EntityTypes"] = ["COLUMN_HEADER"]
-        merged_blocks.append(block)
-
+    merged_blocks = _merged_blocks(job_id, base, page, cells, owner, cell_ids, (rows, columns, header_rows), norm)
     table_block: dict[str, Any] = {
         "BlockType": "TABLE",
         "Id": block_id(job_id, base),
         "Page": page,
-        "Confidence": _percent(table.get("confidence", 1.0)),
+        "Confidence": _percent(table.confidence),
         "Geometry": _geometry(norm(table_box)),
         "EntityTypes": ["STRUCTURED_TABLE" if header_rows > 0 else "SEMI_STRUCTURED_TABLE"],
     }
@@ -295,6 +233,82 @@ def _table_blocks(
     return [*blocks_words, table_block, *cell_blocks, *merged_blocks], line_ids, table_block["Id"]
 
 
+def _owners(cells: Sequence[Cell], rows: int, columns: int) -> dict[tuple[int, int], Cell]:
+    """The cell covering each grid position (the first one, when cells overlap)."""
+    owner: dict[tuple[int, int], Cell] = {}
+    for cell in cells:
+        for r in range(cell.row, min(rows, cell.row + cell.row_span)):
+            for c in range(cell.col, min(columns, cell.col + cell.col_span)):
+                owner.setdefault((r, c), cell)
+    return owner
+
+
+def _word_blocks(
+    job_id: str, base: str, page: int, cell: Cell, norm: Callable[[Box], Box],
+    blocks: list[dict[str, Any]], line_ids: list[str],
+) -> list[str]:
+    """Append the LINE and WORD blocks of a cell's words to `blocks` (the LINE ids to
+    `line_ids`); the WORD ids."""
+    word_ids: list[str] = []
+    for li, line in enumerate(_lines(cell_words(cell))):
+        lid = block_id(job_id, f"{base}/line/{li}")
+        ids = [block_id(job_id, f"{base}/line/{li}/word/{wi}") for wi in range(len(line))]
+        for wid, word in zip(ids, line):
+            blocks.append({
+                "BlockType": "WORD",
+                "Id": wid,
+                "Page": page,
+                "Confidence": _percent(word.confidence),
+                "Text": word.text,
+                "TextType": "PRINTED",
+                "Geometry": _geometry(norm(word.box)),
+            })
+        blocks.append({
+            "BlockType": "LINE",
+            "Id": lid,
+            "Page": page,
+            "Confidence": round(sum(_percent(w.confidence) for w in line) / len(line), 4),
+            "Text": " ".join(w.text for w in line),
+            "Geometry": _geometry(norm(_union(w.box for w in line))),
+            "Relationships": [{"Type": "CHILD", "Ids": ids}],
+        })
+        line_ids.append(lid)
+        word_ids.extend(ids)
+    return word_ids
+
+
+def _merged_blocks(
+    job_id: str, base: str, page: int, cells: Sequence[Cell], owner: dict[tuple[int, int], Cell],
+    cell_ids: dict[tuple[int, int], str], shape: tuple[int, int, int], norm: Callable[[Box], Box],
+) -> list[dict[str, Any]]:
+    """A MERGED_CELL block per cell spanning more than one grid position; `shape` is the
+    table's (rows, columns, header rows)."""
+    rows, columns, header_rows = shape
+    merged: list[dict[str, Any]] = []
+    for cell in sorted(cells, key=lambda c: (c.row, c.col)):
+        r0, c0 = cell.row, cell.col
+        r1, c1 = min(rows, r0 + cell.row_span), min(columns, c0 + cell.col_span)
+        if (r1 - r0) * (c1 - c0) <= 1 or owner.get((r0, c0)) is not cell:
+            continue
+        covered = [cell_ids[(r, c)] for r in range(r0, r1) for c in range(c0, c1) if owner.get((r, c)) is cell]
+        block: dict[str, Any] = {
+            "BlockType": "MERGED_CELL",
+            "Id": block_id(job_id, f"{base}/merged/{r0}/{c0}"),
+            "Page": page,
+            "Confidence": _percent(cell.confidence),
+            "Geometry": _geometry(norm(_box(cell.bbox))),
+            "RowIndex": r0 + 1,
+            "ColumnIndex": c0 + 1,
+            "RowSpan": r1 - r0,
+            "ColumnSpan": c1 - c0,
+            "Relationships": [{"Type": "CHILD", "Ids": covered}],
+        }
+        if r0 < header_rows or cell.is_header:
+            block["EntityTypes"] = ["COLUMN_HEADER"]
+        merged.append(block)
+    return merged
+
+
 def block_id(job_id: str, path: str) -> str:
     """The block id for `path` within a job: a UUID string, the same on every conversion."""
     return str(uuid.uuid5(_NAMESPACE, f"{job_id}/{path}"))
@@ -303,17 +317,12 @@ def block_id(job_id: str, path: str) -> str:
 # --- words and lines -------------------------------------------------------------------------
 
 
-def cell_words(cell: dict[str, Any]) -> list[_Word]:
+def cell_words(cell: Cell) -> list[_Word]:
     """The cell's words in reading order: its own when they spell its text, else synthetic ones."""
-    text = str(cell.get("text") or "")
-    tokens = text.split()
+    tokens = cell.text.split()
     if not tokens:
         return []
-    given = [
-        _Word(str(w["text"]), _box(w["bbox"]), float(w.get("confidence", cell.get("confidence", 1.0))))
-        for w in cell.get("words") or []
-        if str(w.get("text") or "").strip()
-    ]
+    given = [_Word(w.text, _box(w.bbox), w.confidence) for w in cell.words if w.text.strip()]
     if given and [w.text for w in given] == tokens:
         return given
     if given and " ".join(w.text for w in given).split() == tokens:
@@ -327,7 +336,7 @@ def cell_words(cell: dict[str, Any]) -> list[_Word]:
             index = next(i for i, w in enumerate(pool) if w.text == token)
             ordered.append(pool.pop(index))
         return ordered
-    return synthesise_words(text, _box(cell["bbox"]), float(cell.get("confidence", 1.0)))
+    return synthesise_words(cell.text, _box(cell.bbox), cell.confidence)
 
 
 def synthesise_words(text: str, box: Box, confidence: float = 1.0) -> list[_Word]:
@@ -424,8 +433,8 @@ def _geometry(box: Box) -> dict[str, Any]:
     }
 
 
-def _percent(value: Any) -> float:
-    number = float(value) if value is not None else 1.0
+def _percent(value: float) -> float:
+    number = float(value)
     if math.isnan(number):
         number = 0.0
     return round(min(100.0, max(0.0, number * 100.0)), 4)
@@ -448,5 +457,5 @@ def _union(boxes: Iterable[Box]) -> Box:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _inside(cell: dict[str, Any], rows: int, columns: int) -> bool:
-    return 0 <= int(cell["row"]) < rows and 0 <= int(cell["col"]) < columns
+def _inside(cell: Cell, rows: int, columns: int) -> bool:
+    return 0 <= cell.row < rows and 0 <= cell.col < columns

@@ -12,7 +12,6 @@ publishes every final job still in the outbox."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import tempfile
 import uuid
@@ -21,9 +20,11 @@ from pathlib import Path
 from typing import Callable
 
 from doctables.errors import ErrorCode
+from doctables.model.result import ResultDocument
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.events import announce, build_event
-from doctables.pipeline.results import build_result, result_key
+from doctables.pipeline.keys import export_key, result_key
+from doctables.pipeline.results import build_result
 from doctables.pipeline.store import Job, JobStatus, JobStore
 
 logger = logging.getLogger(__name__)
@@ -196,10 +197,10 @@ def write_result(job: Job, runtime: Runtime, store: JobStore) -> str:
     runtime.aws.s3.put_object(
         Bucket=settings.bucket,
         Key=key,
-        Body=json.dumps(document, ensure_ascii=False).encode(),
+        Body=document.to_json().encode(),
         ContentType="application/json",
     )
-    if settings.export_formats and document["tables"]:
+    if settings.export_formats and document.tables:
         write_s3_exports(document, runtime)
     return key
 
@@ -225,20 +226,16 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def export_prefix(job_id: str) -> str:
-    return f"results/{job_id}/"
-
-
-def write_s3_exports(document: dict, runtime: Runtime) -> list[str]:
+def write_s3_exports(document: ResultDocument, runtime: Runtime) -> list[str]:
     """Write the configured export formats beside the result: results/<job_id>/<file>."""
     from doctables.outputs.exports import write_exports
 
     formats = [f.strip() for f in runtime.settings.export_formats.split(",") if f.strip()]
-    stem = Path(document["source"]["key"]).stem or document["job_id"]
+    stem = document.stem or document.job_id
     keys = []
     with tempfile.TemporaryDirectory() as scratch:
         for path in write_exports(document, Path(scratch), formats, stem):
-            key = export_prefix(document["job_id"]) + path.name
+            key = export_key(document.job_id, path.name)
             runtime.aws.s3.put_object(
                 Bucket=runtime.settings.bucket, Key=key, Body=path.read_bytes(),
                 ContentType=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"),

@@ -13,6 +13,7 @@ from doctables.errors import DocumentError, ErrorCode, WarningCode
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import fail_job, finish_if_complete, job_store
 from doctables.pipeline.jobs import job_id_for, with_version
+from doctables.pipeline.keys import page_image_key, page_layout_key
 from doctables.pipeline.messages import PageMessage, RangeMessage, send_all
 from doctables.pipeline.store import JobStatus, SourceObject
 
@@ -29,8 +30,7 @@ class ConversionOutcome:
 
 def page_keys(job_id: str, page: int) -> tuple[str, str]:
     """S3 keys of a page's rendering and its layout."""
-    stem = f"pages/{job_id}/{page:05d}"
-    return f"{stem}.png", f"{stem}.json"
+    return page_image_key(job_id, page), page_layout_key(job_id, page)
 
 
 def plan_ranges(page_count: int, range_pages: int) -> list[tuple[int, int]]:

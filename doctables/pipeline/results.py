@@ -5,22 +5,40 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from doctables.model.result import PageRecord, result_document
+from doctables.model.result import (
+    ErrorInfo,
+    JobRecord,
+    JobWarning,
+    PageCounts,
+    PageResult,
+    ResultDocument,
+    Source,
+    result_document,
+)
+from doctables.model.tables import Table
+from doctables.pipeline.keys import result_key
 from doctables.pipeline.store import Job, table_body
 
-
-def result_key(job_id: str) -> str:
-    return f"results/{job_id}.json"
+__all__ = ["build_result", "result_key"]
 
 
 def build_result(
     job: Job,
-    pages: list[PageRecord],
+    pages: list[PageResult],
     table_items: list[dict[str, Any]],
     load_spilled: Callable[[str], str],
-) -> dict[str, Any]:
-    """All pages and tables of a job in one JSON document (schema in docs/ARCHITECTURE.md)."""
-    tables = []
-    for item in sorted(table_items, key=lambda i: i["table_id"]):
-        tables.append(json.loads(table_body(item, load_spilled)))
-    return result_document(job.as_dict(), pages, tables)
+) -> ResultDocument:
+    """All pages and tables of a job in one document (schema in docs/ARCHITECTURE.md)."""
+    items = sorted(table_items, key=lambda i: i["table_id"])
+    tables = [Table.from_dict(json.loads(table_body(item, load_spilled))) for item in items]
+    return result_document(
+        job.job_id, job.status.value, _source(job), pages, tables,
+        error=ErrorInfo(job.error_code, job.error_message or "") if job.error_code else None,
+        job=JobRecord(job.created_at, job.finished_at, tuple(JobWarning.from_dict(w) for w in job.warnings)),
+        counts=PageCounts(job.pages_total, job.pages_done, job.pages_failed),
+    )
+
+
+def _source(job: Job) -> Source:
+    source = job.source
+    return Source(source.bucket, source.key, source.version_id, source.etag)

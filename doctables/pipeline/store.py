@@ -24,7 +24,7 @@ from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from doctables.errors import ErrorCode
-from doctables.model.result import PageRecord
+from doctables.model.result import ErrorInfo, PageResult
 from doctables.model.tables import Table
 
 JOBS_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = created_at#job_id
@@ -470,9 +470,9 @@ class JobStore:
                 item[_BODY_ATTRIBUTE] = compressed
             self.client.put_item(TableName=self.table_name, Item=_to_item(item))
 
-    def job_contents(self, job_id: str) -> tuple[list[PageRecord], list[dict[str, Any]]]:
+    def job_contents(self, job_id: str) -> tuple[list[PageResult], list[dict[str, Any]]]:
         """Settled pages and table items (body or pointer) of a job, in page order."""
-        pages: list[PageRecord] = []
+        pages: list[PageResult] = []
         tables: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("query")
         for answer in paginator.paginate(
@@ -566,17 +566,17 @@ def _job_from(item: dict[str, Any]) -> Job:
     )
 
 
-def _page_from(item: dict[str, Any]) -> PageRecord:
-    return PageRecord(
+def _page_from(item: dict[str, Any]) -> PageResult:
+    code = item.get("error_code")
+    return PageResult(
         page=int(item["page"]),
         status=item["status"],
         width=item.get("width"),
         height=item.get("height"),
         rotation=item.get("rotation"),
         tables=int(item.get("tables", 0)),
-        error_code=item.get("error_code"),
-        error_message=item.get("error_message"),
-        decision=item.get("decision"),
+        decision=item.get("decision"),  # type: ignore[arg-type]  # the map settle_page wrote
+        error=ErrorInfo(code, item.get("error_message")) if code else None,
     )
 
 

@@ -46,6 +46,7 @@ from doctables.models.image import decode_image
 from doctables.page.find import decision_record, find_page_tables
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import finish_if_complete, job_store
+from doctables.pipeline.keys import table_body_key
 from doctables.pipeline.messages import PageMessage, decode
 from doctables.pipeline.store import now_iso
 from doctables.settings import Settings
@@ -99,7 +100,7 @@ def process_page(message: PageMessage, runtime: Runtime, *, budget: float | None
         return _fail(message, runtime, error.code.value, error.message)
 
     def spill(table: Table, body: str) -> str:
-        key = f"tables/{message.job_id}/{table.table_id}.json"
+        key = table_body_key(message.job_id, table.table_id)
         s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
         return key
 

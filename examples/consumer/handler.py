@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 
+from doctables.model.result import ResultDocument
 from doctables.outputs.continuation import merged_tables
 from doctables.outputs.exports import to_csv
-from doctables.model.tables import Table
 
 OUTPUT_PREFIX = os.environ.get("OUTPUT_PREFIX", "exports/")
 s3 = boto3.client("s3")
@@ -28,8 +28,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"written": []}
     detail = event["detail"]
     location = detail["result"]
-    result = json.loads(s3.get_object(Bucket=location["bucket"], Key=location["key"])["Body"].read())
-    tables = [Table.from_dict(t) for t in result["tables"]] + merged_tables(result)
+    body = s3.get_object(Bucket=location["bucket"], Key=location["key"])["Body"].read()
+    result = ResultDocument.from_dict(json.loads(body))
+    tables = [*result.tables, *merged_tables(result)]
     written = []
     for table in tables:
         key = f"{OUTPUT_PREFIX}{detail['job_id']}/{table.table_id}.csv"

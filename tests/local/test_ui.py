@@ -118,7 +118,7 @@ def seed(client: Client, name: str, tables: list[dict], *, pages: int = 1,
     records, items = store.job_contents(job_id)
     result = build_result(job, records, items, load_spilled=lambda k: "")
     client.aws.s3.put_object(Bucket=client.names.bucket, Key=result_key(job_id),
-                             Body=json.dumps(result).encode())
+                             Body=result.to_json().encode())
     store.mark_announced(job_id, result_key(job_id))
     return job_id
 
@@ -257,7 +257,7 @@ def test_exports(web, client, script_job):
     csv = web.get(f"/jobs/{script_job}/tables/0001-01.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert "attachment" in csv.headers["Content-Disposition"]
-    assert csv.get_data(as_text=True) == to_csv(Table.from_dict(result["tables"][0]))
+    assert csv.get_data(as_text=True) == to_csv(result.tables[0])
     expected = {"json": "application/json", "textract": "application/json", "md": "text/markdown",
                 "html": "text/html", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     for fmt, mimetype in expected.items():

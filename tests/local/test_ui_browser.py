@@ -214,8 +214,8 @@ def test_upload_review_select_and_download(serve, browser, tmp_path):
           message="the job did not succeed in time:\n" + "".join(serve.output))
     assert "2 / 2" in _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] .pages").text)
     result = client.result(job_id)
-    assert result["status"] == "SUCCEEDED" and result["source"]["key"] == "uploads/sample.pdf"
-    tables = result["tables"]
+    assert result.status == "SUCCEEDED" and result.source.key == "uploads/sample.pdf"
+    tables = result.tables
     assert tables
 
     # the job view: one box per table over the page images, the tables beside them
@@ -226,7 +226,7 @@ def test_upload_review_select_and_download(serve, browser, tmp_path):
     assert len(boxes) == len(tables)
     assert all(box.size["width"] > 20 and box.size["height"] > 20 for box in boxes)
     images = browser.find_elements(By.CSS_SELECTOR, ".page-canvas img")
-    assert len(images) == result["pages"]["total"]
+    assert len(images) == result.pages.total
     for image in images:
         browser.execute_script("arguments[0].scrollIntoView()", image)
         _wait(browser, lambda d, image=image: d.execute_script(

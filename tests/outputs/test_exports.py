@@ -271,7 +271,7 @@ def _continued_result() -> dict:
         "source": {"bucket": "b", "key": "uploads/long.pdf", "version_id": None, "etag": "e"},
         "pages": {"total": 3, "done": 3, "failed": 0}, "error": None,
         "page_results": [{"page": p, "status": "DONE", "width": W, "height": H, "rotation": 0, "tables": 1,
-                          "error": None} for p in (1, 2, 3)],
+                          "decision": None, "error": None} for p in (1, 2, 3)],
         "tables": [t.to_dict() for t in tables],
     }
 

@@ -48,7 +48,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from doctables.model.layout import PageLayout
+from doctables.model.result import PageResult, ResultDocument
+from doctables.model.tables import Cell, Table
 from doctables.pipeline.jobs import job_id_for
+from doctables.pipeline.keys import page_image_key, page_layout_key, upload_key
 from doctables.pipeline.store import Job, SourceObject
 
 LOW_CONFIDENCE = 0.5  # cells below this are marked in both views
@@ -136,7 +140,7 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
         if not 1 <= page <= max(job.pages_total, 0):
             abort(404, description=f"job {job_id} has no page {page}")
         try:
-            answer = client.aws.s3.get_object(Bucket=client.names.bucket, Key=f"pages/{job_id}/{page:05d}.png")
+            answer = client.aws.s3.get_object(Bucket=client.names.bucket, Key=page_image_key(job_id, page))
         except ClientError as exc:
             if _missing(exc):
                 abort(404, description=f"page {page} of job {job_id} has no image")
@@ -190,7 +194,7 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
         if len(data) > max_upload_bytes:
             raise RequestEntityTooLarge()
         name = safe_upload_name(sent.filename)
-        key = f"{client.names.upload_prefix}{name}"
+        key = upload_key(name, client.names.upload_prefix)
         answer = client.aws.s3.put_object(Bucket=client.names.bucket, Key=key, Body=data)
         version = answer.get("VersionId")
         source = SourceObject(client.names.bucket, key, None if version in (None, "null") else version,
@@ -311,7 +315,7 @@ def _download(data: bytes, mimetype: str, name: str):
     return response
 
 
-def _export(result: dict[str, Any], fmt: str, file_name: str) -> bytes | None:
+def _export(result: ResultDocument, fmt: str, file_name: str) -> bytes | None:
     """One file of `write_exports(result, …, [fmt], "export")`, or None when it wrote none by that name."""
     from doctables.outputs.exports import write_exports
 
@@ -330,9 +334,9 @@ def _missing(error: ClientError) -> bool:
 def _layout_size(client: Any, job_id: str, page: int) -> tuple[float, float] | None:
     """A page's size in points from its stored layout, when the result does not give it."""
     try:
-        body = client.aws.s3.get_object(Bucket=client.names.bucket, Key=f"pages/{job_id}/{page:05d}.json")["Body"]
-        layout = json.loads(body.read())
-        return float(layout["width"]), float(layout["height"])
+        body = client.aws.s3.get_object(Bucket=client.names.bucket, Key=page_layout_key(job_id, page))["Body"]
+        layout = PageLayout.from_json(body.read())
+        return float(layout.width), float(layout.height)
     except (ClientError, BotoCoreError, ValueError, KeyError, TypeError):
         return None
 
@@ -344,9 +348,9 @@ class _ResultCache:
         self.client = client
         self.size = size
         self._lock = threading.Lock()
-        self._results: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._results: OrderedDict[str, ResultDocument] = OrderedDict()
 
-    def get(self, job: Job) -> dict[str, Any] | None:
+    def get(self, job: Job) -> ResultDocument | None:
         if not (job.status.final and job.result_key):
             return None
         with self._lock:
@@ -354,7 +358,7 @@ class _ResultCache:
                 self._results.move_to_end(job.job_id)
                 return self._results[job.job_id]
         body = self.client.aws.s3.get_object(Bucket=self.client.names.bucket, Key=job.result_key)["Body"].read()
-        result = json.loads(body)
+        result = ResultDocument.from_dict(json.loads(body))
         with self._lock:
             self._results[job.job_id] = result
             while len(self._results) > self.size:
@@ -402,10 +406,9 @@ def job_summary(job: Job, upload_prefix: str = "") -> dict[str, Any]:
     }
 
 
-def download_stem(result: dict[str, Any]) -> str:
+def download_stem(result: ResultDocument) -> str:
     """The document's file name without extension, fit for a download name."""
-    key = str((result.get("source") or {}).get("key") or "")
-    name = key.rsplit("/", 1)[-1]
+    name = result.source.key.rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
     stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")
     return stem[:100] or "document"
@@ -427,45 +430,74 @@ def _box(value: Any) -> tuple[float, float, float, float] | None:
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
-def table_view(table: dict[str, Any], *, low: float = LOW_CONFIDENCE) -> dict[str, Any]:
+def table_view(table: Table, *, low: float = LOW_CONFIDENCE) -> dict[str, Any]:
     """One table for the page: its cells (spans clipped to the grid and to each other, the
     earlier cell in reading order keeping a contested position) and its rows for the HTML
     table, where each position is the start of a cell, covered by one, or empty."""
-    table_id = str(table.get("table_id", ""))
-    rows, columns = int(table.get("rows") or 0), int(table.get("columns") or 0)
     owner: dict[tuple[int, int], dict[str, Any]] = {}
     cells: list[dict[str, Any]] = []
-    for cell in sorted(table.get("cells") or [], key=lambda c: (int(c["row"]), int(c["col"]))):
-        r0, c0 = int(cell["row"]), int(cell["col"])
-        if not (0 <= r0 < rows and 0 <= c0 < columns) or (r0, c0) in owner:
+    for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
+        view = _cell_view(table, cell, owner, low)
+        if view is None:
             continue
-        c1 = min(columns, c0 + max(1, int(cell.get("col_span") or 1)))
-        for c in range(c0 + 1, c1):
-            if (r0, c) in owner:
-                c1 = c
-                break
-        r1 = min(rows, r0 + max(1, int(cell.get("row_span") or 1)))
-        for r in range(r0 + 1, r1):
-            if any((r, c) in owner for c in range(c0, c1)):
-                r1 = r
-                break
-        confidence = float(cell.get("confidence", 1.0))
-        view = {
-            "key": f"{table_id}:{r0}:{c0}",
-            "row": r0,
-            "col": c0,
-            "row_span": r1 - r0,
-            "col_span": c1 - c0,
-            "text": str(cell.get("text", "")),
-            "bbox": _box(cell.get("bbox")),
-            "confidence": confidence,
-            "header": bool(cell.get("is_header")),
-            "low": confidence < low,
-        }
         cells.append(view)
-        for r in range(r0, r1):
-            for c in range(c0, c1):
+        for r in range(view["row"], view["row"] + view["row_span"]):
+            for c in range(view["col"], view["col"] + view["col_span"]):
                 owner[(r, c)] = view
+    return {
+        "table_id": table.table_id,
+        "page": table.page,
+        "bbox": _box(table.bbox),
+        "rows": table.rows,
+        "columns": table.columns,
+        "header_rows": table.header_rows,
+        "confidence": table.confidence,
+        "structure_confidence": table.structure_confidence,
+        "page_width": table.page_width,
+        "page_height": table.page_height,
+        "cells": cells,
+        "grid": _grid_view(owner, table.rows, table.columns),
+        "low_cells": sum(1 for c in cells if c["low"]),
+        "continued_from": None,
+        "continues_on": None,
+        "chain": None,
+    }
+
+
+def _cell_view(table: Table, cell: Cell, owner: dict[tuple[int, int], dict[str, Any]],
+               low: float) -> dict[str, Any] | None:
+    """A cell as the page shows it, its span clipped to the grid and to the cells already
+    placed (`owner`); None when its start is outside the grid or taken."""
+    r0, c0 = cell.row, cell.col
+    if not (0 <= r0 < table.rows and 0 <= c0 < table.columns) or (r0, c0) in owner:
+        return None
+    c1 = min(table.columns, c0 + max(1, cell.col_span))
+    for c in range(c0 + 1, c1):
+        if (r0, c) in owner:
+            c1 = c
+            break
+    r1 = min(table.rows, r0 + max(1, cell.row_span))
+    for r in range(r0 + 1, r1):
+        if any((r, c) in owner for c in range(c0, c1)):
+            r1 = r
+            break
+    return {
+        "key": f"{table.table_id}:{r0}:{c0}",
+        "row": r0,
+        "col": c0,
+        "row_span": r1 - r0,
+        "col_span": c1 - c0,
+        "text": cell.text,
+        "bbox": _box(cell.bbox),
+        "confidence": cell.confidence,
+        "header": cell.is_header,
+        "low": cell.confidence < low,
+    }
+
+
+def _grid_view(owner: dict[tuple[int, int], dict[str, Any]], rows: int, columns: int) -> list[list[dict[str, Any]]]:
+    """The HTML table's rows: per position the cell starting there, nothing where one covers
+    it, or an empty position."""
     grid: list[list[dict[str, Any]]] = []
     for r in range(rows):
         line = []
@@ -476,43 +508,26 @@ def table_view(table: dict[str, Any], *, low: float = LOW_CONFIDENCE) -> dict[st
             elif (view["row"], view["col"]) == (r, c):
                 line.append(view)
         grid.append(line)
-    return {
-        "table_id": table_id,
-        "page": int(table.get("page") or 0),
-        "bbox": _box(table.get("bbox")),
-        "rows": rows,
-        "columns": columns,
-        "header_rows": int(table.get("header_rows") or 0),
-        "confidence": float(table.get("confidence") or 0.0),
-        "structure_confidence": float(table.get("structure_confidence") or 0.0),
-        "page_width": table.get("page_width"),
-        "page_height": table.get("page_height"),
-        "cells": cells,
-        "grid": grid,
-        "low_cells": sum(1 for c in cells if c["low"]),
-        "continued_from": None,
-        "continues_on": None,
-        "chain": None,
-    }
+    return grid
 
 
-def _chains(result: dict[str, Any]) -> list[list[str]]:
+def _chains(result: ResultDocument) -> list[list[str]]:
     """Tables continued across pages (`doctables.outputs.continuation`), or none when that is unavailable."""
     try:
-        from doctables.outputs.continuation import link_continuations
+        from doctables.outputs.continuation import link_tables
     except ImportError:
         return []
     try:
-        return [list(chain) for chain in link_continuations(result)]
+        return [list(chain) for chain in link_tables(result.tables)]
     except Exception:  # noqa: BLE001 - a review page shows what it can
         return []
 
 
-def job_view(job: Job, result: dict[str, Any] | None, page_size: Any = None) -> dict[str, Any]:
+def job_view(job: Job, result: ResultDocument | None, page_size: Any = None) -> dict[str, Any]:
     """Everything the job page shows: pages with their tables, failures, continuation chains."""
     if result is None:
         return {"ready": False, "pages": [], "tables": [], "chains": [], "failed_pages": [], "error": None}
-    tables = [table_view(t) for t in result.get("tables") or []]
+    tables = [table_view(t) for t in result.tables]
     by_id = {t["table_id"]: t for t in tables}
     chains = [chain for chain in _chains(result) if all(i in by_id for i in chain)]
     for chain in chains:
@@ -521,27 +536,11 @@ def job_view(job: Job, result: dict[str, Any] | None, page_size: Any = None) -> 
             by_id[after]["continued_from"] = by_id[before]
         for table_id in chain:
             by_id[table_id]["chain"] = chain
-    page_results = {int(p["page"]): p for p in result.get("page_results") or [] if "page" in p}
-    total = int((result.get("pages") or {}).get("total") or job.pages_total or 0)
-    total = max([total, *page_results.keys(), *(t["page"] for t in tables)], default=0)
-    pages = []
-    for number in range(1, total + 1):
-        info = page_results.get(number) or {}
-        on_page = [t for t in tables if t["page"] == number]
-        width, height = info.get("width"), info.get("height")
-        if not (width and height) and on_page:
-            width, height = on_page[0]["page_width"], on_page[0]["page_height"]
-        if not (width and height) and page_size is not None:
-            width, height = page_size(number) or (None, None)
-        error = info.get("error") or None
-        pages.append({
-            "page": number,
-            "status": info.get("status") or "NOT SETTLED",
-            "width": float(width) if width else 612.0,
-            "height": float(height) if height else 792.0,
-            "tables": on_page,
-            "error": error,
-        })
+    settled = {p.page: p for p in result.page_results}
+    total = result.pages.total or job.pages_total or 0
+    total = max([total, *settled.keys(), *(t["page"] for t in tables)], default=0)
+    pages = [_page_view(number, settled.get(number), [t for t in tables if t["page"] == number], page_size)
+             for number in range(1, total + 1)]
     failed = [p for p in pages if p["status"] == "FAILED" or p["error"]]
     return {
         "ready": True,
@@ -549,8 +548,26 @@ def job_view(job: Job, result: dict[str, Any] | None, page_size: Any = None) -> 
         "tables": tables,
         "chains": chains,
         "failed_pages": failed,
-        "error": result.get("error"),
-        "status": result.get("status"),
+        "error": result.error.to_dict() if result.error else None,
+        "status": result.status,
+    }
+
+
+def _page_view(number: int, info: PageResult | None, on_page: list[dict[str, Any]], page_size: Any) -> dict[str, Any]:
+    """A page for the job page: its size (from its entry, its tables or its stored layout;
+    Letter when none knows it), status, tables and error."""
+    width, height = (info.width, info.height) if info else (None, None)
+    if not (width and height) and on_page:
+        width, height = on_page[0]["page_width"], on_page[0]["page_height"]
+    if not (width and height) and page_size is not None:
+        width, height = page_size(number) or (None, None)
+    return {
+        "page": number,
+        "status": (info.status if info else None) or "NOT SETTLED",
+        "width": float(width) if width else 612.0,
+        "height": float(height) if height else 792.0,
+        "tables": on_page,
+        "error": info.error.to_dict() if info and info.error else None,
     }
 
 

@@ -1,0 +1,58 @@
+"""The bucket's key layout, in one place: every module that reads or writes an object of the
+pipeline names its key here (docs/ARCHITECTURE.md, "S3 key layout").
+
+    <upload prefix><name>                 an upload (the prefix is DOCTABLES_UPLOAD_PREFIX)
+    pages/<job_id>/<page:05d>.png         a page's rendering
+    pages/<job_id>/<page:05d>.json        its layout (words, rules, size: doctables.model.layout)
+    tables/<job_id>/<table_id>.json       a table's JSON too large for its DynamoDB item
+    results/<job_id>.json                 the job's result document (doctables.model.result)
+    results/<job_id>/<file>               the configured exports beside it
+"""
+
+from __future__ import annotations
+
+from doctables.settings import Settings
+
+UPLOAD_PREFIX = Settings.upload_prefix  # the default; a stack may configure another
+PAGES_PREFIX = "pages/"
+TABLES_PREFIX = "tables/"
+RESULTS_PREFIX = "results/"
+
+
+def upload_key(name: str, prefix: str = UPLOAD_PREFIX) -> str:
+    """Where an upload named `name` goes."""
+    return f"{prefix}{name}"
+
+
+def page_image_key(job_id: str, page: int) -> str:
+    """A page's rendering (PNG)."""
+    return f"{_page_stem(job_id, page)}.png"
+
+
+def page_layout_key(job_id: str, page: int) -> str:
+    """A page's layout (JSON)."""
+    return f"{_page_stem(job_id, page)}.json"
+
+
+def table_body_key(job_id: str, table_id: str) -> str:
+    """A table's JSON spilled out of its DynamoDB item."""
+    return f"{TABLES_PREFIX}{job_id}/{table_id}.json"
+
+
+def result_key(job_id: str) -> str:
+    """The job's result document."""
+    return f"{RESULTS_PREFIX}{job_id}.json"
+
+
+def export_prefix(job_id: str) -> str:
+    """The folder of the job's exports."""
+    return f"{RESULTS_PREFIX}{job_id}/"
+
+
+def export_key(job_id: str, file_name: str) -> str:
+    """One export file of the job."""
+    return export_prefix(job_id) + file_name
+
+
+def _page_stem(job_id: str, page: int) -> str:
+    return f"{PAGES_PREFIX}{job_id}/{page:05d}"
