@@ -24,7 +24,6 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 from doctables.client import Client
-from doctables.model.tables import Table
 from doctables.outputs.exports import to_csv
 
 pytestmark = pytest.mark.browser  # runs last (tests/conftest.py); never skipped in CI
@@ -267,17 +266,17 @@ def test_upload_review_select_and_download(serve, browser, tmp_path):
 
     # downloads: a CSV per table equal to to_csv, and every document format
     for table in tables:
-        link = browser.find_element(By.CSS_SELECTOR, f"a[data-csv='{table['table_id']}']")
+        link = browser.find_element(By.CSS_SELECTOR, f"a[data-csv='{table.table_id}']")
         status, headers, body = _fetch(link.get_attribute("href"))
         assert status == 200 and headers["Content-Type"].startswith("text/csv")
-        assert body.decode("utf-8") == to_csv(Table.from_dict(table))
+        assert body.decode("utf-8") == to_csv(table)
     formats = {a.get_attribute("data-format"): a.get_attribute("href")
                for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a[data-format]")}
     assert set(formats) == {"json", "textract", "xlsx", "md", "html"}
     for fmt, href in formats.items():
         status, headers, body = _fetch(href)
         assert status == 200 and body and headers["Content-Disposition"].startswith("attachment"), fmt
-    assert json.loads(_fetch(formats["json"])[2]) == result
+    assert json.loads(_fetch(formats["json"])[2]) == result.to_dict()
 
     # the screenshot the README shows: the first page's table, a cell selected
     browser.execute_script("window.scrollTo(0, 0)")
