@@ -33,6 +33,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_EXPORT_FORMATS": ("export_formats", "comma-separated formats written beside the result in S3"),
     "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
     "DOCTABLES_PAGE_TIME_BUDGET": ("page_time_budget", "seconds a page's table finding may take (0: none)"),
+    "DOCTABLES_TEXTRACT_BUCKETS": ("textract_buckets", "comma-separated buckets the Textract API may read documents from and write OutputConfig to, besides the stack's own"),
+    "DOCTABLES_TEXTRACT_TPS": ("textract_tps", "requests per second per Textract operation before ProvisionedThroughputExceededException (0: no limit)"),
 }
 
 
@@ -66,6 +68,8 @@ class Settings:
     ocr_recognition_model: str = ""
     ocr_full_page: bool = False
     export_formats: str = ""  # e.g. "csv,xlsx": files under results/<job_id>/
+    textract_buckets: str = ""  # e.g. "archive-a,archive-b"
+    textract_tps: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -27,6 +27,8 @@ from doctables.model.result import ResultDocument
 from doctables.pipeline.aws import Aws, Runtime, make_aws
 from doctables.pipeline.keys import UPLOAD_PREFIX, result_key, upload_key
 from doctables.pipeline.store import table_definition
+from doctables.pipeline.textract_api import TextractApi
+from doctables.pipeline.textract_delivery import sns_client
 from doctables.settings import Settings
 
 REGION = "us-east-1"
@@ -66,6 +68,7 @@ class Queues:
     ranges: str
     ranges_dlq: str
     events: str
+    textract_events: str  # the job events again, for the Textract completion handler
 
 
 class LocalStack:
@@ -127,8 +130,12 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         self._handlers = {
             name: importlib.import_module(f"lambdas.{name}.handler")
-            for name in ("conversion", "tables", "dead_letters", "sweeper")
+            for name in ("conversion", "tables", "dead_letters", "sweeper", "textract_events")
         }
+        from doctables.local.textract_endpoint import extract_result
+
+        self.textract = TextractApi(Runtime(self.settings, self.aws), sns_client(self.endpoint, REGION), extract_result)
+        self._server.textract = self.textract
 
     def stop(self) -> None:
         if self._saved_environ is not None:
@@ -154,6 +161,7 @@ class LocalStack:
             "pages_dlq": (self.queues.pages_dlq, self._sqs_handler("dead_letters")),
             "ranges_dlq": (self.queues.ranges_dlq, self._sqs_handler("dead_letters")),
             "events": (self.queues.events, self._collect_events),
+            "textract_events": (self.queues.textract_events, self._deliver_events("textract_events")),
         }
         handled = sum(self._drain(url, deliver) for name, (url, deliver) in routes.items() if only in (None, name))
         forget_table_copies()
@@ -250,6 +258,22 @@ class LocalStack:
                 self.aws.sqs.send_message(QueueUrl=self.queues.ranges_dlq, MessageBody=json.dumps(record))
         return failed
 
+    def _deliver_events(self, name: str) -> Callable[[list[dict[str, Any]]], set[str]]:
+        """An EventBridge rule invokes its function asynchronously: two retries, then dropped."""
+
+        def deliver(messages: list[dict[str, Any]]) -> set[str]:
+            failed: set[str] = set()
+            for message in messages:
+                try:
+                    self._invoke(name, json.loads(message["Body"]))
+                except Exception as exc:
+                    self.handler_errors.append(f"{name}: {exc!r}")
+                    if int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")) < _ASYNC_ATTEMPTS:
+                        failed.add(message["MessageId"])
+            return failed
+
+        return deliver
+
     def _sqs_handler(self, name: str) -> Callable[[list[dict[str, Any]]], set[str]]:
         def deliver(messages: list[dict[str, Any]]) -> set[str]:
             event = {"Records": [_as_lambda_record(m) for m in messages]}
@@ -299,6 +323,7 @@ class LocalEndpoint:
         self.host = host
         self.port = port
         self.token = secrets.token_urlsafe(32)
+        self.textract: Any = None  # the Textract API, once the stack's resources exist
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -306,7 +331,10 @@ class LocalEndpoint:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        app = local_only(DomainDispatcherApplication(create_backend_app), self.token)
+        from doctables.local.textract_endpoint import route_textract
+
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        app = local_only(route_textract(moto_app, lambda: self.textract), self.token)
         self._server = make_server(self.host, self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="doctables-moto", daemon=True)
         self._thread.start()
@@ -425,6 +453,7 @@ def create_resources(aws: Aws, upload_prefix: str) -> Queues:
         ranges=queue("doctables-ranges", ranges_dlq),
         ranges_dlq=ranges_dlq,
         events=queue("doctables-events"),
+        textract_events=queue("doctables-textract-events"),
     )
     prefix_filter = {"Key": {"FilterRules": [{"Name": "prefix", "Value": upload_prefix}]}}
     s3.put_bucket_notification_configuration(
@@ -437,6 +466,8 @@ def create_resources(aws: Aws, upload_prefix: str) -> Queues:
     )
     events.put_rule(Name="doctables-jobs", EventPattern=json.dumps({"source": ["doctables"]}))
     events.put_targets(Rule="doctables-jobs", Targets=[{"Id": "local", "Arn": queue_arn(queues.events)}])
+    events.put_rule(Name="doctables-textract", EventPattern=json.dumps({"source": ["doctables"]}))
+    events.put_targets(Rule="doctables-textract", Targets=[{"Id": "local", "Arn": queue_arn(queues.textract_events)}])
     return queues
 
 

@@ -39,11 +39,12 @@ def plan_ranges(page_count: int, range_pages: int) -> list[tuple[int, int]]:
     return [(first, min(first + size - 1, page_count)) for first in range(1, page_count + 1, size)]
 
 
-def convert_upload(source: SourceObject, runtime: Runtime) -> ConversionOutcome:
+def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = False) -> ConversionOutcome:
     """Handle one ObjectCreated record: create the job, validate, convert the first range
-    inline and queue the others."""
+    inline and queue the others. `requested`: the Textract API asked for this object (an
+    object message), so it is converted wherever it is, not only under the upload prefix."""
     settings = runtime.settings
-    if not source.key.startswith(settings.upload_prefix):
+    if not requested and not source.key.startswith(settings.upload_prefix):
         return ConversionOutcome(job_id_for(source), "ignored")
     source = with_version(source, runtime)
     job_id = job_id_for(source)

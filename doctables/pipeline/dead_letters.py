@@ -10,7 +10,7 @@ from doctables.errors import ErrorCode
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import finish_if_complete, job_store
 from doctables.pipeline.jobs import fail_upload
-from doctables.pipeline.messages import RangeMessage, decode
+from doctables.pipeline.messages import ObjectMessage, RangeMessage, decode
 from doctables.pipeline.store import SourceObject
 
 
@@ -23,6 +23,10 @@ def fail_dead_letter(body: str, runtime: Runtime) -> list[int]:
         _fail_uploads(record, runtime)
         return []
     message = decode(body)
+    if isinstance(message, ObjectMessage):  # a job the Textract API started
+        source = SourceObject(message.bucket, message.key, message.version_id, message.etag, message.size)
+        fail_upload(source, runtime, "conversion failed after repeated attempts")
+        return []
     store = job_store(runtime)
     if isinstance(message, RangeMessage):
         pages = range(message.first, message.last + 1)

@@ -1,4 +1,5 @@
-"""Queue message schemas: one message per page (table stage), one per page range (conversion)."""
+"""Queue message schemas: one message per page (table stage), one per page range (conversion),
+one per object the Textract API starts a job for (conversion)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,21 @@ class RangeMessage:
     v: int = SCHEMA_VERSION
 
 
-Message = PageMessage | RangeMessage
+@dataclass(frozen=True)
+class ObjectMessage:
+    """Asks conversion to start the job of an object no S3 notification announces: one the
+    Textract API was asked to read where it lies (any allowed bucket, any key), not copied."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str | None
+    size: int | None
+    kind: str = "object"
+    v: int = SCHEMA_VERSION
+
+
+Message = PageMessage | RangeMessage | ObjectMessage
 
 
 def encode(message: Message) -> str:
@@ -54,6 +69,8 @@ def decode(body: str) -> Message:
             return PageMessage(**data)
         if kind == "range":
             return RangeMessage(**data)
+        if kind == "object":
+            return ObjectMessage(**data)
     except (TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a doctables message: {exc}") from exc
     raise ValueError(f"unknown message kind: {kind!r}")

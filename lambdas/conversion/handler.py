@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from doctables.pipeline.aws import current_runtime
 from doctables.pipeline.conversion import convert_range, convert_upload
-from doctables.pipeline.messages import RangeMessage, decode
+from doctables.pipeline.messages import ObjectMessage, RangeMessage, decode
 from doctables.pipeline.store import SourceObject
 
 logger = Logger()
@@ -25,9 +25,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def range_record(record: SQSRecord) -> None:
     message = decode(record.body)
-    if not isinstance(message, RangeMessage):
-        raise ValueError(f"expected a range message, got {message.kind}")
-    outcome = convert_range(message, current_runtime())
+    if isinstance(message, ObjectMessage):  # a job the Textract API started
+        source = SourceObject(message.bucket, message.key, message.version_id, message.etag, message.size)
+        outcome = convert_upload(source, current_runtime(), requested=True)
+    elif isinstance(message, RangeMessage):
+        outcome = convert_range(message, current_runtime())
+    else:
+        raise ValueError(f"expected a range or object message, got {message.kind}")
     metrics.add_metric(name="PagesRendered", unit=MetricUnit.Count, value=outcome.pages)
     logger.info("range", extra={"outcome": outcome.__dict__})
 
