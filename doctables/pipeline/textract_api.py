@@ -28,14 +28,15 @@ from doctables.pipeline.messages import ObjectMessage, send_all
 from doctables.pipeline.store import SourceObject
 from doctables.pipeline.textract_delivery import ACCESS_CHECK, deliver, full_response, output_key
 from doctables.pipeline.textract_errors import (
-    BAD_DOCUMENT_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE, UNSUPPORTED_MESSAGE,
+    BAD_DOCUMENT_MESSAGE, INTERNAL_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE, UNSUPPORTED_MESSAGE,
     BadDocumentException, DocumentTooLargeException, IdempotentParameterMismatchException, InternalServerError,
     InvalidJobIdException, InvalidS3ObjectException, ProvisionedThroughputExceededException, TextractError,
     UnknownOperationException, UnsupportedDocumentException,
 )
 from doctables.pipeline.textract_jobs import TextractJob, TextractJobs, iso_now, job_id_for, request_hash
 from doctables.pipeline.textract_requests import (
-    SYNC_MAX_BYTES, AnalyzeRequest, Output, S3Location, StartRequest, analyze_request, get_request, start_request,
+    SYNC_MAX_BYTES, TOO_LARGE_MESSAGE, AnalyzeRequest, Output, S3Location, StartRequest, analyze_request,
+    get_request, start_request,
 )
 from doctables.pipeline.textract_responses import ANALYSIS, TEXT_DETECTION, in_progress, page
 from doctables.settings import Settings
@@ -57,6 +58,11 @@ _DOCUMENT_ERRORS: dict[ErrorCode, type[TextractError]] = {
     ErrorCode.TOO_MANY_PAGES: UnsupportedDocumentException,
     ErrorCode.TOO_LARGE: DocumentTooLargeException,
     ErrorCode.PAGE_TOO_LARGE: DocumentTooLargeException,
+}
+_MESSAGES: dict[type[TextractError], str] = {
+    UnsupportedDocumentException: UNSUPPORTED_MESSAGE,
+    DocumentTooLargeException: TOO_LARGE_MESSAGE,
+    BadDocumentException: BAD_DOCUMENT_MESSAGE,
 }
 
 
@@ -112,14 +118,11 @@ class TextractApi:
             return handler(body)
         except TextractError:
             raise
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _THROTTLED:
+        except Exception as exc:
+            if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in _THROTTLED:
                 raise ProvisionedThroughputExceededException(THROUGHPUT_MESSAGE) from exc
             logger.exception("Textract.%s failed", operation)
-            raise InternalServerError("Amazon Textract (doctables) experienced a service issue. Try your call again.") from exc
-        except Exception as exc:
-            logger.exception("Textract.%s failed", operation)
-            raise InternalServerError("Amazon Textract (doctables) experienced a service issue. Try your call again.") from exc
+            raise InternalServerError(INTERNAL_MESSAGE) from exc
 
     # --- asynchronous ----------------------------------------------------------------------
     def start(self, request: StartRequest) -> dict[str, Any]:
@@ -147,7 +150,7 @@ class TextractApi:
             message = ObjectMessage(source.bucket, source.key, source.version_id, source.etag, source.size)
             send_all(self.runtime.aws.sqs, self.runtime.settings.range_queue_url, [message])
         elif pipeline_job.status.final:  # read before: no event will come, deliver now
-            deliver(job_id, self.runtime, self.sns)
+            self._deliver_quietly(job)
         return {"JobId": job_id}
 
     def get(self, api: str, body: Any) -> dict[str, Any]:
@@ -160,7 +163,17 @@ class TextractApi:
             full = in_progress(api, pipeline_job)
         else:
             full = full_response(job, pipeline_job, self.runtime)
+            if not job.delivered_at and (job.request.output or job.request.notification):
+                self._deliver_quietly(job)  # its delivery failed before: each Get tries again
         return page(full, job.job_id, request.max_results, request.next_token)
+
+    def _deliver_quietly(self, job: TextractJob) -> None:
+        """Deliver now; a failure (a topic that refuses, a bucket gone) does not undo the start:
+        the job exists, and the next Get of it tries the delivery again."""
+        try:
+            deliver(job.job_id, self.runtime, self.sns)
+        except Exception:  # noqa: BLE001
+            logger.exception("delivering Textract job %s failed", job.job_id)
 
     def _same_request(self, earlier: TextractJob, digest: str) -> str:
         if earlier.request_hash != digest:
@@ -185,8 +198,7 @@ class TextractApi:
             result = self.extract(data, settings)
         except DocumentError as error:
             kind = _DOCUMENT_ERRORS.get(error.code, BadDocumentException)
-            message = UNSUPPORTED_MESSAGE if kind is UnsupportedDocumentException else BAD_DOCUMENT_MESSAGE
-            raise kind(f"{message}: {error.message}") from error
+            raise kind(f"{_MESSAGES[kind]}: {error.message}") from error
         analysis = to_textract(result)
         return {"DocumentMetadata": {"Pages": analysis["DocumentMetadata"]["Pages"]}, "Blocks": analysis["Blocks"],
                 "AnalyzeDocumentModelVersion": MODEL_VERSION}
@@ -214,7 +226,8 @@ class TextractApi:
             raise
 
     def _first_bytes(self, location: S3Location, version: str | None) -> bytes:
-        request: dict[str, Any] = {"Bucket": location.bucket, "Key": location.name, "Range": f"bytes=0-{_HEAD_BYTES - 1}"}
+        request: dict[str, Any] = {"Bucket": location.bucket, "Key": location.name,
+                                   "Range": f"bytes=0-{_HEAD_BYTES - 1}"}
         if version:
             request["VersionId"] = version
         return self.runtime.aws.s3.get_object(**request)["Body"].read()
@@ -237,8 +250,7 @@ class TextractApi:
     def _read_small(self, location: S3Location) -> bytes:
         head = self._head(location)
         if int(head.get("ContentLength", 0)) > SYNC_MAX_BYTES:
-            raise DocumentTooLargeException(
-                f"S3 object size or Document.Bytes is more than the maximum limit {SYNC_MAX_BYTES} bytes")
+            raise DocumentTooLargeException(TOO_LARGE_MESSAGE)
         request: dict[str, Any] = {"Bucket": location.bucket, "Key": location.name}
         if location.version:
             request["VersionId"] = location.version

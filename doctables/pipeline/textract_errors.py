@@ -55,18 +55,6 @@ class ProvisionedThroughputExceededException(TextractError):
     """More requests than the configured rate, or the stack's own storage is throttling."""
 
 
-class ThrottlingException(TextractError):
-    """Downstream services asked us to slow down."""
-
-
-class LimitExceededException(TextractError):
-    """Too many jobs at once."""
-
-
-class AccessDeniedException(TextractError):
-    """Not allowed."""
-
-
 class InternalServerError(TextractError):
     """An unexpected failure; retrying may help."""
 
@@ -87,3 +75,4 @@ S3_OBJECT_MESSAGE = "Unable to get object metadata from S3. Check object key, re
 UNSUPPORTED_MESSAGE = "Request has unsupported document format"
 BAD_DOCUMENT_MESSAGE = "Amazon Textract (doctables) isn't able to read the document"
 INVALID_JOB_MESSAGE = "An invalid job identifier was passed."
+INTERNAL_MESSAGE = "Amazon Textract (doctables) experienced a service issue. Try your call again."

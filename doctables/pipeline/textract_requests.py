@@ -23,6 +23,7 @@ _KMS_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")
 FEATURES_KNOWN = ("TABLES", "FORMS", "QUERIES", "SIGNATURES", "LAYOUT")
 SYNC_MAX_BYTES = 10 * 1024 * 1024  # Textract's limit on Document.Bytes and on synchronous documents
 MAX_RESULTS = 1000
+TOO_LARGE_MESSAGE = f"S3 object size or Document.Bytes is more than the maximum limit {SYNC_MAX_BYTES} bytes"
 
 
 @dataclass(frozen=True)
@@ -213,12 +214,13 @@ def analyze_request(body: Any) -> AnalyzeRequest:
     if not isinstance(raw, str):
         raise _fail("Document.Bytes must be base64 text")
     if len(raw) > (SYNC_MAX_BYTES + 2) // 3 * 4 + 4:
-        raise DocumentTooLargeException(
-            f"S3 object size or Document.Bytes is more than the maximum limit {SYNC_MAX_BYTES} bytes")
+        raise DocumentTooLargeException(TOO_LARGE_MESSAGE)
     try:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise _fail("Document.Bytes is not valid base64") from exc
     if not data:
         raise _fail("Document.Bytes is empty")
+    if len(data) > SYNC_MAX_BYTES:
+        raise DocumentTooLargeException(TOO_LARGE_MESSAGE)
     return AnalyzeRequest(data, None, features)
