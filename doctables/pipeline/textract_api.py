@@ -25,7 +25,7 @@ from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import job_store
 from doctables.pipeline.jobs import job_id_for as pipeline_job_id_for
 from doctables.pipeline.messages import ObjectMessage, send_all
-from doctables.pipeline.store import SourceObject
+from doctables.pipeline.store import Job, SourceObject
 from doctables.pipeline.textract_delivery import ACCESS_CHECK, deliver, full_response, output_key
 from doctables.pipeline.textract_errors import (
     BAD_DOCUMENT_MESSAGE, INTERNAL_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE, UNSUPPORTED_MESSAGE,
@@ -38,7 +38,7 @@ from doctables.pipeline.textract_requests import (
     SYNC_MAX_BYTES, TOO_LARGE_MESSAGE, AnalyzeRequest, Output, S3Location, StartRequest, analyze_request,
     get_request, start_request,
 )
-from doctables.pipeline.textract_responses import ANALYSIS, TEXT_DETECTION, in_progress, page
+from doctables.pipeline.textract_responses import ANALYSIS, TEXT_DETECTION, FullResponse, in_progress, page
 from doctables.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "
 _MISSING = {"404", "403", "400", "NoSuchKey", "NoSuchBucket", "NoSuchVersion", "AccessDenied", "InvalidArgument",
             "InvalidRequest"}
 _HEAD_BYTES = 1024
+_ANSWERS_KEPT = 8  # whole answers of final jobs kept for their next pages
 _DOCUMENT_ERRORS: dict[ErrorCode, type[TextractError]] = {
     ErrorCode.NOT_A_DOCUMENT: UnsupportedDocumentException,
     ErrorCode.PASSWORD_PROTECTED: UnsupportedDocumentException,
@@ -99,6 +100,8 @@ class TextractApi:
         self.extract = extract
         self.jobs = TextractJobs(runtime.aws.dynamodb, runtime.settings.table_name)
         self.limit = RateLimit(runtime.settings.textract_tps)
+        self._answers: dict[tuple[str, str, str], FullResponse] = {}
+        self._lock = threading.Lock()
         self.operations: dict[str, Callable[[Any], dict[str, Any]]] = {
             "StartDocumentAnalysis": lambda body: self.start(start_request(ANALYSIS, body)),
             "StartDocumentTextDetection": lambda body: self.start(start_request(TEXT_DETECTION, body)),
@@ -162,10 +165,25 @@ class TextractApi:
         if pipeline_job is None or not pipeline_job.status.final:
             full = in_progress(api, pipeline_job)
         else:
-            full = full_response(job, pipeline_job, self.runtime)
+            full = self._answer(job, pipeline_job)
             if not job.delivered_at and (job.request.output or job.request.notification):
                 self._deliver_quietly(job)  # its delivery failed before: each Get tries again
         return page(full, job.job_id, request.max_results, request.next_token)
+
+    def _answer(self, job: TextractJob, pipeline_job: Job) -> FullResponse:
+        """A final job's whole answer, kept for the next pages: a final result never changes,
+        and rebuilding every block for each page of 1,000 would make reading a long document
+        quadratic."""
+        key = (pipeline_job.job_id, pipeline_job.result_key or "", job.request.api)
+        with self._lock:
+            cached = self._answers.get(key)
+        if cached is None:
+            cached = full_response(job, pipeline_job, self.runtime)
+            with self._lock:
+                self._answers[key] = cached
+                while len(self._answers) > _ANSWERS_KEPT:
+                    self._answers.pop(next(iter(self._answers)))
+        return cached
 
     def _deliver_quietly(self, job: TextractJob) -> None:
         """Deliver now; a failure (a topic that refuses, a bucket gone) does not undo the start:

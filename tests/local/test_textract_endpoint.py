@@ -399,3 +399,15 @@ def test_textract_endpoint_failed_notification_is_retried_by_get(service, textra
     textract.get_document_analysis(JobId=job_id)
     (received,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
     assert json.loads(received["Body"])["JobId"] == job_id
+
+
+def test_textract_endpoint_builds_a_final_answer_once_for_all_its_pages(service, textract, sample_job, monkeypatch):
+    import doctables.pipeline.textract_api as textract_api
+
+    built = []
+    original = textract_api.full_response
+    monkeypatch.setattr(textract_api, "full_response", lambda *args: built.append(1) or original(*args))
+    monkeypatch.setattr(service.stack.textract, "_answers", {})
+    blocks, answers = _all_blocks(textract.get_document_analysis, sample_job, 10)
+    assert len(answers) > 5 and len(built) == 1
+    assert blocks == textract.get_document_analysis(JobId=sample_job)["Blocks"]
