@@ -24,6 +24,7 @@ _EXPORTS = {
     "Settings": "doctables.settings",
     "DocumentError": "doctables.errors",
     "ErrorCode": "doctables.errors",
+    "textract_client": "doctables.pipeline.textract_client",
 }
 
 __all__ = sorted(_EXPORTS)

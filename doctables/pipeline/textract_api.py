@@ -28,10 +28,10 @@ from doctables.pipeline.messages import ObjectMessage, send_all
 from doctables.pipeline.store import Job, SourceObject
 from doctables.pipeline.textract_delivery import ACCESS_CHECK, deliver, full_response, output_key
 from doctables.pipeline.textract_errors import (
-    BAD_DOCUMENT_MESSAGE, INTERNAL_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE, UNSUPPORTED_MESSAGE,
-    BadDocumentException, DocumentTooLargeException, IdempotentParameterMismatchException, InternalServerError,
-    InvalidJobIdException, InvalidS3ObjectException, ProvisionedThroughputExceededException, TextractError,
-    UnknownOperationException, UnsupportedDocumentException,
+    BAD_DOCUMENT_MESSAGE, INTERNAL_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE,
+    UNSUPPORTED_MESSAGE, BadDocumentException, DocumentTooLargeException, IdempotentParameterMismatchException,
+    InternalServerError, InvalidJobIdException, InvalidS3ObjectException, ProvisionedThroughputExceededException,
+    TextractError, UnknownOperationException, UnsupportedDocumentException,
 )
 from doctables.pipeline.textract_jobs import TextractJob, TextractJobs, iso_now, job_id_for, request_hash
 from doctables.pipeline.textract_requests import (
@@ -210,7 +210,9 @@ class TextractApi:
         if sniff(data[:_HEAD_BYTES]) is None:
             raise UnsupportedDocumentException(UNSUPPORTED_MESSAGE)
         if self.extract is None:
-            raise InternalServerError("this endpoint has no table models: AnalyzeDocument runs where they are")
+            raise UnknownOperationException(
+                "AnalyzeDocument is not served here (no table models in this function): use "
+                "StartDocumentAnalysis, or doctables serve")
         settings = self.runtime.settings.with_overrides(max_pages=1, max_bytes=SYNC_MAX_BYTES)
         try:
             result = self.extract(data, settings)

@@ -411,3 +411,28 @@ def test_textract_endpoint_builds_a_final_answer_once_for_all_its_pages(service,
     blocks, answers = _all_blocks(textract.get_document_analysis, sample_job, 10)
     assert len(answers) > 5 and len(built) == 1
     assert blocks == textract.get_document_analysis(JobId=sample_job)["Blocks"]
+
+
+def test_textract_client_for_a_stack_signs_for_api_gateway(service, sample_job):
+    """`doctables.textract_client(stack=...)`: the API's URL from the stack's outputs, boto3's
+    own client, signed for execute-api (what API Gateway's IAM auth checks)."""
+    import doctables
+
+    template = {"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+                "Outputs": {"TextractApiUrl": {"Value": service.endpoint + "/"}}}
+    cloudformation = boto3.client("cloudformation", endpoint_url=service.endpoint, region_name="us-east-1")
+    cloudformation.create_stack(StackName="DocTablesApi", TemplateBody=json.dumps(template))
+    session = boto3.session.Session(region_name="us-east-1")
+    client = doctables.textract_client(stack="DocTablesApi", region="us-east-1", session=session)
+    seen = []
+    client.meta.events.register("before-send.textract",
+                                lambda request, **_: seen.append(request.headers["Authorization"]))
+    assert client.get_document_analysis(JobId=sample_job)["JobStatus"] == "SUCCEEDED"
+    authorization = seen[0].decode() if isinstance(seen[0], bytes) else seen[0]
+    assert "/us-east-1/execute-api/aws4_request" in authorization
+    template["Outputs"] = {"Other": {"Value": "x"}}
+    cloudformation.create_stack(StackName="NotOurs", TemplateBody=json.dumps(template))
+    with pytest.raises(ValueError, match="TextractApiUrl"):
+        doctables.textract_client(stack="NotOurs", region="us-east-1", session=session)
+    local = doctables.textract_client(endpoint=service.endpoint)
+    assert local.get_document_analysis(JobId=sample_job)["JobStatus"] == "SUCCEEDED"

@@ -299,3 +299,44 @@ def test_textract_delivery_happens_once_for_concurrent_deliverers(sample_bytes):
         written = json.loads(s3.get_object(Bucket=bucket, Key=f"o/{job_id}/1")["Body"].read())
         assert written["JobStatus"] == "FAILED" and written["StatusMessage"].startswith("CORRUPT_DOCUMENT")
         assert written["Blocks"] == []
+
+
+def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, monkeypatch):
+    import base64 as b64
+    import importlib
+
+    from doctables.local.stack import LambdaContext, moto_runtime
+
+    with moto_runtime() as runtime:
+        for name, value in {**runtime.settings.as_environment(), "POWERTOOLS_METRICS_DISABLED": "true",
+                            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "doctables",
+                            "POWERTOOLS_SERVICE_NAME": "doctables", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        handler = importlib.import_module("lambdas.textract_api.handler")
+        handler._api.cache_clear()
+        runtime.aws.s3.put_object(Bucket=runtime.settings.bucket, Key="uploads/a.pdf", Body=sample_bytes)
+
+        def call(target: str, body: dict, encoded: bool = False) -> dict:
+            text = json.dumps(body)
+            event = {"httpMethod": "POST", "path": "/", "resource": "/", "requestContext": {},
+                     "headers": {"x-amz-target": target, "Content-Type": "application/x-amz-json-1.1"},
+                     "body": b64.b64encode(text.encode()).decode() if encoded else text,
+                     "isBase64Encoded": encoded}
+            return handler.handler(event, LambdaContext("textract_api"))
+
+        started = call("Textract.StartDocumentAnalysis", {
+            "DocumentLocation": {"S3Object": {"Bucket": runtime.settings.bucket, "Name": "uploads/a.pdf"}},
+            "FeatureTypes": ["TABLES"]}, encoded=True)
+        assert started["statusCode"] == 200
+        assert started["headers"]["Content-Type"] == "application/x-amz-json-1.1"
+        job_id = json.loads(started["body"])["JobId"]
+        answer = call("Textract.GetDocumentAnalysis", {"JobId": job_id})
+        assert (answer["statusCode"], json.loads(answer["body"])["JobStatus"]) == (200, "IN_PROGRESS")
+        refused = call("Textract.AnalyzeDocument", {"Document": {"Bytes": "JVBERi0="}, "FeatureTypes": ["TABLES"]})
+        assert refused["statusCode"] == 400
+        assert json.loads(refused["body"])["__type"] == "UnknownOperationException"
+        missing = call("Textract.GetDocumentAnalysis", {"JobId": "0" * 64})
+        assert json.loads(missing["body"]) == {"__type": "InvalidJobIdException",
+                                               "Message": "An invalid job identifier was passed."}
+        handler._api.cache_clear()
