@@ -30,8 +30,8 @@ from doctables.pipeline.textract_delivery import ACCESS_CHECK, deliver, full_res
 from doctables.pipeline.textract_errors import (
     BAD_DOCUMENT_MESSAGE, INTERNAL_MESSAGE, INVALID_JOB_MESSAGE, S3_OBJECT_MESSAGE, THROUGHPUT_MESSAGE,
     UNSUPPORTED_MESSAGE, BadDocumentException, DocumentTooLargeException, IdempotentParameterMismatchException,
-    InternalServerError, InvalidJobIdException, InvalidS3ObjectException, ProvisionedThroughputExceededException,
-    TextractError, UnknownOperationException, UnsupportedDocumentException,
+    InternalServerError, InvalidJobIdException, InvalidParameterException, InvalidS3ObjectException,
+    ProvisionedThroughputExceededException, TextractError, UnknownOperationException, UnsupportedDocumentException,
 )
 from doctables.pipeline.textract_jobs import TextractJob, TextractJobs, iso_now, job_id_for, request_hash
 from doctables.pipeline.textract_requests import (
@@ -52,6 +52,7 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "
 _MISSING = {"404", "403", "400", "NoSuchKey", "NoSuchBucket", "NoSuchVersion", "AccessDenied", "InvalidArgument",
             "InvalidRequest"}
 _HEAD_BYTES = 1024
+_PIPELINE_PREFIXES = ("pages/", "results/", "tables/")  # what the pipeline writes in its bucket
 _ANSWERS_KEPT = 8  # whole answers of final jobs kept for their next pages
 _DOCUMENT_ERRORS: dict[ErrorCode, type[TextractError]] = {
     ErrorCode.NOT_A_DOCUMENT: UnsupportedDocumentException,
@@ -129,9 +130,9 @@ class TextractApi:
 
     # --- asynchronous ----------------------------------------------------------------------
     def start(self, request: StartRequest) -> dict[str, Any]:
-        self._allowed(request.document.bucket, "DocumentLocation")
+        self._readable(request.document, "DocumentLocation")
         if request.output is not None:
-            self._allowed(request.output.bucket, "OutputConfig")
+            self._writable(request.output)
         job_id = job_id_for(request)
         digest = request_hash(request)
         if request.token is not None:
@@ -205,7 +206,7 @@ class TextractApi:
             data = request.data
         else:
             assert request.location is not None
-            self._allowed(request.location.bucket, "Document")
+            self._readable(request.location, "Document")
             data = self._read_small(request.location)
         if sniff(data[:_HEAD_BYTES]) is None:
             raise UnsupportedDocumentException(UNSUPPORTED_MESSAGE)
@@ -227,6 +228,28 @@ class TextractApi:
     def allowed_buckets(self) -> set[str]:
         listed = {b.strip() for b in self.runtime.settings.textract_buckets.split(",") if b.strip()}
         return listed | {self.runtime.settings.bucket}
+
+    def _readable(self, location: S3Location, member: str) -> None:
+        """In the stack's own bucket only uploads are documents: its other keys are the
+        pipeline's (pages, results), and the conversion function may read only uploads there."""
+        self._allowed(location.bucket, member)
+        settings = self.runtime.settings
+        if location.bucket == settings.bucket and not location.name.startswith(settings.upload_prefix):
+            raise InvalidS3ObjectException(
+                f"{member}: in the stack's bucket {settings.bucket}, documents are read under "
+                f"{settings.upload_prefix} only")
+
+    def _writable(self, output: Output) -> None:
+        """OutputConfig may not write where the pipeline reads or writes in the stack's bucket:
+        under the upload prefix each object would start a job of its own."""
+        self._allowed(output.bucket, "OutputConfig")
+        settings = self.runtime.settings
+        written = f"{output.prefix.rstrip('/')}/"
+        reserved = (settings.upload_prefix, *_PIPELINE_PREFIXES)
+        if output.bucket == settings.bucket and any(written.startswith(p) or p.startswith(written) for p in reserved):
+            raise InvalidParameterException(
+                f"OutputConfig.S3Prefix {output.prefix!r} would write among the pipeline's own keys "
+                f"({', '.join(reserved)}) in {settings.bucket}: choose another prefix or bucket")
 
     def _allowed(self, bucket: str, member: str) -> None:
         if bucket not in self.allowed_buckets():

@@ -287,9 +287,9 @@ def _start_body(**changes) -> bytes:
 @pytest.fixture(scope="module")
 def bad_objects(service):
     s3 = service.stack.aws.s3
-    s3.put_object(Bucket=BUCKET, Key="bad/notes.txt", Body=b"just some text, not a document\n")
-    s3.put_object(Bucket=BUCKET, Key="bad/empty.pdf", Body=b"")
-    s3.put_object(Bucket=BUCKET, Key="bad/broken.pdf", Body=b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    s3.put_object(Bucket=ARCHIVE, Key="bad/notes.txt", Body=b"just some text, not a document\n")
+    s3.put_object(Bucket=ARCHIVE, Key="bad/empty.pdf", Body=b"")
+    s3.put_object(Bucket=ARCHIVE, Key="bad/broken.pdf", Body=b"%PDF-1.7\n" + b"\x00garbage" * 100)
     s3.put_object(Bucket=OTHER, Key="a.pdf", Body=SAMPLE.read_bytes())
 
 
@@ -304,17 +304,21 @@ ERRORS = [
      "DocumentLocation is required"),
     ("InvalidParameterException", "Textract.GetDocumentAnalysis", b'{"JobId": "x", "MaxResults": 0}', "MaxResults"),
     ("InvalidS3ObjectException", "Textract.StartDocumentAnalysis",
-     _start_body(DocumentLocation=_location("no/such.pdf")), "Unable to get object metadata from S3"),
+     _start_body(DocumentLocation=_location("uploads/no/such.pdf")), "Unable to get object metadata from S3"),
     ("InvalidS3ObjectException", "Textract.StartDocumentAnalysis",
      _start_body(DocumentLocation=_location("a.pdf", OTHER)), "DOCTABLES_TEXTRACT_BUCKETS"),
     ("InvalidS3ObjectException", "Textract.StartDocumentAnalysis",
      _start_body(OutputConfig={"S3Bucket": OTHER}), "DOCTABLES_TEXTRACT_BUCKETS"),
+    ("InvalidS3ObjectException", "Textract.StartDocumentAnalysis",
+     _start_body(DocumentLocation=_location("results/some-job.json")), "documents are read under uploads/ only"),
+    ("InvalidParameterException", "Textract.StartDocumentAnalysis",
+     _start_body(OutputConfig={"S3Bucket": BUCKET, "S3Prefix": "uploads/textract"}), "pipeline's own keys"),
     ("UnsupportedDocumentException", "Textract.StartDocumentAnalysis",
-     _start_body(DocumentLocation=_location("bad/notes.txt")), "unsupported document format"),
+     _start_body(DocumentLocation=_location("bad/notes.txt", ARCHIVE)), "unsupported document format"),
     ("BadDocumentException", "Textract.StartDocumentTextDetection",
-     json.dumps({"DocumentLocation": _location("bad/empty.pdf")}).encode(), "empty"),
+     json.dumps({"DocumentLocation": _location("bad/empty.pdf", ARCHIVE)}).encode(), "empty"),
     ("BadDocumentException", "Textract.AnalyzeDocument",
-     json.dumps({"Document": {"S3Object": {"Bucket": BUCKET, "Name": "bad/broken.pdf"}},
+     json.dumps({"Document": {"S3Object": {"Bucket": ARCHIVE, "Name": "bad/broken.pdf"}},
                  "FeatureTypes": ["TABLES"]}).encode(), "read the document"),
     ("DocumentTooLargeException", "Textract.AnalyzeDocument",
      json.dumps({"Document": {"Bytes": base64.b64encode(b"%PDF-" + b"0" * (10 * 1024 * 1024)).decode()},
@@ -341,7 +345,7 @@ def test_textract_endpoint_errors_reach_boto3_as_its_exceptions(service, textrac
     assert raised.value.response["Error"]["Message"].startswith("doctables does not do LAYOUT")
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(textract.exceptions.InvalidS3ObjectException):
-        textract.start_document_analysis(DocumentLocation=_location("no/such.pdf"), FeatureTypes=["TABLES"])
+        textract.start_document_analysis(DocumentLocation=_location("uploads/no/such.pdf"), FeatureTypes=["TABLES"])
     with pytest.raises(textract.exceptions.DocumentTooLargeException):
         textract.analyze_document(Document={"Bytes": b"%PDF-" + b"0" * (10 * 1024 * 1024)}, FeatureTypes=["TABLES"])
 

@@ -340,3 +340,23 @@ def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, mon
         assert json.loads(missing["body"]) == {"__type": "InvalidJobIdException",
                                                "Message": "An invalid job identifier was passed."}
         handler._api.cache_clear()
+
+
+@pytest.mark.parametrize("prefix, refused", [("uploads", True), ("uploads/out", True), ("results", True),
+                                             ("pages/x", True), ("", False), ("textract_output", False),
+                                             ("up", False)])
+def test_textract_output_config_keeps_out_of_the_pipelines_keys(sample_bytes, prefix, refused):
+    from doctables.local.stack import moto_runtime
+
+    with moto_runtime() as runtime:
+        bucket = runtime.settings.bucket
+        runtime.aws.s3.put_object(Bucket=bucket, Key="uploads/a.pdf", Body=sample_bytes)
+        output = {"S3Bucket": bucket, "S3Prefix": prefix} if prefix else {"S3Bucket": bucket}
+        body = {"DocumentLocation": {"S3Object": {"Bucket": bucket, "Name": "uploads/a.pdf"}},
+                "FeatureTypes": ["TABLES"], "OutputConfig": output}
+        if refused:
+            with pytest.raises(InvalidParameterException, match="pipeline's own keys"):
+                _api(runtime).call("StartDocumentAnalysis", body)
+            assert runtime.aws.s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 1  # not even the check
+        else:
+            assert _api(runtime).call("StartDocumentAnalysis", body)["JobId"]
