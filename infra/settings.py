@@ -30,6 +30,7 @@ GENERATED_PREFIXES = (PAGES_PREFIX, RESULTS_PREFIX, TABLES_PREFIX)
 EXPORT_FORMATS = ("json", "textract", "csv", "xlsx", "md", "html")
 
 # CloudWatch Logs accepts only these retention periods (days); 0 means never expire.
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 LOG_RETENTION_DAYS = (
@@ -56,7 +57,7 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("encryption", "encryption", str,
                "`managed`: S3-managed, SQS-managed and AWS-owned DynamoDB encryption; "
                "`kms`: one customer-managed KMS key (rotation on) for the upload bucket, queues, table, "
-               "the four function log groups and the alarm topic"),
+               "the function and API access log groups and the alarm topic"),
     ContextKey("destroyOnRemove", "destroy_on_remove", bool,
                "`false`: buckets and table are RETAINed when the stack is deleted; "
                "`true` (dev stacks): DESTROY them and empty the buckets first (autoDeleteObjects)"),
@@ -97,6 +98,9 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
                "comma-separated export formats also written beside each result under "
                "results/<job>/ (csv, xlsx, md, html, textract, json); empty: none "
                "(DOCTABLES_EXPORT_FORMATS)"),
+    ContextKey("textractBuckets", "textract_buckets", str,
+               "comma-separated buckets the Textract API may read documents from and write OutputConfig "
+               "to, besides the stack's own; empty: none (DOCTABLES_TEXTRACT_BUCKETS)"),
     ContextKey("structureDecoder", "structure_decoder", str,
                "auto: a SLANet structure model's decoder runs in numpy beside its encoder in "
                "onnxruntime (same outputs, faster); graph: the whole ONNX graph "
@@ -193,6 +197,7 @@ class DocTablesSettings:
     ocr_recognition_model: str
     ocr_full_page: bool
     export_formats: str
+    textract_buckets: str
     structure_decoder: str
     model_threads: int
     detection_threshold: float
@@ -226,6 +231,10 @@ class DocTablesSettings:
 
     def __post_init__(self) -> None:
         self._validate()
+
+    @property
+    def textract_bucket_names(self) -> list[str]:
+        return [b.strip() for b in self.textract_buckets.split(",") if b.strip()]
 
     @property
     def uses_default_bus(self) -> bool:
@@ -274,6 +283,8 @@ class DocTablesSettings:
         formats = [f.strip() for f in self.export_formats.split(",") if f.strip()]
         unknown = sorted(set(formats) - set(EXPORT_FORMATS))
         need(not unknown, f"exportFormats has unknown formats {unknown}; choose from {list(EXPORT_FORMATS)}")
+        for bucket in (b.strip() for b in self.textract_buckets.split(",") if b.strip()):
+            need(bool(_BUCKET_NAME.fullmatch(bucket)), f"textractBuckets: {bucket!r} is not a bucket name")
         need(bool(self.event_bus_name) and not self.event_bus_name.startswith("arn:"),
              "eventBusName must be a bus name (default or a new bus name), not an ARN")
         for name in ("dpi", "max_pages", "max_bytes", "max_page_pixels", "max_render_pixels",

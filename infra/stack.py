@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, CfnOutput, Duration, Environment, Stack, Tags
+from aws_cdk import Annotations, Aws, CfnOutput, Duration, Environment, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -35,6 +35,7 @@ from infra.settings import (
 from infra.storage import Storage
 from infra.sweeper import Sweeper
 from infra.table_stage import TableStage
+from infra.textract_api import TextractApi
 
 SERVICE_NAME = "doctables"
 DEAD_LETTER_BATCH_SIZE = 10
@@ -55,6 +56,10 @@ S3_WRITE = ("s3:PutObject",)
 # With a customer-managed key: what S3 SSE-KMS, SQS SSE-KMS and DynamoDB need from callers.
 KMS_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
+TOPIC_REASON = (
+    "Textract's NotificationChannel names the caller's SNS topic per request, so publishing is "
+    "allowed to this account's topics in this region, and to no other account's."
+)
 OBJECT_PREFIX_REASON = (
     "Object-level S3 permission scoped to one key prefix of the upload bucket; the trailing "
     "'*' stands for the object keys under that prefix, which are created at run time."
@@ -92,6 +97,10 @@ def runtime_environment(
         "DOCTABLES_OCR_FULL_PAGE": "true" if settings.ocr_full_page else "false",
         "DOCTABLES_EXPORT_FORMATS": settings.export_formats,
         "DOCTABLES_PAGE_TIME_BUDGET": str(settings.page_time_budget_seconds),
+        "DOCTABLES_TEXTRACT_BUCKETS": settings.textract_buckets,
+        # Deployed, the Textract API's rate is API Gateway's stage throttling: a bucket per
+        # Lambda container would multiply the limit by the concurrency.
+        "DOCTABLES_TEXTRACT_TPS": "0",
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
     }
@@ -236,6 +245,14 @@ class DocTablesStack(Stack):
             layer=dependencies.layer,
             **common,
         )
+        textract = TextractApi(
+            self,
+            "TextractApi",
+            bus=job_events.bus,
+            event_source=EVENT_SOURCE,
+            layer=dependencies.layer,
+            **common,
+        )
         self._warn_about_a_short_deadline(settings)
 
         # --- triggers ----------------------------------------------------------------------
@@ -342,6 +359,33 @@ class DocTablesStack(Stack):
         _allow(sweeper.role, S3_READ, [table_objects])
         _allow(sweeper.role, S3_WRITE, [result_objects])
 
+        # Textract's API (doctables.pipeline.textract_api): reads and writes its TEXTRACT# items
+        # and reads jobs (GetItem, PutItem, UpdateItem, Query of a job's items), checks a document
+        # where it lies (HeadObject and a ranged GetObject of the named version: uploads in the
+        # stack's bucket, anything in the allowed buckets), reads finished results, writes the
+        # OutputConfig access check and pages (allowed buckets only: the stack's bucket is the
+        # pipeline's), starts jobs with an object message on the range queue, and publishes
+        # completions to the caller's topics in this account. The completion function delivers:
+        # reads items and results, writes OutputConfig pages, publishes; it creates no item.
+        allowed_objects = [f"arn:{Aws.PARTITION}:s3:::{name}/*" for name in settings.textract_bucket_names]
+        account_topics = [f"arn:{Aws.PARTITION}:sns:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"]
+        api_role, completion_role = textract.handler.role, textract.completion.role
+        _allow(api_role, DYNAMODB_ITEM_ACCESS, table_only)
+        _allow(api_role, S3_READ_VERSIONS, [upload_objects, *allowed_objects])
+        _allow(api_role, S3_READ, [result_objects])
+        _allow(api_role, ("sqs:SendMessage",), [range_queue.queue.queue_arn])
+        _allow(completion_role, DYNAMODB_SWEEPER_ACCESS, table_only)
+        _allow(completion_role, S3_READ, [result_objects])
+        for role in (api_role, completion_role):
+            if allowed_objects:
+                _allow(role, S3_WRITE, allowed_objects)
+            _allow(role, ("sns:Publish",), account_topics)
+            acknowledge_wildcard_resources(role, account_topics, TOPIC_REASON)
+        # conversion reads a document the API started where it lies; dead letters resolve its version
+        if allowed_objects:
+            _allow(conversion.role, S3_READ_VERSIONS, allowed_objects)
+            _allow(dead_letters.role, S3_READ, allowed_objects)
+
         # Every function may announce a job it closes: PutEvents on the one bus, only for
         # entries whose source is the one the runtime publishes (doctables.pipeline.events.SOURCE).
         for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
@@ -353,7 +397,8 @@ class DocTablesStack(Stack):
             )
 
         if key is not None:
-            for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
+            for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role, api_role,
+                         completion_role):
                 _allow(role, KMS_USE, [key.key_arn])
 
         # --- observability -----------------------------------------------------------------
@@ -400,6 +445,7 @@ class DocTablesStack(Stack):
             ),
             "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "AlarmTopicArn": (monitoring.topic.topic_arn, "SNS topic every alarm notifies"),
+            "TextractApiUrl": (textract.url, "Amazon Textract's API (IAM auth): doctables.textract_client(stack=...)"),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)
@@ -413,6 +459,7 @@ class DocTablesStack(Stack):
         self.table_stage = table_stage
         self.dead_letters = dead_letters
         self.sweeper = sweeper
+        self.textract = textract
         self.monitoring = monitoring
         self.alarm_topic = monitoring.topic
         self.encryption_key = key

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from doctables.pipeline.aws import Runtime
@@ -113,3 +115,15 @@ def sns_client(endpoint_url: str | None = None, region: str | None = None) -> An
     import boto3
 
     return boto3.session.Session(region_name=region).client("sns", endpoint_url=endpoint_url)
+
+
+def current_sns() -> Any:
+    """The SNS client for the current environment, rebuilt when its endpoint or region changes
+    (as `aws.current_runtime`: one process may serve one local stack after another)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    return _sns_for(os.environ.get("AWS_ENDPOINT_URL") or None, region)
+
+
+@lru_cache(maxsize=4)
+def _sns_for(endpoint_url: str | None, region: str | None) -> Any:
+    return sns_client(endpoint_url, region)

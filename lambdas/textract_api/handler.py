@@ -10,9 +10,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
 
-from doctables.pipeline.aws import current_runtime
+from doctables.pipeline.aws import Runtime, current_runtime
 from doctables.pipeline.textract_api import TextractApi
-from doctables.pipeline.textract_delivery import sns_client
+from doctables.pipeline.textract_delivery import current_sns
 from doctables.pipeline.textract_wire import handle
 
 logger = Logger()
@@ -20,11 +20,15 @@ metrics = Metrics()
 tracer = Tracer()
 
 
-@lru_cache(maxsize=1)
 def _api() -> TextractApi:
+    return _api_for(current_runtime(), current_sns())
+
+
+@lru_cache(maxsize=4)
+def _api_for(runtime: Runtime, sns: Any) -> TextractApi:
     # No extractor: the table models live in the table stage's image, not in this function,
     # so AnalyzeDocument answers that it is not served here.
-    return TextractApi(current_runtime(), sns_client())
+    return TextractApi(runtime, sns)
 
 
 @logger.inject_lambda_context

@@ -3,7 +3,6 @@ Textract jobs waiting on the job that ended, their OutputConfig objects and SNS 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -11,16 +10,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from doctables.pipeline.aws import current_runtime
-from doctables.pipeline.textract_delivery import deliver_waiting, sns_client
+from doctables.pipeline.textract_delivery import current_sns, deliver_waiting
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
-
-
-@lru_cache(maxsize=1)
-def _sns() -> Any:
-    return sns_client()
 
 
 @logger.inject_lambda_context
@@ -29,7 +23,7 @@ def _sns() -> Any:
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     job_id = event.detail["job_id"]
-    delivered = deliver_waiting(job_id, current_runtime(), _sns())
+    delivered = deliver_waiting(job_id, current_runtime(), current_sns())
     metrics.add_metric(name="TextractJobsDelivered", unit=MetricUnit.Count, value=len(delivered))
     if delivered:
         logger.info("textract jobs delivered", extra={"job_id": job_id, "textract_job_ids": delivered})

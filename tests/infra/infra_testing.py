@@ -47,6 +47,7 @@ VARIANT_OVERRIDES: dict[str, Any] = {
     "alarm_email": "ops@example.com",
     "conversion_reserved_concurrency": 0,
     "noncurrent_version_days": 7,
+    "textract_buckets": "archive-a, archive-b",
 }
 
 

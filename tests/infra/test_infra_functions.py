@@ -24,6 +24,7 @@ RUNTIME_ENVIRONMENT = {
     "DOCTABLES_DETECTION_THRESHOLD", "DOCTABLES_PAGE_TTL_DAYS", "DOCTABLES_JOB_DEADLINE_MINUTES",
     "DOCTABLES_OCR_DETECTION_MODEL", "DOCTABLES_OCR_RECOGNITION_MODEL",
     "DOCTABLES_OCR_FULL_PAGE", "DOCTABLES_EXPORT_FORMATS", "DOCTABLES_PAGE_TIME_BUDGET",
+    "DOCTABLES_TEXTRACT_BUCKETS", "DOCTABLES_TEXTRACT_TPS",
 }
 # variable -> settings field: set only when the context names a path (the image has defaults)
 MODEL_VARIABLES = {
@@ -48,12 +49,12 @@ def _functions(synth: Synthesized) -> dict[str, dict]:
     }
 
 
-def test_four_pipeline_functions(synthesized: Synthesized) -> None:
+def test_four_pipeline_functions_and_two_of_textracts_api(synthesized: Synthesized) -> None:
     # plus CDK's bucket-notifications handler (and, with destroyOnRemove, the
     # auto-delete provider, which is a plain CfnResource of type AWS::Lambda::Function)
     functions = synthesized.resources("AWS::Lambda::Function")
     ours = [f for f in functions.values() if f["Properties"].get("TracingConfig")]
-    assert len(ours) == 4
+    assert len(ours) == 4 + 2
 
 
 def test_zip_functions(synthesized: Synthesized) -> None:
@@ -147,6 +148,8 @@ def test_runtime_environment(synthesized: Synthesized) -> None:
         assert environment["DOCTABLES_JOB_DEADLINE_MINUTES"] == str(settings.job_deadline_minutes)
         assert environment["DOCTABLES_OCR_FULL_PAGE"] == ("true" if settings.ocr_full_page else "false")
         assert environment["DOCTABLES_EXPORT_FORMATS"] == settings.export_formats
+        assert environment["DOCTABLES_TEXTRACT_BUCKETS"] == settings.textract_buckets
+        assert environment["DOCTABLES_TEXTRACT_TPS"] == "0"
 
 
 def test_event_bus_variable(default_stack: Synthesized, variant_stack: Synthesized) -> None:
@@ -173,7 +176,8 @@ def test_environment_matches_the_runtime_settings() -> None:
 
 
 def test_log_groups(synthesized: Synthesized) -> None:
-    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 4)
+    # the six functions' and the Textract API's access logs
+    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 7)
     synthesized.template.all_resources_properties(
         "AWS::Logs::LogGroup", {"RetentionInDays": synthesized.settings.log_retention_days}
     )

@@ -100,7 +100,15 @@ def test_conversion_s3(synthesized: Synthesized) -> None:
         # that settles the last page closes the job): read spilled tables, write the result
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
+        # a document the Textract API started where it lies, in an allowed bucket
+        *_allowed_buckets(synthesized, ("s3:GetObject", "s3:GetObjectVersion")),
     }
+
+
+def _allowed_buckets(synth: Synthesized, actions: tuple[str, ...]) -> set[tuple[str, str]]:
+    objects = [canonical({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{name}/*"]]})
+               for name in synth.settings.textract_bucket_names]
+    return {(action, resource) for action in actions for resource in objects}
 
 
 def test_table_stage_s3(synthesized: Synthesized) -> None:
@@ -119,6 +127,7 @@ def test_dead_letters_s3(synthesized: Synthesized) -> None:
         ("s3:GetObject", _objects(synthesized, synthesized.settings.upload_prefix)),
         ("s3:GetObject", _objects(synthesized, "tables/")),
         ("s3:PutObject", _objects(synthesized, "results/")),
+        *_allowed_buckets(synthesized, ("s3:GetObject",)),  # the version of a Textract API start
     }
 
 

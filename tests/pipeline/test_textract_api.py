@@ -314,7 +314,6 @@ def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, mon
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
         handler = importlib.import_module("lambdas.textract_api.handler")
-        handler._api.cache_clear()
         runtime.aws.s3.put_object(Bucket=runtime.settings.bucket, Key="uploads/a.pdf", Body=sample_bytes)
 
         def call(target: str, body: dict, encoded: bool = False) -> dict:
@@ -339,7 +338,6 @@ def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, mon
         missing = call("Textract.GetDocumentAnalysis", {"JobId": "0" * 64})
         assert json.loads(missing["body"]) == {"__type": "InvalidJobIdException",
                                                "Message": "An invalid job identifier was passed."}
-        handler._api.cache_clear()
 
 
 @pytest.mark.parametrize("prefix, refused", [("uploads", True), ("uploads/out", True), ("results", True),

@@ -1,0 +1,102 @@
+"""Textract's API in the template: API Gateway with IAM auth, throttling and access logs in
+front of the API function; the completion rule; and grants that fit the code."""
+
+from __future__ import annotations
+
+from infra_testing import Synthesized, as_list, canonical, policy_statements
+
+from infra.textract_api import DEFAULT_BURST_LIMIT, DEFAULT_RATE_LIMIT, STAGE
+
+pytest_plugins = ["infra_fixtures"]
+
+
+def _one(synth: Synthesized, kind: str) -> dict:
+    (resource,) = synth.resources(kind).values()
+    return resource["Properties"]
+
+
+def _pairs(synth: Synthesized, role) -> set[tuple[str, str]]:
+    return {(action, canonical(resource)) for statement in policy_statements(synth, role)
+            for action in as_list(statement["Action"]) for resource in as_list(statement["Resource"])}
+
+
+def test_textract_api_is_one_post_method_with_iam_auth(synthesized: Synthesized) -> None:
+    textract = synthesized.stack.textract
+    methods = synthesized.resources("AWS::ApiGateway::Method")
+    assert len(methods) == 1
+    (method,) = (m["Properties"] for m in methods.values())
+    assert method["HttpMethod"] == "POST" and method["AuthorizationType"] == "AWS_IAM"
+    assert method["ResourceId"] == {"Fn::GetAtt": [synthesized.logical_id(textract.api), "RootResourceId"]}
+    assert method["RequestParameters"] == {"method.request.header.X-Amz-Target": True}
+    validator = _one(synthesized, "AWS::ApiGateway::RequestValidator")
+    assert validator["ValidateRequestParameters"] is True
+    integration = method["Integration"]
+    assert integration["Type"] == "AWS_PROXY" and integration["IntegrationHttpMethod"] == "POST"
+    assert canonical(synthesized.arn(textract.handler.function)) in canonical(integration["Uri"])
+    assert _one(synthesized, "AWS::ApiGateway::RestApi")["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+
+
+def test_textract_api_stage_throttles_traces_and_logs_access(synthesized: Synthesized) -> None:
+    stage = _one(synthesized, "AWS::ApiGateway::Stage")
+    assert stage["StageName"] == STAGE and stage["TracingEnabled"] is True
+    (settings,) = stage["MethodSettings"]
+    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    assert settings["ThrottlingRateLimit"] == DEFAULT_RATE_LIMIT
+    assert settings["ThrottlingBurstLimit"] == DEFAULT_BURST_LIMIT
+    access = stage["AccessLogSetting"]
+    assert synthesized.logical_id(synthesized.stack.textract.access_logs) in canonical(access["DestinationArn"])
+    for field in ("$context.requestId", "$context.identity.caller", "$context.status", "$context.identity.user"):
+        assert field in access["Format"]
+    logs = synthesized.json["Resources"][synthesized.logical_id(synthesized.stack.textract.access_logs)]
+    assert logs["Properties"]["RetentionInDays"] == synthesized.settings.log_retention_days
+
+
+def test_textract_completion_runs_on_the_job_events(synthesized: Synthesized) -> None:
+    textract = synthesized.stack.textract
+    rule = synthesized.json["Resources"][synthesized.logical_id(textract.job_ended)]["Properties"]
+    assert rule["EventPattern"] == {"source": ["doctables"], "detail-type": ["Document Processed", "Document Failed"]}
+    (target,) = rule["Targets"]
+    assert target["Arn"] == synthesized.arn(textract.completion.function)
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+
+
+def test_textract_functions_run_the_thin_handlers(synthesized: Synthesized) -> None:
+    textract = synthesized.stack.textract
+    for construct in (textract.handler, textract.completion):
+        function = synthesized.json["Resources"][synthesized.logical_id(construct.function)]["Properties"]
+        assert function["Handler"] == "handler.handler" and function["TracingConfig"] == {"Mode": "Active"}
+        environment = function["Environment"]["Variables"]
+        assert environment["DOCTABLES_TEXTRACT_BUCKETS"] == synthesized.settings.textract_buckets
+        assert environment["DOCTABLES_TABLE"] == synthesized.ref(synthesized.stack.table)
+    handler = synthesized.json["Resources"][synthesized.logical_id(textract.handler.function)]["Properties"]
+    assert handler["Timeout"] == 29  # within API Gateway's integration timeout
+
+
+def test_textract_url_is_a_stack_output(synthesized: Synthesized) -> None:
+    outputs = synthesized.json["Outputs"]
+    assert "TextractApiUrl" in outputs and STAGE in canonical(outputs["TextractApiUrl"]["Value"])
+    assert not [name for name in outputs if name.startswith("TextractApiEndpoint")]
+
+
+def test_textract_grants_fit_the_code(default_stack: Synthesized, variant_stack: Synthesized) -> None:
+    for synth in (default_stack, variant_stack):
+        stack = synth.stack
+        api = _pairs(synth, stack.textract.handler.role)
+        completion = _pairs(synth, stack.textract.completion.role)
+        table = canonical(synth.arn(stack.table))
+        assert {a for a, r in api if a.startswith("dynamodb:") and r == table} == {
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
+        assert {a for a, r in completion if a.startswith("dynamodb:")} == {
+            "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"}
+        assert {(a, r) for a, r in api if a == "sqs:SendMessage"} == {
+            ("sqs:SendMessage", canonical(synth.arn(stack.range_queue.queue)))}
+        for pairs in (api, completion):
+            published = {r for a, r in pairs if a == "sns:Publish"}
+            assert len(published) == 1 and ":sns:" in published.pop()
+            assert not {a for a, _ in pairs if a.startswith(("s3:Delete", "dynamodb:Delete", "sqs:Delete"))}
+        allowed = [f"arn:aws:s3:::{b}/*" for b in synth.settings.textract_bucket_names]
+        writes = {r for a, r in api if a == "s3:PutObject"}
+        assert len(writes) == len(allowed)  # never the stack's own bucket
+        conversion_reads = {r for a, r in _pairs(synth, stack.conversion.role) if a == "s3:GetObjectVersion"}
+        assert len(conversion_reads) == 1 + len(allowed)  # uploads, and each allowed bucket
+    assert variant_stack.settings.textract_bucket_names == ["archive-a", "archive-b"]
