@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from doctables.convert.sniff import sniff
 from doctables.errors import DocumentError, ErrorCode
 from doctables.outputs.textract import MODEL_VERSION, to_textract
+from doctables.pipeline import keys
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import job_store
 from doctables.pipeline.jobs import job_id_for as pipeline_job_id_for
@@ -52,7 +53,7 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "
 _MISSING = {"404", "403", "400", "NoSuchKey", "NoSuchBucket", "NoSuchVersion", "AccessDenied", "InvalidArgument",
             "InvalidRequest"}
 _HEAD_BYTES = 1024
-_PIPELINE_PREFIXES = ("pages/", "results/", "tables/")  # what the pipeline writes in its bucket
+_PIPELINE_PREFIXES = (keys.PAGES_PREFIX, keys.RESULTS_PREFIX, keys.TABLES_PREFIX)  # what the pipeline writes
 _ANSWERS_KEPT = 8  # whole answers of final jobs kept for their next pages
 _DOCUMENT_ERRORS: dict[ErrorCode, type[TextractError]] = {
     ErrorCode.NOT_A_DOCUMENT: UnsupportedDocumentException,
