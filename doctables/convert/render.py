@@ -31,6 +31,10 @@ _SLANT = 1.0
 # Letters of one word further apart than this (letter heights) belong to two cells.
 _GLUED_GAP = 1.0
 _WIDEST_LETTER = 0.9
+# A text line running further than this (degrees) off the page's axes is a watermark or a
+# stamp set across the page (those stand at 30-60 degrees); text of a table, rotated or not,
+# runs along an axis, and a text layer OCR'd from a skewed scan stays within a few degrees.
+_SLANTED_TEXT = 20.0
 # Drawn shapes recorded per page, at most (a map can have tens of thousands).
 _MAX_GRAPHICS = 2000
 
@@ -310,13 +314,14 @@ def extract_words(page: pymupdf.Page) -> list[Word]:
         for n, line in enumerate(block.get("lines", ()))
     }
     turns = {key: _line_turn(line, to_display) for key, line in lines.items()}
+    slanted = {key for key, line in lines.items() if _slanted(line)}
     letters: dict[tuple[int, int], list[dict]] = {}
     words: list[Word] = []
     line_ids: dict[tuple[int, int], int] = {}
     for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", textpage=textpage, sort=False):
-        if not text.strip():
-            continue
         key = (block, line)
+        if not text.strip() or key in slanted:
+            continue
         line_id = line_ids.setdefault(key, len(line_ids))
         pieces = []
         # Only a word wider than its letters could be (a full-width glyph is about 0.9 of a
@@ -385,6 +390,16 @@ def _split_at_gaps(run: list[dict]) -> list[tuple[str, tuple[float, float, float
             ),
         ))
     return pieces
+
+
+def _slanted(line: dict) -> bool:
+    """Whether a text line runs across the page at a slant (a watermark): its words' boxes
+    would cover the cells they pass over."""
+    if line.get("wmode", 0) == 1:
+        return False
+    dx, dy = line["dir"]
+    angle = abs(math.degrees(math.atan2(dy, dx))) % 90.0
+    return min(angle, 90.0 - angle) > _SLANTED_TEXT
 
 
 def _line_turn(line: dict, to_display: pymupdf.Matrix) -> int:

@@ -9,12 +9,14 @@ region holding two or more of them is split along them.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
-from doctables.geometry import Box
+from doctables.geometry import Box, area, intersection
+from doctables.grid import refine
 from doctables.model.layout import Rule, Word
 
 # Segments of one line closer than this (points) are joined; a rule's end this close to
@@ -171,3 +173,194 @@ def _holds_a_grid_of_text(lattice: Lattice, words: list[Word]) -> bool:
         and filled >= _MIN_FILLED * cells
         and crossing <= _MAX_CROSSING * inside
     )
+
+
+# A ruled table is the table a region holds when the region's words lie in it and it lies
+# (this share of its area) in the region.
+_SAME_TABLE = 0.9
+# A lattice row holding this many text lines with cells side by side holds records, not
+# one wrapped row (a form's box holds a label line and a value line).
+_RECORD_LINES = 3
+# A lattice column whose lines, this many and this share of them, show two phrases apart by
+# this many text heights holds two columns of text that no rule parts.
+_HIDDEN_COLUMN_LINES = 3
+_HIDDEN_COLUMN_SHARE = 0.5
+_HIDDEN_COLUMN_GAP = 1.5
+# A grid line must draw whole sides of this many cells (of all, in a grid one cell across).
+_DRAWN_SIDES = 2
+
+
+def table_grid(
+    grids: list[Lattice],
+    box: Box,
+    words: list[Word],
+    horizontal: list[tuple[float, float, float]],
+    vertical: list[tuple[float, float, float]],
+    unit: float,
+) -> Lattice | None:
+    """The ruled table whose grid is the table's own: it holds all the table's words and lies
+    in the table's box; no word runs across one of its drawn rules; no row of it holds
+    several records, no column two columns of text. Then its lines are the rows and columns,
+    whatever a model or the whitespace says."""
+    if not words:
+        return None
+    for grid in grids:
+        if not all(_centre_in(w, grid.box) for w in words):
+            continue
+        if _cut_by_rules(grid, words, horizontal, vertical):
+            continue
+        xs = _join_narrow(_drawn_lines(grid.xs, grid.box[0], grid.box[2], vertical, grid.ys), words, 0, unit)
+        ys = _join_narrow(_drawn_lines(grid.ys, grid.box[1], grid.box[3], horizontal, xs), words, 1, unit)
+        drawn = _holding_text(xs, ys, words)
+        if intersection(drawn.box, box) < _SAME_TABLE * area(drawn.box):
+            continue
+        if _rows_hold_records(drawn, words, unit) or _columns_hold_columns(drawn, words, unit):
+            continue
+        return drawn
+    return None
+
+
+def _holding_text(xs: list[float], ys: list[float], words: list[Word]) -> Lattice:
+    """The grid less the rows at its top and bottom that hold no text (a title row the
+    region left out)."""
+    rows_used = {bisect_right(ys, (w.bbox[1] + w.bbox[3]) / 2) - 1 for w in words}
+    first, last = max(0, min(rows_used)), min(len(ys) - 2, max(rows_used))
+    ys = ys[first : last + 2]
+    return Lattice((xs[0], ys[0], xs[-1], ys[-1]), xs, ys)
+
+
+def _join_narrow(lines: list[float], words: list[Word], axis: int, unit: float) -> list[float]:
+    """Lines less one of each pair closer than a line of text with no text of its own in the
+    strip between them (the two edges of a white gap between shaded cells, a double rule)."""
+    kept = list(lines)
+    k = 1
+    while k < len(kept) and len(kept) > 2:
+        a, b = kept[k - 1], kept[k]
+        if b - a < unit and not any(_holds(w, a, b, axis) for w in words):
+            # Drop the inner one of the two lines (the outer edge stays).
+            del kept[k if k < len(kept) - 1 else k - 1]
+            continue
+        k += 1
+    return kept
+
+
+def _holds(word: Word, lo: float, hi: float, axis: int) -> bool:
+    """Whether a word is text of the strip [lo, hi]: centred in it, and not a word running
+    far across it (a heading spanning the columns on both sides)."""
+    a, b = word.bbox[axis], word.bbox[axis + 2]
+    return lo <= (a + b) / 2 <= hi and b - a <= 1.5 * max(hi - lo, word.bbox[3 - axis] - word.bbox[1 - axis])
+
+
+def _drawn_lines(
+    lines: list[float], lo: float, hi: float, rules: list[tuple[float, float, float]], across: list[float]
+) -> list[float]:
+    """The grid's lines along one axis (`lo`, `hi`: its outer lines there; `across`: its
+    lines on the other axis), outer edges included: an inner line is one only where its rules
+    draw whole sides of `_DRAWN_SIDES` cells (a short stroke, such as the edge of a shading
+    inside a cell, does not part the table; nor does the edge of the shading of one cell
+    whose neighbours' text runs on across it)."""
+    ends = sorted(set(across))
+    inner = []
+    for line in lines:
+        if line <= lo + _SAME_LINE or line >= hi - _SAME_LINE:
+            continue
+        near = [(a, b) for p, a, b in rules if abs(p - line) <= _SAME_LINE]
+        sides = sum(_covers(near, a, b) for a, b in itertools.pairwise(ends))
+        if sides >= min(_DRAWN_SIDES, len(ends) - 1):
+            inner.append(line)
+    return [lo, *inner, hi]
+
+
+def _covers(spans: list[tuple[float, float]], lo: float, hi: float) -> bool:
+    """Whether the spans cover [lo, hi] but for the width of a crossing rule at each end."""
+    covered = refine.union_length([(max(lo, a), min(hi, b)) for a, b in spans if min(hi, b) > max(lo, a)])
+    return covered >= (hi - lo) - 2 * _SAME_LINE
+
+
+def _centre_in(word: Word, box: Box) -> bool:
+    cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _cut_by_rules(
+    grid: Lattice,
+    words: list[Word],
+    horizontal: list[tuple[float, float, float]],
+    vertical: list[tuple[float, float, float]],
+) -> bool:
+    """Whether a drawn rule of one of the grid's lines runs through a word (the grid is not
+    where the cells are: underlines, strike-throughs, rules of another drawing)."""
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        # A word's box runs from ascender to descender: a rule set tight against the text
+        # may cross that margin without cutting a glyph.
+        margin = max(1.0, 0.25 * (y1 - y0))
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        for x in grid.xs[1:-1]:
+            if x0 + margin < x < x1 - margin and any(
+                abs(p - x) <= _SAME_LINE and a <= cy <= b for p, a, b in vertical
+            ):
+                return True
+        for y in grid.ys[1:-1]:
+            if y0 + margin < y < y1 - margin and any(
+                abs(p - y) <= _SAME_LINE and a <= cx <= b for p, a, b in horizontal
+            ):
+                return True
+    return False
+
+
+def _rows_hold_records(grid: Lattice, words: list[Word], unit: float) -> bool:
+    """Whether a row of the grid holds several lines of cells: two with figures in the same
+    two or more columns, or `_RECORD_LINES` with text in two or more columns."""
+    by_row: dict[int, list[Word]] = {}
+    for w in words:
+        by_row.setdefault(bisect_right(grid.ys, (w.bbox[1] + w.bbox[3]) / 2), []).append(w)
+    for row_words in by_row.values():
+        bands = refine.text_bands(row_words, unit)
+        if len(bands) < 2:
+            continue
+        wide = 0
+        numeric: list[set[int]] = []
+        for band in bands:
+            texts: dict[int, list[str]] = {}
+            for i in band.words:
+                w = row_words[i]
+                texts.setdefault(bisect_right(grid.xs, (w.bbox[0] + w.bbox[2]) / 2), []).append(w.text)
+            wide += len(texts) >= 2
+            numeric.append({c for c, t in texts.items() if all(refine.is_number(x) for x in t)})
+        if wide >= _RECORD_LINES:
+            return True
+        if any(len(a & b) >= 2 for a, b in itertools.combinations(numeric, 2)):
+            return True
+    return False
+
+
+def _columns_hold_columns(grid: Lattice, words: list[Word], unit: float) -> bool:
+    """Whether a column of the grid holds two columns of text: in many of its lines, two
+    phrases apart by a wide space."""
+    by_column: dict[int, list[Word]] = {}
+    for w in words:
+        by_column.setdefault(bisect_right(grid.xs, (w.bbox[0] + w.bbox[2]) / 2), []).append(w)
+    for column_words in by_column.values():
+        bands = refine.text_bands(column_words, unit)
+        apart = 0
+        for band in bands:
+            xs = sorted((column_words[i].bbox[0], column_words[i].bbox[2]) for i in band.words)
+            apart += any(b[0] - a[1] > _HIDDEN_COLUMN_GAP * unit for a, b in itertools.pairwise(xs))
+        if apart >= _HIDDEN_COLUMN_LINES and apart >= _HIDDEN_COLUMN_SHARE * len(bands):
+            return True
+    return False
+
+
+def side_by_side(grids: list[Lattice], box: Box) -> list[Lattice]:
+    """The ruled tables lying (mostly) in a region, when two or more of them stand side by
+    side in it (their heights overlap, their widths do not): the region took in neighbouring
+    tables across the gutter between their rules."""
+    held = sorted((g for g in grids if intersection(g.box, box) >= 0.5 * area(g.box)), key=lambda g: g.box[0])
+    if len(held) < 2:
+        return []
+    beside = any(
+        a.box[2] <= b.box[0] and min(a.box[3], b.box[3]) > max(a.box[1], b.box[1])
+        for a, b in itertools.combinations(held, 2)
+    )
+    return held if beside else []

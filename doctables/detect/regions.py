@@ -75,6 +75,9 @@ class Region:
     box: Box
     score: float
     label: str
+    # What the structure model is shown, when not the box: a model region cut down to the
+    # ruled table in it (the model reads the crop it was tuned on, margins and all).
+    crop: Box | None = None
 
 
 def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_image: bool = False) -> list[Region]:
@@ -113,8 +116,11 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
             if other and _running_text(other) and looks_tabular(refine_words(layout.words, part), part):
                 kept.append(Region(part, region.score, region.label))
                 break
+    grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
+    if not read_from_image:
+        kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
     # Ruled tables the model did not find (nor call a table when it saw them).
-    for grid in lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height):
+    for grid in grids:
         if _drawn_figure(layout.graphics, grid.box):
             continue
         if not any(_overlap(grid.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
@@ -139,8 +145,118 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         for box in split_stacked(words, region.box):
             others = [r.box for r in kept if r is not region]
             grown = extend_to_rows(layout.words, box, others, layout.rules)
-            regions.append(Region(grown, region.score, region.label))
+            crop = union_box([region.crop, grown]) if region.crop is not None and box == region.box else None
+            regions.append(Region(grown, region.score, region.label, crop))
     return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
+
+
+def _fit_to_rules(region: Region, grids: list[lattice.Lattice], page_words: list[Word]) -> list[Region]:
+    """A region and the ruled tables drawn in it, on a page with a text layer (whose rules are
+    the PDF's own): ruled tables side by side in one region are each a table; a region holding
+    ruled tables (and heading lines set over their columns) and, beside them, only text that
+    forms no grid (an address, a caption, a total line) is those tables; a ruled table the
+    region cuts is taken in whole."""
+    beside = lattice.side_by_side(grids, region.box)
+    if beside:
+        return [Region(g.box, region.score, region.label) for g in beside]
+    held = [g for g in grids if intersection(g.box, region.box) >= 0.5 * area(g.box)]
+    if not held:
+        return [region]
+    words = refine_words(page_words, region.box)
+    outside = [w for w in words if not any(_inside(w, g.box) for g in held)]
+    # The part of each ruled table the region covers, grown over the rows it cut off.
+    parts = [_grow_over_rows(_clip(region.box, g.box), g, page_words) for g in held]
+    ruled = _with_heading_lines(union_box(parts), outside, held)
+    rest = [w for w in outside if not _inside(w, ruled)]
+    if len(rest) < 0.5 * len(words) and not looks_tabular(rest, union_box([w.bbox for w in rest] or [ruled])):
+        return [Region(ruled, region.score, region.label, crop=region.box)]
+    return [Region(union_box([region.box, *parts]), region.score, region.label)]
+
+
+def _clip(box: Box, to: Box) -> Box:
+    return (max(box[0], to[0]), max(box[1], to[1]), min(box[2], to[2]), min(box[3], to[3]))
+
+
+def _grow_over_rows(box: Box, grid: lattice.Lattice, page_words: list[Word]) -> Box:
+    """A region grown over the rows of a ruled table that it cut off, row by row from its
+    edge, while each row holds text in two or more of the table's columns (a title drawn in
+    the table's box is no row of it)."""
+    x0, y0, x1, y1 = box
+    edges = sorted({grid.box[0], grid.box[2], *grid.xs})
+    words = refine_words(page_words, grid.box)
+    unit = refine.median_height(words) if words else 0.0
+
+    def cells(lo: float, hi: float) -> bool:
+        inside = [w for w in words if lo <= (w.bbox[1] + w.bbox[3]) / 2 <= hi]
+        bands = refine.text_bands(inside, unit) if inside else []
+        return any(_in_columns(b, inside, edges, unit) for b in bands) and not any(
+            _crosses_columns(b, inside, edges, unit) for b in bands
+        )
+
+    top, bottom = y0, y1
+    for lo, hi in reversed(list(itertools.pairwise(grid.ys))):
+        if lo >= top - 1.0:
+            continue
+        if not cells(lo, hi):
+            break
+        y0 = lo
+    for lo, hi in itertools.pairwise(grid.ys):
+        if hi <= bottom + 1.0:
+            continue
+        if not cells(lo, hi):
+            break
+        y1 = hi
+    return (min(x0, grid.box[0]), y0, max(x1, grid.box[2]), y1)
+
+
+def _with_heading_lines(box: Box, words: list[Word], grids: list[lattice.Lattice]) -> Box:
+    """A ruled table's box grown by the text lines right above and below it that hold
+    phrases in two or more of its columns (a heading drawn apart from the ruled body)."""
+    if not words:
+        return box
+    unit = refine.median_height(words)
+    edges = sorted({box[0], box[2], *[x for g in grids for x in g.xs if box[0] < x < box[2]]})
+    bands = [b for b in refine.text_bands(words, unit)
+             if all(box[0] - unit <= words[i].bbox[0] and words[i].bbox[2] <= box[2] + unit for i in b.words)]
+    x0, y0, x1, y1 = box
+    for band in reversed([b for b in bands if b.y1 <= y0 + 1.0]):
+        if y0 - band.y1 > _EXTEND_REACH * unit or not _in_columns(band, words, edges, unit):
+            break
+        y0 = band.y0 - 1.0
+    for band in [b for b in bands if b.y0 >= y1 - 1.0]:
+        if band.y0 - y1 > _EXTEND_REACH * unit or not _in_columns(band, words, edges, unit):
+            break
+        y1 = band.y1 + 1.0
+    return (x0, y0, x1, y1)
+
+
+def _in_columns(band: refine.Band, words: list[Word], edges: list[float], unit: float) -> bool:
+    """Whether a line's phrases lie in two or more columns, none across a column line."""
+    columns = set()
+    for a, b in _phrase_extents(band, words, unit):
+        first, last = bisect_right(edges, a + 0.5), bisect_right(edges, b - 0.5)
+        if first != last:
+            return False
+        columns.add(first)
+    return len(columns) >= 2
+
+
+def _crosses_columns(band: refine.Band, words: list[Word], edges: list[float], unit: float) -> bool:
+    """Whether a phrase of the line runs across a column line (a title over the table)."""
+    return any(
+        bisect_right(edges, a + 0.5) != bisect_right(edges, b - 0.5) for a, b in _phrase_extents(band, words, unit)
+    )
+
+
+def _phrase_extents(band: refine.Band, words: list[Word], unit: float) -> list[tuple[float, float]]:
+    runs: list[list[float]] = []
+    for i in sorted(band.words, key=lambda i: words[i].bbox[0]):
+        a, _, b, _ = words[i].bbox
+        if runs and a - runs[-1][1] <= refine.PHRASE_GAP * unit:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    return [(a, b) for a, b in runs]
 
 
 def extend_to_rows(

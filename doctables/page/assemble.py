@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from doctables.detect import extent
+from doctables.detect import extent, lattice
 from doctables.detect.regions import find_regions
 from doctables.geometry import Box, union_box
 from doctables.grid import refine, spans
@@ -44,10 +45,12 @@ def extract_tables(
     """All tables on a page; `image` is the page rendering (RGB) that `layout` describes;
     `read_from_image`: its words were read with OCR (see `regions.find_regions`)."""
     points_per_pixel = layout.width / layout.image_width
+    # The PDF's own rules (not rules read off a page image) may give a table its grid.
+    grids = [] if read_from_image else lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     tables: list[Table] = []
     for found in find_regions(image, layout, models.detector, read_from_image):
         region = found.box
-        crop_box = _grow(region, _CROP_MARGIN, layout.width, layout.height)
+        crop_box = _grow(found.crop or region, _CROP_MARGIN, layout.width, layout.height)
         x0, y0, x1, y1 = (round(v / points_per_pixel) for v in crop_box)
         crop = image[y0:y1, x0:x1]
         if crop.shape[0] < 8 or crop.shape[1] < 8:
@@ -74,6 +77,7 @@ def extract_tables(
             cell_scores=structure.cell_scores,
             detection_score=found.score,
             structure_score=structure.score,
+            grids=grids,
         )
         if table is not None:
             tables.append(table)
@@ -90,11 +94,13 @@ def build_table(
     cell_scores: list[float],
     detection_score: float,
     structure_score: float,
+    grids: Sequence[lattice.Lattice] = (),
 ) -> Table | None:
     """Combine the model's logical cells and boxes with the page's words and rules: the grid
     comes from the text lines, the whitespace and the rules (the model's boundaries as the
     prior), merged cells from the rules, the model and the text. None when what the region
-    holds is not a table (a list, a boxed caption)."""
+    holds is not a table (a list, a boxed caption). `grids`: ruled tables of the page; one that
+    is this table, cleanly, gives the rows and columns (see lattice.table_grid)."""
     model_rows = max(c.row + c.row_span for c in logical)
     model_columns = max(c.col + c.col_span for c in logical)
     region, words = _table_words(layout, region)
@@ -121,7 +127,12 @@ def build_table(
     if len(body) < 2:
         body = bands
     horizontal, vertical = _table_rules([*layout.rules, *typed_rules], outer)
+    ruled = lattice.table_grid(list(grids), outer, words, horizontal, vertical, unit)
+    if ruled is not None:
+        outer = ruled.box
     cols = refine.refine_columns(model_grid.col_edges, words, bands, body, vertical, outer, unit)
+    if ruled is not None:
+        cols = replace(cols, edges=list(ruled.xs), ruled=True)
     if cols.ruled:
         glued = len(words)
         words = spans.split_glued(words, cols.edges, vertical, unit)
@@ -133,6 +144,8 @@ def build_table(
     rows = refine.refine_rows(
         model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled
     )
+    if ruled is not None:
+        rows = replace(rows, edges=list(ruled.ys), ruled=True, hard=set())
     grid = Grid(row_edges=rows.edges, col_edges=cols.edges)
     slot_words: dict[tuple[int, int], list[int]] = {}
     for i, word in enumerate(words):
