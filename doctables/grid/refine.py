@@ -67,6 +67,8 @@ WRAP_GAP = 0.6
 _TIGHT_GAP = 0.3
 # Texts of two lines in one column overlapping across this share of the narrower are stacked.
 _STACKED_OVERLAP = 0.5
+# A heading phrase with this share of its width in a column gap stands in the gap.
+_IN_GAP = 0.75
 # Bands whose words fill more of their extent than this, over half the table, are prose.
 _PROSE_FILL = 0.8
 
@@ -411,7 +413,54 @@ def refine_columns(
     edges = [x0, *[p for p in positions if x0 < p < x1], x1]
     ruled_at = {gaps[g].position for g in strong}
     edges = [e for k, e in enumerate(edges) if not _after_bullets(edges, k, words, ruled_at)]
+    if not ruled:
+        edges = _heading_sides(edges, gaps, [b for b in bands if b.y1 <= min((b.y0 for b in body), default=y0)],
+                               words, unit, ruled_at)
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled)
+
+
+def _heading_sides(
+    edges: list[float], gaps: list[Gap], heading: list[Band], words: list[Word], unit: float, ruled_at: set[float]
+) -> list[float]:
+    """Move a boundary set in the middle of a gap past a heading phrase standing (mostly)
+    inside that gap (a heading set flush left over right-aligned figures: the body does not say
+    which column it heads), to the side whose heading is otherwise empty, when the side it
+    fell on has a heading of its own."""
+    edges = list(edges)
+    for k in range(1, len(edges) - 1):
+        e = edges[k]
+        gap = next((g for g in gaps if g.lo <= e <= g.hi and e not in ruled_at and g.rule == 0.0), None)
+        if gap is None:
+            continue
+        for band in heading:
+            phrases = _phrases(band, words, unit)
+            inside = [p for p in phrases if min(gap.hi, p[1]) - max(gap.lo, p[0]) >= _IN_GAP * (p[1] - p[0])]
+            if len(inside) != 1:
+                continue
+            lo, hi = inside[0]
+            others = [p for p in phrases if p is not inside[0]]
+            left = [p for p in others if edges[k - 1] <= (p[0] + p[1]) / 2 < e]
+            right = [p for p in others if e <= (p[0] + p[1]) / 2 < edges[k + 1]]
+            if (lo + hi) / 2 < e and left and not right:
+                before = max([gap.lo, *[p[1] for p in others if p[1] <= lo]])
+                edges[k] = (before + lo) / 2
+            elif (lo + hi) / 2 >= e and right and not left:
+                after = min([gap.hi, *[p[0] for p in others if p[0] >= hi]])
+                edges[k] = (hi + after) / 2
+            break
+    return edges
+
+
+def _phrases(band: Band, words: list[Word], unit: float) -> list[tuple[float, float]]:
+    """The x-extents of a band's runs of words a word space apart."""
+    runs: list[list[float]] = []
+    for i in sorted(band.words, key=lambda i: words[i].bbox[0]):
+        x0, _, x1, _ = words[i].bbox
+        if runs and x0 - runs[-1][1] <= PHRASE_GAP * unit:
+            runs[-1][1] = max(runs[-1][1], x1)
+        else:
+            runs.append([x0, x1])
+    return [(a, b) for a, b in runs]
 
 
 def _is_bullet(text: str) -> bool:
