@@ -40,7 +40,7 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
 
     upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
     tables = extract_tables(upright_image, upright_layout, models, read_from_image=decision.ocr)
-    if decision.rotation_applied or decision.skew:
+    if decision.rotation_applied or decision.skew or decision.perspective:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision
 

@@ -13,9 +13,10 @@ the table stage; with `settings.ocr_full_page` the whole page is read instead.
 A page whose text layer is usable is returned as it came (turned upright only when its
 words run vertically). Otherwise OCR runs: the page is turned upright (quarter turns from
 the direction of its text lines, checked against the text detector's line boxes, then
-upright or upside down by which way the recogniser reads its widest lines better),
-deskewed (the angle whose ink projection is most peaked, when it is clearly more peaked
-than none), and its regions are read; the returned image is cleaned
+upright or upside down by which way the recogniser reads its widest lines better), a
+photographed page warped square-on (perspective.py: the vanishing points of its rows and
+columns), deskewed (the angle whose ink projection is most peaked, when it is clearly more
+peaked than none), and its regions are read; the returned image is cleaned
 (paper made white, specks removed: the table models then see what they were trained on),
 while the recogniser and the rule finder read the scan as it is. The returned layout holds
 the OCR words there and the text layer's words elsewhere, and ruling lines found in the
@@ -31,7 +32,7 @@ import numpy as np
 
 from doctables.geometry import Box, intersection
 from doctables.model.layout import PageLayout, Word
-from doctables.recognise import pages
+from doctables.recognise import pages, perspective
 from doctables.recognise.ocr_models import OcrModels, load_ocr_models
 from doctables.recognise.transform import deskew_image, rotate_image, to_original, upright_layout
 from doctables.settings import Settings
@@ -66,11 +67,15 @@ class PageDecision:
     rotation_applied: int  # 0/90/180/270: clockwise turn that made the page image upright
     reason: str  # one human sentence
     skew: float = 0.0  # degrees the upright image was then turned counter-clockwise (deskew)
+    # A photographed page: the homography (unit coordinates, 3 x 3 row by row) that took the
+    # turned image to its square-on view, before the deskew.
+    perspective: tuple[float, ...] | None = None
 
     def original_box(self, box: Box, width: float, height: float) -> Box:
         """A box on the upright page (width x height, in the box's unit: the returned
         layout's points, or pixels of the returned image) in the original image's frame."""
-        return to_original(box, self.rotation_applied, width, height, self.skew)
+        warp = None if self.perspective is None else np.array(self.perspective).reshape(3, 3)
+        return to_original(box, self.rotation_applied, width, height, self.skew, warp)
 
 
 def prepare_page(
@@ -100,6 +105,9 @@ def prepare_page(
     models = models or load_ocr_models(settings)
     rotation = detect_rotation(image, ink, models)
     turned = rotate_image(image, rotation)
+    warp = perspective.estimate(turned, points_per_pixel)
+    if warp is not None:
+        turned = perspective.warp_image(turned, warp)
     cleaned = pages.clean_scan(turned)
     skew = pages.estimate_skew(pages.ink_map(cleaned, points_per_pixel))
     if abs(skew) < _MIN_SKEW:
@@ -110,7 +118,11 @@ def prepare_page(
     # cleaned page was garbled.
     upright = deskew_image(cleaned, skew)
     as_scanned = deskew_image(turned, skew)
-    new_layout = upright_layout(layout, rotation, skew)
+    if warp is None:
+        new_layout = upright_layout(layout, rotation, skew)
+    else:
+        turned_layout = perspective.warp_layout(upright_layout(layout, rotation, 0.0), warp)
+        new_layout = upright_layout(turned_layout, 0, skew)
     if settings.ocr_full_page:
         boxes: list[Box] = [(0.0, 0.0, float(upright.shape[1]), float(upright.shape[0]))]
     else:
@@ -124,13 +136,16 @@ def prepare_page(
     turned = []
     if rotation:
         turned.append(f"turned {rotation} degrees")
+    if warp is not None:
+        turned.append("its perspective straightened")
     if skew:
         turned.append(f"deskewed by {skew:.2f} degrees")
     what = "the whole page" if settings.ocr_full_page else f"{len(boxes)} table region(s)"
     sentence = f"{reason}; read {what} with OCR ({len(ocr_words)} words)"
     if turned:
         sentence += ", " + " and ".join(turned)
-    return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew)
+    flat = None if warp is None else tuple(round(float(v), 6) for v in (warp / warp[2, 2]).ravel())
+    return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat)
 
 
 def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> int:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from doctables.geometry import Box, to_unrotated
 from doctables.model.layout import PageLayout, Rule
+from doctables.recognise.perspective import warp_box
 
 
 def rotate_image(image: np.ndarray, rotation: int) -> np.ndarray:
@@ -76,11 +77,16 @@ def skew_box(box: Box, skew: float, width: float, height: float, inverse: bool =
     )
 
 
-def to_original(box: Box, rotation: int, width: float, height: float, skew: float = 0.0) -> Box:
+def to_original(
+    box: Box, rotation: int, width: float, height: float, skew: float = 0.0, warp: np.ndarray | None = None
+) -> Box:
     """Map a box on the upright page (size width x height, in the box's unit) back to the
-    original image's frame, undoing the deskew and then the quarter turn."""
+    original image's frame, undoing the deskew, the perspective warp (a unit-coordinate
+    homography, see perspective.py) and then the quarter turn."""
     if skew:
         box = skew_box(box, skew, width, height, inverse=True)
+    if warp is not None:
+        box = warp_box(box, warp, width, height, inverse=True)
     return to_unrotated(box, width, height, rotation % 360)
 
 
