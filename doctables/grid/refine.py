@@ -286,10 +286,13 @@ def column_gaps(
         running += diff[i]
         counts.append(running)
     allowance = 0 if len(counted) < 8 else max(1, len(counted) // 12)
-    covered = [i for i, c in enumerate(counts) if c > 0]
-    if not covered:
+    # The text's extent is where more lines than the allowance run, at both ends alike: a
+    # stretch at the left edge that only the allowance's stray lines cover is no column gap,
+    # as the same stretch at the right edge is none.
+    solid = [i for i, c in enumerate(counts) if c > allowance]
+    if not solid:
         return [], counts, step, len(counted)
-    first, last = covered[0], covered[-1]
+    first, last = solid[0], solid[-1]
     gaps: list[Gap] = []
     start = None
     for i in range(first, last + 1):

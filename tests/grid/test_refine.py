@@ -553,14 +553,6 @@ def long_grids_with_one_wider_first_label(draw):
     return words, 100.0, n_cols
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="column_gaps: in 8+ lines (allowance 1) the stretch at the LEFT end of the text that one "
-    "line alone covers is reported as a column gap (the scan starts at the first covered step and "
-    "keeps a gap opened there); the same stretch at the right end is dropped. Minimal example: "
-    "8 lines, first column 'a' right-aligned at 105..110 but one 'id' at 100..110, second column "
-    "'a' at 122: gaps (100, 105) and (110.5, 122)",
-)
 @FAST
 @example(([w for r in range(8) for w in (word("id" if r == 7 else "a", 100 if r == 7 else 105, 100 + 11 * r),
                                          word("a", 122, 100 + 11 * r))], 100.0, 2))
@@ -574,7 +566,7 @@ def test_no_column_gap_opens_at_the_left_end_of_the_text(case):
 
 
 def test_a_stray_line_at_the_right_end_of_the_text_makes_no_gap():
-    # The mirror image of the xfail example above: no gap at the text's right end.
+    # The mirror image of the example above: no gap at the text's right end either.
     words = []
     for r in range(8):
         words += [word("a", 100, 100 + 11 * r), word("id" if r == 7 else "a", 122, 100 + 11 * r)]
