@@ -610,9 +610,11 @@ def _rule_cuts(
     box: Box,
     col_edges: list[float],
     unit: float,
+    parted: bool = True,
 ) -> list[Gap]:
     """Horizontal rules that run through a band without cutting any word they pass: in a
-    ruled table a label set beside several ruled rows shares its band with them."""
+    ruled table a label set beside several ruled rows shares its band with them. With
+    `parted` False, also rules between lines that a gap parts already (not on the rule)."""
     x0, _, x1, _ = box
     if not words:
         return []
@@ -643,7 +645,7 @@ def _rule_cuts(
         below = min((w.bbox[1] for w, (top, _) in under if top >= y), default=None)
         if above is None or below is None or y - above > unit or below - y > unit:
             continue
-        if any(above - 1.0 < g.position < below + 1.0 for g in gaps + cuts):
+        if parted and any(above - 1.0 < g.position < below + 1.0 for g in gaps + cuts):
             continue
         cuts.append(Gap(y, y))
     return cuts
@@ -684,20 +686,26 @@ def refine_rows(
     unit: float,
     groups: list[tuple[float, float]] = (),
     columns_ruled: bool = False,
+    row_spans: list[Box] = (),
 ) -> Axis:
     """Row boundaries, from the gaps between text lines and horizontal rules, the model's as
     the prior; boundaries between split records are ones no cell may span. `groups` are
     the heading rows where the model has cells spanning columns; `columns_ruled`, whether
-    vertical rules part the columns."""
+    vertical rules part the columns; `row_spans`, the model's cells spanning rows."""
     x0, y0, x1, y1 = box
     inner = model_edges[1:-1]
     gaps = row_gaps(bands)
     for g in gaps:
         g.crossing = _crosses(_rule_cover(g, horizontal, (x0, x1), rule_slack(unit)), col_edges)
     cuts = _rule_cuts(gaps, words, horizontal, box, col_edges, unit)
-    for g in cuts:
+    beside = [
+        b for b in _gaps_beside_spans(bands, words, inner, row_spans)
+        if not any(abs(b.position - g.position) < 0.5 * unit for g in gaps + cuts)
+    ]
+    for g in cuts + beside:
         g.crossing = _crosses(_rule_cover(g, horizontal, (x0, x1), rule_slack(unit)), col_edges)
-    gaps = sorted(gaps + cuts, key=lambda g: g.lo)
+    gaps = sorted(gaps + cuts + beside, key=lambda g: g.lo)
+    split = {i for i, g in enumerate(gaps) if any(g is b for b in beside)}
     if not gaps:
         return Axis([y0, y1], list(model_edges))
     snapped = _snap(inner, gaps)
@@ -717,19 +725,82 @@ def refine_rows(
     ruled = len(strong & body) >= max(1, 0.5 * len(counted & body)) and len(strong) >= 2
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
     if ruled:
-        keep = set(strong)
+        keep = set(strong) | split
+        # A rule under a heading over a group of columns parts the group's heading from
+        # the column headings below it, though the headings beside them, set across both
+        # lines, leave no gap under the rule: in a table ruled both ways (every cell drawn)
+        # it is a row boundary too. (Without vertical rules, as under a booktabs group
+        # heading, the headings beside it may be wrapped over both lines.)
+        if columns_ruled:
+            for cut in _heading_rule_cuts([gaps[g] for g in keep], words, horizontal, box, col_edges, header_bottom, unit):
+                gaps.append(cut)
+                keep.add(len(gaps) - 1)
     else:
-        keep = chosen | strong
+        keep = chosen | strong | split
         splits = _record_splits(gaps, keep, bands, words, col_edges, header_bottom)
         keep |= splits
         hard |= splits
         keep -= _wrapped_heading(
-            gaps, keep - strong - hard, keep, words, col_edges, header_bottom, unit, groups
+            gaps, keep - strong - hard - split, keep, words, col_edges, header_bottom, unit, groups
         )
-        keep -= _wrapped_body(gaps, keep - strong - hard, keep, bands, words, col_edges, header_bottom, unit)
+        keep -= _wrapped_body(gaps, keep - strong - hard - split, keep, bands, words, col_edges, header_bottom, unit)
     edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
     hard_positions = {gaps[g].position for g in hard}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard_positions)
+
+
+def _heading_rule_cuts(
+    kept: list[Gap],
+    words: list[Word],
+    horizontal: list[tuple[float, float, float]],
+    box: Box,
+    col_edges: list[float],
+    header_bottom: float,
+    unit: float,
+) -> list[Gap]:
+    """Rules in the heading that part two lines under them and run across a column
+    boundary, though other gaps part those lines, away from the boundaries `kept` (a
+    double rule is one boundary)."""
+    found = []
+    for cut in _rule_cuts(kept, words, horizontal, box, col_edges, unit, parted=False):
+        if cut.lo >= header_bottom or any(abs(g.position - cut.lo) < unit for g in kept):
+            continue
+        if _crosses(_rule_cover(cut, horizontal, (box[0], box[2]), rule_slack(unit)), col_edges):
+            found.append(cut)
+    return found
+
+
+def _gaps_beside_spans(
+    bands: list[Band], words: list[Word], model_edges: list[float], row_spans: list[Box]
+) -> list[Gap]:
+    """Gaps inside a band between lines that a text spanning rows beside them joins into
+    one band (a label of two lines centred beside three rows): the band's words outside the
+    model's row-spanning cells, banded alone, fall apart into lines, and the model draws a
+    row boundary between them."""
+    found: list[Gap] = []
+    for band in bands:
+        spans = [s for s in row_spans if s[1] < band.y1 and s[3] > band.y0]
+        if not spans:
+            continue
+
+        def in_span(w: Word) -> bool:
+            cx, cy = (w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2
+            return any(s[0] <= cx <= s[2] and s[1] <= cy <= s[3] for s in spans)
+
+        rest = [words[i] for i in band.words if not in_span(words[i])]
+        if len(rest) == len(band.words) or len(rest) < 2:
+            continue
+        lines = text_bands(rest, median_height(rest))
+        for above, below in itertools.pairwise(lines):
+            centre_above = (above.y0 + above.y1) / 2
+            centre_below = (below.y0 + below.y1) / 2
+            if not any(centre_above < e < centre_below for e in model_edges):
+                continue
+            lo, hi = above.y1, below.y0
+            if hi < lo:
+                lo = hi = (lo + hi) / 2
+            found.append(Gap(lo, hi))
+    return found
 
 
 def _wrapped_heading(

@@ -141,8 +141,19 @@ def build_table(
     groups = [
         (model_grid.row_edges[c.row], model_grid.row_edges[c.row + 1]) for c in logical if c.col_span > 1
     ]
+    row_spans = [
+        (
+            model_grid.col_edges[c.col],
+            model_grid.row_edges[c.row],
+            model_grid.col_edges[c.col + c.col_span],
+            model_grid.row_edges[c.row + c.row_span],
+        )
+        for c in logical
+        if c.row_span > 1
+    ]
     rows = refine.refine_rows(
-        model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled
+        model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled,
+        row_spans,
     )
     if ruled is not None:
         rows = replace(rows, edges=list(ruled.ys), ruled=True, hard=set())

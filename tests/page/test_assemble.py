@@ -574,6 +574,46 @@ def test_partial_rules_under_column_groups_make_the_stub_heading_span_down():
     assert cell_at(table, 0, 1).col_span == 3
 
 
+def test_rule_under_a_group_heading_parts_it_from_its_column_headings_in_a_ruled_table():
+    # The stub headings sit centred across both heading lines, so their band fills the
+    # space between the group's heading and its column headings: only the rule parts them.
+    words = line(100, ("Share", 280))
+    words += line(110, ("No.", 120), ("Name", 200))
+    words += line(120, ("direct", 260), ("indirect", 315))
+    words += line(134, ("1", 120), ("Alpha", 200), ("26%", 260))
+    words += line(148, ("2", 120), ("Beta", 200), ("30%", 320))
+    rules = [Rule(95, y, 370, y) for y in (98, 132, 146, 160)]
+    rules += [Rule(250, 115, 370, 115)]
+    rules += [Rule(x, 98, x, 160) for x in (95, 190, 250, 370)] + [Rule(310, 115, 310, 160)]
+    table = table_of(
+        words, [98, 115, 132, 146, 160], [95, 190, 250, 310, 370], rules=rules,
+        spans={(0, 0): (2, 1), (0, 1): (2, 1), (0, 2): (1, 2)}, thead_rows=2,
+    )
+    assert table.rows == 4
+    assert (cell_at(table, 0, 2).text, cell_at(table, 0, 2).col_span) == ("Share", 2)
+    assert [cell_at(table, 1, 2).text, cell_at(table, 1, 3).text] == ["direct", "indirect"]
+    assert (cell_at(table, 0, 0).text, cell_at(table, 0, 0).row_span) == ("No.", 2)
+
+
+def test_rows_beside_a_label_centred_across_them_stay_apart():
+    # Tight value lines, and the label's two lines between them: all one text band.
+    words = line(84, ("Group", 100), ("A", 200), ("B", 260))
+    words += line(105, ("Per cycle", 100)) + line(115.5, ("savings", 100))
+    words += line(100, ("5%", 200), ("8%", 260))
+    words += line(110, ("15%", 200), ("15%", 260))
+    words += line(120, ("30%", 200), ("35%", 260))
+    words += line(142, ("Total", 100), ("50%", 200), ("58%", 260))
+    assert len(refine.text_bands(words[3:-3], SIZE)) == 1
+    table = table_of(
+        words, [82, 98, 109.5, 119.5, 136, 154], [95, 190, 250, 300], spans={(1, 0): (3, 1)}, thead_rows=1
+    )
+    assert [row[1:] for row in grid_texts(table)] == [
+        ["A", "B"], ["5%", "8%"], ["15%", "15%"], ["30%", "35%"], ["50%", "58%"]
+    ]
+    label = cell_at(table, 1, 0)
+    assert (label.text, label.row_span) == ("Per cycle savings", 3)
+
+
 def test_heading_over_a_ruled_group_spans_it_without_the_model():
     words = line(100, ("Age", 100), ("Women", 215))
     words += line(114, ("no.", 200), ("rate", 250), ("no.", 300), ("rate", 350))
