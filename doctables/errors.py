@@ -32,6 +32,9 @@ class WarningCode(str, Enum):
     REPAIRED_DOCUMENT = "REPAIRED_DOCUMENT"
 
 
+REPAIRED_DOCUMENT_MESSAGE = "the PDF is damaged (e.g. truncated) and was repaired to read it; content may be missing"
+
+
 class DocumentError(Exception):
     """A document (or one page of it) cannot be processed; retrying will not help."""
 

@@ -13,8 +13,18 @@ from typing import Any, BinaryIO, Iterable, Sequence
 
 from doctables.convert.render import open_document, render_page
 from doctables.deadline import within_budget
-from doctables.errors import DocumentError, ErrorCode
-from doctables.model.result import DONE, FAILED, ErrorInfo, PageResult, ResultDocument, Source, result_document
+from doctables.errors import REPAIRED_DOCUMENT_MESSAGE, DocumentError, ErrorCode, WarningCode
+from doctables.model.result import (
+    DONE,
+    FAILED,
+    ErrorInfo,
+    JobRecord,
+    JobWarning,
+    PageResult,
+    ResultDocument,
+    Source,
+    result_document,
+)
 from doctables.model.tables import Table
 from doctables.models import load_models
 from doctables.models.image import decode_image
@@ -47,6 +57,7 @@ class Document:
     pages: list[PageInfo] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     name: str = "document"
+    warnings: list[JobWarning] = field(default_factory=list)  # e.g. REPAIRED_DOCUMENT, as a job records them
 
     @property
     def failed_pages(self) -> list[PageInfo]:
@@ -68,8 +79,9 @@ class Document:
         from it is the one made from `to_result()`'s JSON."""
         stored = [t.to_dict() for t in self.tables]
         pages = [_page_result(p, self.tables) for p in self.pages]
+        job = JobRecord(None, None, tuple(self.warnings)) if self.warnings else None
         return result_document(self._job_id(stored), self.status, Source(None, self.name), pages,
-                               [Table.from_dict(t) for t in stored])
+                               [Table.from_dict(t) for t in stored], job=job)
 
     @property
     def job_id(self) -> str:
@@ -126,6 +138,8 @@ def extract(
     wanted = _page_numbers(pages)
     document = _open(data, settings)
     result = Document(name=_name(source))
+    if getattr(document, "is_repaired", False):
+        result.warnings.append(JobWarning(WarningCode.REPAIRED_DOCUMENT.value, REPAIRED_DOCUMENT_MESSAGE))
     try:
         selected = _select(wanted, document.page_count)
         load_models(settings)  # once per process, before the first page

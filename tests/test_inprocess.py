@@ -66,3 +66,14 @@ def test_the_result_is_typed_and_its_json_is_to_result():
     assert [t.table_id for t in result.tables] == [t.table_id for t in document.tables]
     # the outputs read the tables as stored (rounded), as they did from to_result()'s JSON
     assert document.to_textract() == to_textract(document.to_result())
+
+
+def test_a_repaired_pdf_is_extracted_with_the_warning_the_pipeline_records():
+    from doctables.errors import REPAIRED_DOCUMENT_MESSAGE
+
+    truncated = SAMPLE.read_bytes()[: len(SAMPLE.read_bytes()) * 2 // 3]
+    document = doctables.extract(truncated)
+    assert [(w.code, w.message) for w in document.warnings] == [("REPAIRED_DOCUMENT", REPAIRED_DOCUMENT_MESSAGE)]
+    assert document.to_result()["warnings"] == [{"code": "REPAIRED_DOCUMENT", "message": REPAIRED_DOCUMENT_MESSAGE}]
+    assert not doctables.extract(SAMPLE).warnings  # an intact file has none
+    assert "warnings" not in doctables.extract(SAMPLE).to_result()

@@ -9,7 +9,7 @@ import pymupdf
 from botocore.exceptions import ClientError
 
 from doctables.convert.render import open_document, render_page
-from doctables.errors import DocumentError, ErrorCode, WarningCode
+from doctables.errors import REPAIRED_DOCUMENT_MESSAGE, DocumentError, ErrorCode, WarningCode
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import fail_job, finish_if_complete, job_store
 from doctables.pipeline.jobs import job_id_for, with_version
@@ -67,10 +67,7 @@ def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = 
         fail_job(job_id, error.code, error.message, runtime)
         return ConversionOutcome(job_id, "failed", error=error.code.value)
     if document.is_repaired:
-        store.add_warning(
-            job_id, WarningCode.REPAIRED_DOCUMENT.value,
-            "the PDF is damaged (e.g. truncated) and was repaired to read it; content may be missing",
-        )
+        store.add_warning(job_id, WarningCode.REPAIRED_DOCUMENT.value, REPAIRED_DOCUMENT_MESSAGE)
     with document:
         ranges = plan_ranges(document.page_count, settings.range_pages)
         store.start_job(job_id, document.page_count)
