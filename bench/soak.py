@@ -2,13 +2,17 @@
 
     python -m bench.soak pages [--pages 10000]           # a huge empty document against the page limit
     python -m bench.soak fuzz [--documents 500] [--seed 1]  # damaged copies of the sample through conversion
+    python -m bench.soak memory [--pages 1000] [--every 100]  # one long document through the local runner
 
 `pages` builds a document of empty pages (the default is five times the default page limit) and
 times how long `open_document` takes to refuse it with TOO_MANY_PAGES: the refusal reads the page
 count, never the pages. `fuzz` damages the bundled sample (bytes flipped, cut out, inserted, the
 file truncated) and converts each copy on moto: every copy must end in a job state (RUNNING with
 its pages, or FAILED with a code and a message), never an exception; it prints the outcomes
-counted by error code. tests/pipeline/test_reliability.py runs both on a small size (a page limit of 20,
+counted by error code. `memory` runs a document of `pages` one-line pages through the local
+runner (`doctables run`'s stack) and prints, every `every` pages settled, the process's resident
+memory and the DynamoDB objects moto holds: both should grow with the pages, not their square.
+tests/pipeline/test_reliability.py runs the first two on a small size (a page limit of 20,
 a few dozen fuzzed copies); these runs are measurements, not tests. Exit status 1 on any problem.
 """
 
@@ -125,6 +129,50 @@ def soak_fuzz(documents: int, seed: int) -> int:
     return 1 if problems else 0
 
 
+def soak_memory(pages: int, every: int) -> int:
+    import gc
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from doctables.local.stack import LocalStack
+    from doctables.pipeline.store import JobStore
+
+    document = pymupdf.open()
+    for number in range(pages):
+        document.new_page().insert_text((72, 72), f"page {number + 1}: one line of text")
+    data = document.tobytes()
+    samples: list[tuple[int, float, int, float]] = []
+    started = time.perf_counter()
+    with LocalStack() as stack:
+        store = JobStore(stack.aws.dynamodb, stack.settings.table_name)
+        key = stack.upload(data, "long.pdf")
+
+        def sample() -> None:
+            jobs = store.list_jobs(limit=1)
+            settled = jobs[0].pages_done + jobs[0].pages_failed if jobs else 0
+            if settled >= (len(samples) + 1) * every or (settled == pages and samples[-1:] != [] and
+                                                          samples[-1][0] != pages):
+                gc.collect()
+                items = sum(isinstance(o, Item) for o in gc.get_objects())
+                samples.append((settled, _resident_mb(), items, time.perf_counter() - started))
+                print(f"{settled:6d} pages  {samples[-1][1]:8.0f} MB resident  {items:7d} DynamoDB items in moto"
+                      f"  {samples[-1][3]:7.0f} s", flush=True)
+
+        stack.run_until(lambda: stack.event_for_key(key) is not None, timeout=24 * 3600, on_progress=sample)
+    if len(samples) >= 3:
+        (p1, m1, i1, _), (p2, m2, i2, _) = samples[0], samples[-1]
+        print(f"per 1,000 pages from {p1} to {p2}: {(m2 - m1) / (p2 - p1) * 1000:.0f} MB resident, "
+              f"{(i2 - i1) / (p2 - p1) * 1000:.0f} moto items")
+    return 0
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
     runs = parser.add_subparsers(dest="run", required=True)
@@ -133,9 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     fuzz = runs.add_parser("fuzz", help="damaged copies of the sample through conversion on moto")
     fuzz.add_argument("--documents", type=int, default=500)
     fuzz.add_argument("--seed", type=int, default=1)
+    memory = runs.add_parser("memory", help="one long document through the local runner: memory per page")
+    memory.add_argument("--pages", type=int, default=1000)
+    memory.add_argument("--every", type=int, default=100, help="report after every this many pages settled")
     args = parser.parse_args(argv)
     if args.run == "pages":
         return soak_pages(args.pages)
+    if args.run == "memory":
+        return soak_memory(args.pages, args.every)
     return soak_fuzz(args.documents, args.seed)
 
 
