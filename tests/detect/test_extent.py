@@ -4,7 +4,7 @@ notes below that a detected region took in are left out."""
 from __future__ import annotations
 
 import pytest
-from detect_builders import SIZE, grid_words, line, word
+from geometry_builders import SIZE, figures_table, line, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +21,7 @@ def trim(words: list[Word], horizontal=()) -> tuple[float | None, float | None]:
 
 
 CAPTION = line(80, ("Table 3. Recommended sizes by design effect", 100))
-TABLE = grid_words(100, 5)  # lines at 100, 114, ..., 156; the last ends at 166
+TABLE = figures_table(100, 5)  # lines at 100, 114, ..., 156; the last ends at 166
 
 
 @pytest.mark.parametrize("text", ["Table 3", "TABLE IV: totals", "Figure 2.", "Tab. 1", "Fig. 4", "Exhibit 7",
@@ -45,7 +45,7 @@ def test_the_caption_above_is_left_out():
 
 
 def test_a_caption_runs_on_over_the_lines_set_close_under_it():
-    words = CAPTION + line(91.5, ("for the survey of households", 100)) + grid_words(110, 5)
+    words = CAPTION + line(91.5, ("for the survey of households", 100)) + figures_table(110, 5)
     assert trim(words) == ((101.5 + 110) / 2, None)
 
 
@@ -89,7 +89,7 @@ def test_caption_and_notes_together():
 
 
 def test_fewer_than_three_lines_are_left_alone():
-    assert trim(CAPTION + grid_words(100, 1)) == (None, None)
+    assert trim(CAPTION + figures_table(100, 1)) == (None, None)
 
 
 _CELLS = ["a", "id", "Name", "x", "12", "3.5", "1,040", "n/a", "Region", "2019", "-4.2", "yes"]

@@ -7,7 +7,7 @@ import itertools
 import random
 
 import pytest
-from detect_builders import SIZE, lattice_rules, line, word
+from geometry_builders import SIZE, lattice_rules, line, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

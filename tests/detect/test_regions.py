@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from detect_builders import CHAR, SIZE, grid_words, lattice_rules, line, page, paragraph, word
+from geometry_builders import CHAR, SIZE, figures_table, lattice_rules, line, page, paragraph, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from doctables.model.layout import Rule, Word
 FAST = settings(max_examples=50, deadline=None)
 IMAGE = np.zeros((800, 600, 3), np.uint8)
 
-GRID = grid_words(300, 6)  # lines at 300 .. 370, columns at 100, 200, 260, 320; ends at 340
+GRID = figures_table(300, 6)  # lines at 300 .. 370, columns at 100, 200, 260, 320; ends at 340
 GRID_BOX = (100, 300, 340.0, 380.0)
 
 
@@ -76,7 +76,7 @@ def test_running_text_does_not_look_tabular():
 
 def test_too_few_words_or_lines_do_not_look_tabular():
     assert not regions.looks_tabular(GRID[:5], (95, 295, 360, 385))
-    two_lines = grid_words(300, 2)
+    two_lines = figures_table(300, 2)
     assert len(two_lines) == 8 and not regions.looks_tabular(two_lines, (95, 295, 360, 330))
 
 
@@ -106,21 +106,21 @@ def test_an_aligned_block_between_paragraphs_is_the_grid():
 def test_no_aligned_block_in_running_text_or_an_empty_page():
     assert regions.aligned_blocks(paragraph(100, 8)) == []
     assert regions.aligned_blocks([]) == []
-    assert regions.aligned_blocks(grid_words(300, 2)) == []  # two lines: under the grid test's three
+    assert regions.aligned_blocks(figures_table(300, 2)) == []  # two lines: under the grid test's three
 
 
 def test_a_section_heading_inside_a_grid_does_not_break_its_block():
-    words = grid_words(300, 4) + line(356, ("Women", 100)) + grid_words(370, 4)[4:]
+    words = figures_table(300, 4) + line(356, ("Women", 100)) + figures_table(370, 4)[4:]
     (block,) = regions.aligned_blocks(words)
     assert block == union_box([w.bbox for w in words])
 
 
 def test_three_lines_of_running_text_part_two_blocks():
-    lower = grid_words(384, 4)
-    words = grid_words(300, 3) + paragraph(344, 3) + lower
+    lower = figures_table(384, 4)
+    words = figures_table(300, 3) + paragraph(344, 3) + lower
     blocks = regions.aligned_blocks(words)
     assert len(blocks) == 2
-    assert blocks[0] == union_box([w.bbox for w in grid_words(300, 3)])
+    assert blocks[0] == union_box([w.bbox for w in figures_table(300, 3)])
     assert blocks[1] == union_box([w.bbox for w in lower])
 
 
@@ -128,20 +128,20 @@ def test_three_lines_of_running_text_part_two_blocks():
 
 
 def test_two_stacked_tables_with_a_repeated_heading_are_split_between_them():
-    first, second = grid_words(100, 6), grid_words(204, 6)
+    first, second = figures_table(100, 6), figures_table(204, 6)
     parts = regions.split_stacked(first + second, (95, 95, 360, 300))
     assert parts == [(95, 95, 360, 192.0), (95, 192.0, 360, 300)]  # 192: between 180 and 204
 
 
 def test_one_table_with_section_breaks_is_not_split():
-    words = grid_words(100, 4) + line(176, ("Women", 100))
+    words = figures_table(100, 4) + line(176, ("Women", 100))
     for r in range(3):
         words += line(190 + 14 * r, (f"w{r}", 100), ("1.0", 200), ("2.0", 260), ("3.0", 320))
     assert regions.split_stacked(words, (95, 95, 360, 260)) == [(95, 95, 360, 260)]
 
 
 def test_a_small_region_is_never_split():
-    words = grid_words(100, 2) + grid_words(150, 2)
+    words = figures_table(100, 2) + figures_table(150, 2)
     assert regions.split_stacked(words, (95, 95, 360, 200)) == [(95, 95, 360, 200)]
 
 
@@ -189,7 +189,7 @@ def test_a_region_with_few_words_stays_as_it_is():
 
 
 def test_the_detectors_table_regions_are_kept_top_to_bottom():
-    lower = grid_words(500, 6)
+    lower = figures_table(500, 6)
     found = regions.find_regions(IMAGE, page(GRID + lower), Detector((95, 495, 360, 585), (95, 295, 360, 385)))
     assert [(r.box, r.label, r.score) for r in found] == [
         ((95, 295, 360, 385), "table", 0.9),
@@ -255,7 +255,7 @@ def test_what_the_model_reads_as_text_is_a_table_only_when_it_holds_figures():
 def test_of_two_nested_detections_the_outer_table_stays_unless_it_adds_only_prose():
     inner, outer = (95, 295, 360, 385), (95, 195, 360, 385)
     # The outer region adds rows of the table: it stays.
-    taller = grid_words(230, 11)
+    taller = figures_table(230, 11)
     found = regions.find_regions(IMAGE, page(taller), Detector(inner, outer))
     assert [r.box for r in found] == [outer]
     # The outer region adds a paragraph above the table: the inner one stays.

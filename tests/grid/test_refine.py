@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from grid_builders import CHAR, SIZE, as_lines, grid_words, lattice_rules, line, word
+from geometry_builders import CHAR, SIZE, as_lines, grid_words, lattice_rules, line, word
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 

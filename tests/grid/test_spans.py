@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from grid_builders import SIZE, as_lines, lattice_rules, line, word
+from geometry_builders import SIZE, as_lines, lattice_rules, line, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

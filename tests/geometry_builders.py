@@ -1,5 +1,6 @@
-"""Small synthetic pages for the detection tests: words set as lines and grids, rules of a
-known lattice. Lengths in points; the text is 10 pt high and 5 pt a character."""
+"""Small synthetic inputs for the geometry tests (tests/grid, tests/detect): words set as lines
+and grids, rules of a known lattice, a page around them. Lengths in points; the text is 10 pt
+high and 5 pt a character."""
 
 from __future__ import annotations
 
@@ -25,7 +26,27 @@ def line(y0: float, *cells: tuple[str, float], size: float = SIZE) -> list[Word]
     return words
 
 
-def grid_words(top: float = 100.0, rows: int = 6, pitch: float = 14.0) -> list[Word]:
+def grid_words(texts: list[list[str]], xs: list[float], ys: list[float]) -> list[Word]:
+    """One word a cell: row r's texts start at the x of their column and the y of their row."""
+    words = []
+    for y, row in zip(ys, texts):
+        words += line(y, *((text, x) for text, x in zip(row, xs) if text))
+    return words
+
+
+def lattice_rules(xs: list[float], ys: list[float]) -> list[Rule]:
+    """Full rules: one down each x from the first y to the last, one across each y."""
+    return [Rule(x, ys[0], x, ys[-1]) for x in xs] + [Rule(xs[0], y, xs[-1], y) for y in ys]
+
+
+def as_lines(rules: list[Rule]) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Rules as the grid code takes them: (y, x0, x1) across and (x, y0, y1) down."""
+    horizontal = [(r.y0, r.x0, r.x1) for r in rules if r.horizontal]
+    vertical = [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal]
+    return horizontal, vertical
+
+
+def figures_table(top: float = 100.0, rows: int = 6, pitch: float = 14.0) -> list[Word]:
     """A table of figures: a heading line (Name 2010 2011 2012) and `rows - 1` records, the
     columns starting at x = 100, 200, 260 and 320."""
     words = line(top, ("Name", 100), ("2010", 200), ("2011", 260), ("2012", 320))
@@ -46,11 +67,6 @@ def paragraph(top: float, lines: int, x: float = 100.0, pitch: float = 12.0) -> 
         text = " ".join((_SENTENCE[k % 7:] + _SENTENCE)[:10])
         words += line(top + pitch * k, (text, x))
     return words
-
-
-def lattice_rules(xs: list[float], ys: list[float]) -> list[Rule]:
-    """Full rules: one down each x from the first y to the last, one across each y."""
-    return [Rule(x, ys[0], x, ys[-1]) for x in xs] + [Rule(xs[0], y, xs[-1], y) for y in ys]
 
 
 def page(words: list[Word], rules: list[Rule] = (), graphics: list = ()) -> PageLayout:
