@@ -7,7 +7,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,25 +61,36 @@ def cell_spans(table: Table) -> tuple[list[SpannedCell], dict[tuple[int, int], S
     owner: dict[tuple[int, int], SpannedCell] = {}
     spans: list[SpannedCell] = []
     for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
-        r0, c0 = cell.row, cell.col
-        if not (0 <= r0 < table.rows and 0 <= c0 < table.columns) or (r0, c0) in owner:
+        clipped = clip_span(cell, table.rows, table.columns, owner)
+        if clipped is None:
             continue
-        c1 = min(table.columns, c0 + max(1, cell.col_span))
-        for c in range(c0 + 1, c1):
-            if (r0, c) in owner:
-                c1 = c
-                break
-        r1 = min(table.rows, r0 + max(1, cell.row_span))
-        for r in range(r0 + 1, r1):
-            if any((r, c) in owner for c in range(c0, c1)):
-                r1 = r
-                break
+        r0, c0, r1, c1 = clipped
         span = SpannedCell(r0, c0, r1 - r0, c1 - c0, cell.text, cell.is_header)
         spans.append(span)
         for r in range(r0, r1):
             for c in range(c0, c1):
                 owner[(r, c)] = span
     return spans, owner
+
+
+def clip_span(cell: GridCell, rows: int, columns: int,
+              taken: Container[tuple[int, int]]) -> tuple[int, int, int, int] | None:
+    """The positions (r0, c0, r1, c1, ends exclusive) a cell covers, its spans clipped to the
+    grid and to positions already `taken`; None when its start is outside the grid or taken."""
+    r0, c0 = cell.row, cell.col
+    if not (0 <= r0 < rows and 0 <= c0 < columns) or (r0, c0) in taken:
+        return None
+    c1 = min(columns, c0 + max(1, cell.col_span))
+    for c in range(c0 + 1, c1):
+        if (r0, c) in taken:
+            c1 = c
+            break
+    r1 = min(rows, r0 + max(1, cell.row_span))
+    for r in range(r0 + 1, r1):
+        if any((r, c) in taken for c in range(c0, c1)):
+            r1 = r
+            break
+    return r0, c0, r1, c1
 
 
 def _grid(table: Table, fill_merged: bool = False) -> list[list[str]]:

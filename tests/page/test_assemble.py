@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from geometry_builders import SIZE, line, word
 
 from doctables.detect import lattice, regions
 from doctables.grid import refine
@@ -13,25 +14,6 @@ from doctables.grid.tokens import decode_grid
 from doctables.model.layout import PageLayout, Rule, Word
 from doctables.models.structure import StructureResult
 from doctables.page.assemble import build_table, extract_tables, join_words
-
-CHAR = 5.0  # width of one character of the synthetic text, points
-SIZE = 10.0  # height of a line of text, points
-SPACE = 3.0  # a word space, points
-
-
-def word(text: str, x0: float, y0: float, size: float = SIZE) -> Word:
-    return Word(text, (x0, y0, x0 + CHAR * len(text), y0 + size))
-
-
-def line(y0: float, *cells: tuple[str, float], size: float = SIZE) -> list[Word]:
-    """Words of one text line: each (text, x0) is split on spaces into words."""
-    words = []
-    for text, x0 in cells:
-        x = x0
-        for part in text.split():
-            words.append(word(part, x, y0, size))
-            x += CHAR * len(part) + SPACE
-    return words
 
 
 def layout_of(words: list[Word], rules: list[Rule] = ()) -> PageLayout:

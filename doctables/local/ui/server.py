@@ -48,6 +48,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from doctables.model.formats import clip_span
 from doctables.model.layout import PageLayout
 from doctables.model.result import PageResult, ResultDocument
 from doctables.model.tables import Cell, Table
@@ -468,19 +469,10 @@ def _cell_view(table: Table, cell: Cell, owner: dict[tuple[int, int], dict[str, 
                low: float) -> dict[str, Any] | None:
     """A cell as the page shows it, its span clipped to the grid and to the cells already
     placed (`owner`); None when its start is outside the grid or taken."""
-    r0, c0 = cell.row, cell.col
-    if not (0 <= r0 < table.rows and 0 <= c0 < table.columns) or (r0, c0) in owner:
+    clipped = clip_span(cell, table.rows, table.columns, owner)
+    if clipped is None:
         return None
-    c1 = min(table.columns, c0 + max(1, cell.col_span))
-    for c in range(c0 + 1, c1):
-        if (r0, c) in owner:
-            c1 = c
-            break
-    r1 = min(table.rows, r0 + max(1, cell.row_span))
-    for r in range(r0 + 1, r1):
-        if any((r, c) in owner for c in range(c0, c1)):
-            r1 = r
-            break
+    r0, c0, r1, c1 = clipped
     return {
         "key": f"{table.table_id}:{r0}:{c0}",
         "row": r0,
