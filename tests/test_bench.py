@@ -597,7 +597,7 @@ def test_the_pipeline_scores_the_same_on_turned_and_cropped_copies(tmp_path, var
 
 
 # --- transformed copies as images: screenshots, photos, scans, bare PNG pages -------------------
-IMAGE_VARIANTS = ["table-crop", "photo", "lowres-scan", "no-dpi", "absurd-dpi"]
+IMAGE_VARIANTS = ["table-crop", "screenshot", "photo", "lowres-scan", "no-dpi", "absurd-dpi"]
 
 
 def _copy_documents(copy: Path) -> list[Path]:
@@ -641,9 +641,9 @@ def test_image_variants_are_pictures_with_their_truth_on_the_page(tmp_path, vari
     copy = VARIANTS[variant](_sample_data(tmp_path), tmp_path / variant)
     copies = _copy_documents(copy)
     original = json.loads((ROOT / "examples" / "sample.truth.json").read_text())
-    expected = {"table-crop": 2, "no-dpi": 2, "absurd-dpi": 2}.get(variant, 1)
+    expected = {"table-crop": 2, "screenshot": 2, "no-dpi": 2, "absurd-dpi": 2}.get(variant, 1)
     assert len(copies) == expected
-    assert {p.suffix for p in copies} == ({".png"} if variant.endswith("dpi") else {".pdf"})
+    assert {p.suffix for p in copies} == ({".png"} if variant.endswith("dpi") or variant == "screenshot" else {".pdf"})
     tables = 0
     for path in copies:
         truth = json.loads(path.with_suffix(".json").read_text())
@@ -664,6 +664,14 @@ def test_png_pages_say_their_resolution_or_nothing(tmp_path):
 
     data = _sample_data(tmp_path)
     sizes = {}
+    screenshot = VARIANTS["screenshot"](data, tmp_path / "screenshot") / "sample-p1-t1.png"
+    cut = VARIANTS["table-crop"](data, tmp_path / "table-crop") / "sample-p1-t1.pdf"
+    with pymupdf.open(screenshot) as image, pymupdf.open(cut) as on_page:
+        # 72 dpi: the page PyMuPDF makes of the PNG is the table-crop's page, pixel for point
+        assert image[0].rect == on_page[0].rect
+        assert json.loads(screenshot.with_suffix(".json").read_text())["tables"] == json.loads(
+            cut.with_suffix(".json").read_text()
+        )["tables"]
     for variant in ("no-dpi", "absurd-dpi"):
         png = VARIANTS[variant](data, tmp_path / variant) / "sample-p1.png"
         assert (b"pHYs" in png.read_bytes()) == (variant == "absurd-dpi")

@@ -1,7 +1,7 @@
 """Transformed copies of a benchmark directory, each with its ground truth carried over, to
 score what the dev set does not show: scans (no text layer), pages turned by /Rotate, content
 turned sideways on a landscape page, a CropBox inside the MediaBox, tables cut out as
-screenshots, photographed and low-resolution scanned pages, and bare page images whose
+screenshots (on a PDF page, or as the PNG files themselves), photographed and low-resolution scanned pages, and bare page images whose
 resolution is missing or absurd.
 
 Every variant writes documents (`<doc>.pdf`, or `.png` for the page images) with their
@@ -115,10 +115,12 @@ def cropbox_copy(data: Path, target: Path, inset: tuple[float, float, float, flo
     return _copy(data, target, crop, truth)
 
 
-def table_crop_copy(data: Path, target: Path) -> Path:
+def table_crop_copy(data: Path, target: Path, as_image: bool = False) -> Path:
     """Every true table cut out of its page as a user's screenshot: its box grown by 0-20 px,
     rendered at 72-110 dpi, a PNG alone on a page of its pixel size (1 px = 1 pt, no text
-    layer), one document `<doc>-p<page>-t<i>.pdf` per table, its truth moved into the cut."""
+    layer), one document `<doc>-p<page>-t<i>.pdf` per table, its truth moved into the cut.
+    `as_image`: the PNG itself is the document (`.png`, saying 72 dpi), as a screenshot is
+    uploaded: the pipeline then reads it at its own pixels, not re-rendered at its DPI."""
     target.mkdir(parents=True, exist_ok=True)
     for pdf in documents(data):
         truth: dict[str, Any] = json.loads(pdf.with_suffix(".json").read_text())
@@ -132,11 +134,16 @@ def table_crop_copy(data: Path, target: Path) -> Path:
                 tables_on_page[number] += 1
                 name = f"{pdf.stem}-p{number}-t{tables_on_page[number]}"
                 stream, width, height, to_cut = _screenshot(document[number - 1], table["bbox"], rng)
-                cut = pymupdf.open()
-                _image_page(cut, width, height, stream)
-                cut.save(target / f"{name}.pdf", garbage=1, deflate=True)
+                if as_image:
+                    file = f"{name}.png"
+                    (target / file).write_bytes(_encoded(Image.open(io.BytesIO(stream)), "PNG", dpi=(72, 72)))
+                else:
+                    file = f"{name}.pdf"
+                    cut = pymupdf.open()
+                    _image_page(cut, width, height, stream)
+                    cut.save(target / file, garbage=1, deflate=True)
                 moved = _moved_table(table, to_cut, pymupdf.Rect(0, 0, width, height))
-                _write_truth(target / f"{name}.json", {**truth, "file": f"{name}.pdf", "tables": [moved]})
+                _write_truth(target / f"{name}.json", {**truth, "file": file, "tables": [moved]})
     return target
 
 
@@ -347,6 +354,7 @@ VARIANTS: dict[str, Callable[[Path, Path], Path]] = {
     "sideways": sideways_copy,
     "cropbox": cropbox_copy,
     "table-crop": table_crop_copy,
+    "screenshot": lambda data, target: table_crop_copy(data, target, as_image=True),
     "photo": photo_copy,
     "lowres-scan": lowres_scan_copy,
     "no-dpi": lambda data, target: png_page_copy(data, target, None),

@@ -51,6 +51,10 @@ _IMAGE_RULE_LENGTH = 30.0
 _IMAGE_RULE_THICKNESS = 3.0
 _RULE_SMOOTH = 5
 _RULE_LEVEL = 170
+# ... or, for a light rule (a grey hairline of a screenshot), this much darker than the
+# paper around it across the line (a grey-level black top-hat): a shading's edge is a step,
+# not a line, and shows no such contrast.
+_RULE_CONTRAST = 25.0
 _RULE_BRIDGE = 2.0
 # Rows this many pixels beyond a rule may hold ink over at most this share of its length
 # (where cell text or crossing rules touch it).
@@ -239,35 +243,72 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     """Horizontal and vertical ruling lines drawn in the image, in points: long thin runs of
     ink (what render.extract_drawings finds in a born-digital page's drawings). The grey levels
     are averaged along the line's direction first and small breaks are bridged, so that a
-    faint, noisy rule of a scan still reads as one line."""
-    grey = image.mean(axis=2, dtype=np.float32) if image.ndim == 3 else image.astype(np.float32)
+    faint, noisy rule of a scan still reads as one line. A light rule (a screenshot's grey
+    hairline) is found by its contrast with the paper just beside it rather than by its level."""
+    # Grey levels in bytes and window sums in 16 bits: a 25-megapixel page's planes stay
+    # at 25-50 MB each.
+    grey = image if image.ndim == 2 else (image.astype(np.uint16).sum(axis=2) // 3).astype(np.uint8)
     length = max(4, int(_IMAGE_RULE_LENGTH / points_per_pixel))
     thick = max(1, math.ceil(_IMAGE_RULE_THICKNESS / points_per_pixel))
     bridge = max(1, round(_RULE_BRIDGE / points_per_pixel))
+    across = 2 * (thick // 2 + 1) + 1  # odd, so that the closing's window is centred
     found: list[Rule] = []
-    for transposed in (False, True):
-        plane = grey.T if transposed else grey
-        mask = _smooth_rows(plane, _RULE_SMOOTH) < _RULE_LEVEL
-        rows, x0, x1 = _bridged_runs(mask, bridge)
-        long = (x1 - x0) >= length
-        rows, x0, x1 = rows[long], x0[long], x1[long]
-        if rows.size == 0:
-            continue
-        # Long runs of adjacent rows that overlap form one line; its thickness must be small.
-        line = np.zeros(mask.shape, dtype=bool)
-        for r, a, b in zip(rows.tolist(), x0.tolist(), x1.tolist()):
-            line[r, a:b] = True
-        parts = label(line)
-        for i in range(len(parts)):
-            if parts.height[i] > thick or parts.width[i] < length:
-                continue
-            if not _clear_beside(mask, int(parts.y0[i]), int(parts.y1[i]), int(parts.x0[i]), int(parts.x1[i])):
-                continue  # a line of text (bold, or dense), not a rule
-            y = (parts.y0[i] + parts.y1[i]) / 2.0 * points_per_pixel
-            a = parts.x0[i] * points_per_pixel
-            b = parts.x1[i] * points_per_pixel
+    planes = (grey, np.ascontiguousarray(grey.T))
+    # The paper a thin line lies on is a grey-level closing across it (a running max, then
+    # min, over a few more pixels than a rule is thick); a shading's edge is a step that
+    # the closing keeps, so it shows no contrast.
+    light = [
+        _row_sums(_running(_running(plane, across, np.maximum), across, np.minimum) - plane, _RULE_SMOOTH)
+        > _RULE_CONTRAST * _RULE_SMOOTH
+        for plane in planes
+    ]
+    for transposed, plane in enumerate(planes):
+        ink = _row_sums(plane, _RULE_SMOOTH) < _RULE_LEVEL * _RULE_SMOOTH
+        dark = _lines(ink, length, thick, bridge)
+        # Where a light rule crosses another, neither shows contrast across itself: the
+        # crossing counts for both.
+        faint_mask = light[transposed] | light[1 - transposed].T
+        # Beside a light line, neither dark ink nor more light line: the feet of a line of
+        # serif text make a light line too, under the dark strokes of its letters.
+        faint = _lines(faint_mask, length, thick, bridge, faint_mask | ink)
+        faint = [line for line in faint if not _drawn(line, dark, thick)]
+        for row, start, end in dark + faint:
+            y, a, b = row * points_per_pixel, start * points_per_pixel, end * points_per_pixel
             found.append(Rule(y, a, y, b) if transposed else Rule(a, y, b, y))
     return found
+
+
+def _lines(
+    mask: np.ndarray, length: int, thick: int, bridge: int, beside: np.ndarray | None = None
+) -> list[tuple[float, int, int]]:
+    """(row, start, end) in pixels of the lines along the rows of `mask`: runs at least
+    `length` long (breaks under `bridge` closed), at most `thick` rows thick, with the rows
+    beside them mostly clear in `beside` (`mask` itself when None)."""
+    rows, x0, x1 = _bridged_runs(mask, bridge)
+    long = (x1 - x0) >= length
+    rows, x0, x1 = rows[long], x0[long], x1[long]
+    if rows.size == 0:
+        return []
+    # Long runs of adjacent rows that overlap form one line; its thickness must be small.
+    line = np.zeros(mask.shape, dtype=bool)
+    for r, a, b in zip(rows.tolist(), x0.tolist(), x1.tolist()):
+        line[r, a:b] = True
+    parts = label(line)
+    found = []
+    for i in range(len(parts)):
+        if parts.height[i] > thick or parts.width[i] < length:
+            continue
+        y0, y1, x0, x1 = int(parts.y0[i]), int(parts.y1[i]), int(parts.x0[i]), int(parts.x1[i])
+        if not _clear_beside(mask if beside is None else beside, y0, y1, x0, x1):
+            continue  # a line of text (bold, or dense), not a rule
+        found.append(((y0 + y1) / 2.0, x0, x1))
+    return found
+
+
+def _drawn(line: tuple[float, int, int], lines: list[tuple[float, int, int]], thick: int) -> bool:
+    """Whether `line` is one of `lines` already (as close as a rule is thick, mostly overlapping)."""
+    row, a, b = line
+    return any(abs(row - r) <= thick and min(b, e) - max(a, s) > 0.5 * (b - a) for r, s, e in lines)
 
 
 def _clear_beside(mask: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> bool:
@@ -278,14 +319,29 @@ def _clear_beside(mask: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> bool:
     return float(above.mean()) <= _RULE_SIDE_INK and float(below.mean()) <= _RULE_SIDE_INK
 
 
-def _smooth_rows(plane: np.ndarray, width: int) -> np.ndarray:
-    """Each row's running mean over `width` pixels (same size, edges averaged over fewer)."""
-    if width <= 1:
-        return plane
+def _running(plane: np.ndarray, size: int, pick: np.ufunc) -> np.ndarray:
+    """`pick` (np.maximum or np.minimum) over a window of `size` rows centred on each row
+    (a grey-level dilation or erosion across the rows); windows doubled, log2(size) passes."""
+    before = size // 2
+    padded = np.pad(plane, ((before, size - 1 - before), (0, 0)), mode="edge")
+    span, result = 1, padded
+    while 2 * span <= size:
+        result = pick(result[:-span], result[span:])
+        span *= 2
+    if span < size:
+        result = pick(result[: -(size - span)], result[size - span :])
+    return result[: plane.shape[0]]
+
+
+def _row_sums(plane: np.ndarray, width: int) -> np.ndarray:
+    """Each row's sums over `width` pixels (bytes in, 16 bits out; same size, the edge pixel
+    repeated beyond the ends): a sum of shifted copies."""
     padded = np.pad(plane, ((0, 0), (width // 2, width - 1 - width // 2)), mode="edge")
-    total = np.cumsum(padded, axis=1, dtype=np.float64)
-    total = np.concatenate([np.zeros((plane.shape[0], 1)), total], axis=1)
-    return (total[:, width:] - total[:, :-width]) / width
+    columns = plane.shape[1]
+    total = padded[:, :columns].astype(np.uint16)
+    for shift in range(1, width):
+        total += padded[:, shift : shift + columns]
+    return total
 
 
 def _bridged_runs(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

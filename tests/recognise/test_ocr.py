@@ -5,6 +5,7 @@ sample against its born-digital truth."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pymupdf
@@ -475,6 +476,69 @@ def test_ruling_lines_are_found_in_a_scan(scans):
     # The sample's first table: outer frame and row rules, five column rules.
     assert [y for y in horizontal if 240 < y < 380] == pytest.approx([249, 285, 303, 321, 339, 357, 375], abs=2)
     assert vertical == pytest.approx([91, 209, 287, 365, 443, 521], abs=2)
+
+
+def test_light_rules_are_found_and_shading_edges_are_not():
+    # A screenshot's rules: a one-pixel grey hairline spread over two pixel rows (215, 235),
+    # a light vertical one, a dark one; and a shaded row, whose edges are steps, not lines.
+    image = np.full((300, 400, 3), 255, dtype=np.uint8)
+    image[100, 20:380] = 215
+    image[101, 20:380] = 235
+    image[30:150, 300] = 220  # crossing the hairline
+    image[250:252, 20:380] = 40
+    image[160:200, 20:380] = 228
+    rules = pages.image_rules(image, 0.5)
+    assert sorted(r.y0 for r in rules if r.horizontal) == pytest.approx([50.25, 125.5], abs=0.5)  # points: half the pixels
+    assert [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal] == [pytest.approx((150.25, 15, 75), abs=1.5)]
+    # A rule is found once, though both its level and its contrast make it a line.
+    assert len(rules) == 3
+
+
+def test_light_rule_search_leaves_text_alone():
+    # Rows of dark "letters" with feet: strokes on a baseline, no rule under them.
+    image = np.full((200, 400, 3), 255, dtype=np.uint8)
+    for top in (40, 100):
+        for x in range(20, 380, 9):
+            image[top:top + 14, x:x + 2] = 30  # stems
+            image[top + 13:top + 15, x - 2:x + 4] = 120  # feet, grey and lighter
+    assert pages.image_rules(image, 0.5) == []
+
+
+class _AskedScales:
+    """The real text detector, noting the scale it is asked to search at."""
+
+    def __init__(self, detector):
+        self.detector, self.scales = detector, []
+
+    def detect(self, image, scale=1.0):
+        self.scales.append(scale)
+        return self.detector.detect(image, scale)
+
+
+def _small_table_image(dpi: int) -> tuple[np.ndarray, list[str]]:
+    words = ["Region", "Sales", "Margin", "Africa", "41", "28", "Americas", "69", "70", "Europe", "86", "60"]
+    with pymupdf.open() as document:
+        page = document.new_page(width=200, height=75)
+        for i, word in enumerate(words):
+            page.insert_text((8 + (i % 3) * 65, 16 + (i // 3) * 16), word, fontsize=8, fontname="helv")
+        pixmap = page.get_pixmap(dpi=dpi, alpha=False)
+    return np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3), words
+
+
+def test_small_text_is_searched_enlarged(ocr_models):
+    # A screenshot of a table at 72 dpi: 8 pt text makes lines of about 17 pixels (as the
+    # detector boxes them), read badly at that size ("Arica" for "Africa"); they are searched
+    # again enlarged.
+    image, words = _small_table_image(72)
+    spy = _AskedScales(ocr_models.detector)
+    read = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 1.0, replace(ocr_models, detector=spy))
+    assert [w.text for w in read] == words
+    assert spy.scales[0] == 1.0 and 1.5 <= spy.scales[1] <= 3.0
+    # The same table at 144 dpi has lines large enough: searched once, as it is.
+    image, _ = _small_table_image(144)
+    spy = _AskedScales(ocr_models.detector)
+    read = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 0.5, replace(ocr_models, detector=spy))
+    assert [w.text for w in read] == words and spy.scales == [1.0]
 
 
 def test_multipage_tiff_pages_have_the_scan_size(scans):
