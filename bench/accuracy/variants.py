@@ -1,8 +1,8 @@
 """Transformed copies of a benchmark directory, each with its ground truth carried over, to
 score what the dev set does not show: scans (no text layer), pages turned by /Rotate, content
 turned sideways on a landscape page, a CropBox inside the MediaBox, tables cut out as
-screenshots (on a PDF page, or as the PNG files themselves), photographed and low-resolution scanned pages, and bare page images whose
-resolution is missing or absurd.
+screenshots (on a PDF page, or as the PNG files themselves), photographed and low-resolution
+scanned pages, and bare page images whose resolution is missing or absurd.
 
 Every variant writes documents (`<doc>.pdf`, or `.png` for the page images) with their
 `<doc>.json` into a target folder, the truth's boxes moved with the page onto the page as

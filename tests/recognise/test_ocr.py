@@ -488,7 +488,8 @@ def test_light_rules_are_found_and_shading_edges_are_not():
     image[250:252, 20:380] = 40
     image[160:200, 20:380] = 228
     rules = pages.image_rules(image, 0.5)
-    assert sorted(r.y0 for r in rules if r.horizontal) == pytest.approx([50.25, 125.5], abs=0.5)  # points: half the pixels
+    # in points: half the pixels
+    assert sorted(r.y0 for r in rules if r.horizontal) == pytest.approx([50.25, 125.5], abs=0.5)
     assert [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal] == [pytest.approx((150.25, 15, 75), abs=1.5)]
     # A rule is found once, though both its level and its contrast make it a line.
     assert len(rules) == 3
