@@ -4,6 +4,7 @@ is measured elsewhere (bench.speed.end_to_end, bench.speed.table_stage) or read 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Mapping
@@ -158,11 +159,18 @@ def cost_per_thousand_pages(usage: Usage, config: StackConfig, architecture: str
 
 
 def request_units(
-    service: str, operation: str, params: Mapping[str, Any], response: Mapping[str, Any] | None = None
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    response: Mapping[str, Any] | None = None,
+    updated: list[Any] | None = None,
 ) -> dict[str, float]:
-    """Billing units of one AWS API call, for the services the pipeline uses. DynamoDB units are
-    estimated from item sizes (JSON length; 1 KB per write unit, 4 KB per read unit, half for an
-    eventually consistent read); an UpdateItem counts one unit (its item is not in the request)."""
+    """Billing units of one AWS API call, for the services the pipeline uses. DynamoDB units
+    come from item sizes as DynamoDB counts them (`dynamodb_item_bytes`; 1 KB per write unit,
+    twice in a transaction, 4 KB per read unit, half for an eventually consistent read). An
+    update is billed on its item's size: `updated` holds the items as they stand after the
+    call, one per UpdateItem or transaction Update, in order (the caller reads them back);
+    without it an update counts one unit."""
     response = response or {}
     if service == "s3":
         if operation in (
@@ -203,7 +211,7 @@ def request_units(
             return {"eventbridge_events": float(len(params.get("Entries", [])))}
         return {}
     if service == "dynamodb":
-        return _dynamodb_units(operation, params, response)
+        return _dynamodb_units(operation, params, response, updated)
     return {}
 
 
@@ -215,13 +223,55 @@ def _sqs_payload_bytes(operation: str, params: Mapping[str, Any]) -> int:
     return 0
 
 
+def dynamodb_item_bytes(item: Mapping[str, Any] | None) -> int:
+    """The size DynamoDB bills for an item in its wire form ({"name": {"S": ...}}): attribute
+    names plus values; strings in UTF-8, binaries raw, numbers one byte per two significant
+    digits plus one, lists and maps 3 bytes plus a byte per element (AWS "Item sizes")."""
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in (item or {}).items())
+
+
+def _value_bytes(value: Mapping[str, Any]) -> int:
+    (kind, data), = value.items()
+    if kind == "S":
+        return len(str(data).encode())
+    if kind == "N":
+        return _number_bytes(data)
+    if kind == "B":
+        return len(data) if isinstance(data, (bytes, bytearray)) else len(base64.b64decode(data))
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(str(s).encode()) for s in data)
+    if kind == "NS":
+        return sum(_number_bytes(n) for n in data)
+    if kind == "BS":
+        return sum(_value_bytes({"B": b}) for b in data)
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(v) for v in data)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_bytes(v) for k, v in data.items())
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def _number_bytes(number: Any) -> int:
+    digits = str(number).lstrip("-").replace(".", "").split("e")[0].split("E")[0].strip("0")
+    return (len(digits) + 1) // 2 + 1
+
+
 def _item_bytes(item: Any) -> int:
-    return len(json.dumps(item, default=str).encode()) if item else 0
+    return dynamodb_item_bytes(item) if item else 0
 
 
-def _dynamodb_units(operation: str, params: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, float]:
+def _dynamodb_units(
+    operation: str, params: Mapping[str, Any], response: Mapping[str, Any], updated: list[Any] | None = None
+) -> dict[str, float]:
+    after = list(updated or [])
+
     def write(item: Any = None) -> float:
         return float(max(1, math.ceil(_item_bytes(item) / 1024)))
+
+    def write_updated() -> float:
+        return write(after.pop(0)) if after else 1.0
 
     def read(nbytes: int, consistent: bool) -> float:
         units = float(max(1, math.ceil(nbytes / 4096)))
@@ -230,7 +280,9 @@ def _dynamodb_units(operation: str, params: Mapping[str, Any], response: Mapping
     consistent = bool(params.get("ConsistentRead"))
     if operation == "PutItem":
         return {"dynamodb_wru": write(params.get("Item"))}
-    if operation in ("UpdateItem", "DeleteItem"):
+    if operation == "UpdateItem":
+        return {"dynamodb_wru": write_updated()}
+    if operation == "DeleteItem":
         return {"dynamodb_wru": 1.0}
     if operation == "BatchWriteItem":
         total = 0.0
@@ -241,8 +293,7 @@ def _dynamodb_units(operation: str, params: Mapping[str, Any], response: Mapping
     if operation == "TransactWriteItems":
         total = 0.0
         for entry in params.get("TransactItems", []):
-            item = entry.get("Put", {}).get("Item")
-            total += 2 * write(item)
+            total += 2 * (write_updated() if "Update" in entry else write(entry.get("Put", {}).get("Item")))
         return {"dynamodb_wru": total}
     if operation == "GetItem":
         return {"dynamodb_rru": read(_item_bytes(response.get("Item")), consistent)}

@@ -62,6 +62,7 @@ class RequestCounter:
         self.calls: Counter = Counter()
         self.runner_calls: Counter = Counter()
         self.units: Counter = Counter()
+        self.by_item: Counter = Counter()  # write units (DynamoDB) or PUTs (S3) per call and item kind
         self._original: Callable[..., Any] | None = None
 
     def __enter__(self) -> Self:
@@ -79,10 +80,13 @@ class RequestCounter:
             if runner:
                 counter.runner_calls[f"{service}.{operation}"] += 1
             else:
-                if service == "dynamodb":  # read units depend on what came back
-                    units = request_units(service, operation, params, response)
+                if service == "dynamodb":  # read units depend on what came back, updates on the item
+                    updated = [_read_back(original, client, u) for u in _updates(operation, params)]
+                    units = request_units(service, operation, params, response, updated)
                 counter.calls[f"{service}.{operation}"] += 1
                 counter.units.update(units)
+                counter.by_item.update({f"{service}.{operation}{_item_kinds(service, params)}": units.get(
+                    "dynamodb_wru", units.get("s3_put", 0.0))})
             return response
 
         self._original = original
@@ -93,6 +97,37 @@ class RequestCounter:
         from botocore.client import BaseClient
 
         BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+
+def _updates(operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The (table, key) of every item an UpdateItem or a transaction's Update entries write."""
+    if operation == "UpdateItem":
+        return [{"TableName": params["TableName"], "Key": params["Key"]}]
+    if operation == "TransactWriteItems":
+        return [
+            {"TableName": e["Update"]["TableName"], "Key": e["Update"]["Key"]}
+            for e in params.get("TransactItems", [])
+            if "Update" in e
+        ]
+    return []
+
+
+def _read_back(original: Callable[..., Any], client: Any, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item as it stands now, read past the counter (not billed to the functions)."""
+    return original(client, "GetItem", {**key, "ConsistentRead": True}).get("Item")
+
+
+def _item_kinds(service: str, params: dict[str, Any]) -> str:
+    """`[JOB,PAGE]`: the kinds of item (sort key before `#`) or S3 prefix a call writes, for the breakdown."""
+    if service == "s3":
+        key = str(params.get("Key", ""))
+        return f"[{key.split('/')[0]}/*.{key.rsplit('.', 1)[-1]}]" if "/" in key else ""
+    if service != "dynamodb":
+        return ""
+    entries = [params] + [next(iter(e.values())) for e in params.get("TransactItems", [])]
+    keys = [e.get("Item") or e.get("Key") for e in entries]
+    kinds = sorted({k["sk"]["S"].split("#")[0] for k in keys if k and "sk" in k})
+    return f"[{','.join(kinds)}]" if kinds else ""
 
 
 def _time_handlers() -> dict[str, list[float]]:
@@ -147,6 +182,7 @@ def measure(pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int
         "function_calls": dict(sorted(counter.calls.items())),
         "runner_calls": dict(sorted(counter.runner_calls.items())),
         "units": {k: round(v, 2) for k, v in sorted(counter.units.items())},
+        "write_units_by_call": {k: round(v / max(1, pages), 3) for k, v in sorted(counter.by_item.items()) if v},
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
