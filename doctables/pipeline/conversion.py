@@ -15,6 +15,7 @@ from doctables.pipeline.completion import fail_job, finish_if_complete, job_stor
 from doctables.pipeline.jobs import job_id_for, with_version
 from doctables.pipeline.keys import page_image_key, page_layout_key
 from doctables.pipeline.messages import PageMessage, RangeMessage, send_all
+from doctables.pipeline.page_bundles import Bundle, compress_layout
 from doctables.pipeline.store import JobStatus, SourceObject
 
 
@@ -70,7 +71,7 @@ def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = 
         store.add_warning(job_id, WarningCode.REPAIRED_DOCUMENT.value, REPAIRED_DOCUMENT_MESSAGE)
     with document:
         ranges = plan_ranges(document.page_count, settings.range_pages)
-        store.start_job(job_id, document.page_count)
+        store.start_job(job_id, document.page_count, settings.range_pages)
         first, last = ranges[0]
         if not store.range_sent(job_id, first):
             _convert_range(document, job_id, first, last, runtime)
@@ -103,9 +104,12 @@ def convert_range(message: RangeMessage, runtime: Runtime) -> ConversionOutcome:
 
 
 def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: int, runtime: Runtime) -> None:
+    """Render pages first..last into the range's bundle (one object; a large page alone), then
+    send their messages and mark the range sent."""
     settings = runtime.settings
     store = job_store(runtime)
     messages: list[PageMessage] = []
+    bundle = Bundle(job_id, first)
     unreadable = False
     for number in range(first, last + 1):
         try:
@@ -116,13 +120,22 @@ def _convert_range(document: pymupdf.Document, job_id: str, first: int, last: in
                               error=(ErrorCode.PAGE_UNREADABLE.value, f"page {number} cannot be rendered: {exc}"))
             unreadable = True
             continue
-        image_key, layout_key = page_keys(job_id, number)
+        layout_json = rendered.layout.to_json().encode()
+        layout_gz = compress_layout(layout_json)
+        if bundle.accepts(rendered.png, layout_gz):
+            bundle.add(number, rendered.png, layout_gz)
+            continue
+        image_key, layout_key = page_keys(job_id, number)  # too large for a bundle: alone, as before
         runtime.aws.s3.put_object(Bucket=settings.bucket, Key=image_key, Body=rendered.png, ContentType="image/png")
-        runtime.aws.s3.put_object(
-            Bucket=settings.bucket, Key=layout_key, Body=rendered.layout.to_json().encode(),
-            ContentType="application/json",
-        )
+        runtime.aws.s3.put_object(Bucket=settings.bucket, Key=layout_key, Body=layout_json,
+                                  ContentType="application/json")
         messages.append(PageMessage(job_id, number, settings.bucket, image_key, layout_key))
+    if bundle.pages:
+        body, places = bundle.body()
+        runtime.aws.s3.put_object(Bucket=settings.bucket, Key=bundle.key, Body=body,
+                                  ContentType="application/octet-stream")
+        messages.extend(PageMessage(job_id, page, settings.bucket, bundle.key, bundle.key, place)
+                        for page, place in sorted(places.items()))
     send_all(runtime.aws.sqs, settings.page_queue_url, messages)
     store.mark_range_sent(job_id, first, last)
     if unreadable:

@@ -2,7 +2,11 @@
 pipeline names its key here (docs/ARCHITECTURE.md, "S3 key layout").
 
     <upload prefix><name>                 an upload (the prefix is DOCTABLES_UPLOAD_PREFIX)
-    pages/<job_id>/<page:05d>.png         a page's rendering
+    pages/<job_id>/<first:05d>.pages      the renderings and layouts of a page range (first..last,
+                                          the job's `range_pages`) in one object
+                                          (doctables.pipeline.page_bundles)
+    pages/<job_id>/<page:05d>.png         a page's rendering, when stored alone (a large page, or
+                                          written before bundles)
     pages/<job_id>/<page:05d>.json        its layout (words, rules, size: doctables.model.layout)
     tables/<job_id>/<table_id>.json       a table's JSON too large for its DynamoDB item
     results/<job_id>.json                 the job's result document (doctables.model.result)
@@ -32,6 +36,11 @@ def page_image_key(job_id: str, page: int) -> str:
 def page_layout_key(job_id: str, page: int) -> str:
     """A page's layout (JSON)."""
     return f"{_page_stem(job_id, page)}.json"
+
+
+def page_bundle_key(job_id: str, first: int) -> str:
+    """The bundle of the page range starting at page `first`."""
+    return f"{PAGES_PREFIX}{job_id}/{first:05d}.pages"
 
 
 def table_body_key(job_id: str, table_id: str) -> str:

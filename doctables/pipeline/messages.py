@@ -20,6 +20,9 @@ class PageMessage:
     bucket: str
     image_key: str
     layout_key: str
+    # [offset, layout bytes, image bytes] of the page in image_key, a bundle of pages
+    # (doctables.pipeline.page_bundles); None: image_key and layout_key are the page's own objects
+    bundle: list[int] | None = None
     kind: str = "page"
     v: int = SCHEMA_VERSION
 

@@ -89,6 +89,7 @@ class Job:
     result_key: str | None
     announced: bool
     warnings: tuple[dict[str, str], ...] = ()
+    range_pages: int | None = None  # pages per range, and per bundle of renderings (None: before bundles)
 
     @property
     def settled(self) -> bool:
@@ -187,18 +188,22 @@ class JobStore:
         item = answer.get("Item")
         return _job_from(_from_item(item)) if item else None
 
-    def start_job(self, job_id: str, pages_total: int) -> None:
-        """QUEUED -> RUNNING with the page count; a retry that finds it RUNNING is fine."""
+    def start_job(self, job_id: str, pages_total: int, range_pages: int | None = None) -> None:
+        """QUEUED -> RUNNING with the page count and the range size its pages are converted
+        (and their renderings bundled) by; a retry that finds it RUNNING is fine."""
+        expression = "SET #s = :running, pages_total = :total, started_at = :now, updated_at = :now"
+        values = {":running": "RUNNING", ":queued": "QUEUED", ":total": pages_total, ":now": now_iso()}
+        if range_pages:
+            expression += ", range_pages = :range"
+            values[":range"] = range_pages
         try:
             self.client.update_item(
                 TableName=self.table_name,
                 Key=_to_item({"pk": _pk(job_id), "sk": "JOB"}),
-                UpdateExpression="SET #s = :running, pages_total = :total, started_at = :now, updated_at = :now",
+                UpdateExpression=expression,
                 ConditionExpression="#s = :queued",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=_to_values(
-                    {":running": "RUNNING", ":queued": "QUEUED", ":total": pages_total, ":now": now_iso()}
-                ),
+                ExpressionAttributeValues=_to_values(values),
             )
         except ClientError as exc:
             if not _conditional_failure(exc):
@@ -563,6 +568,7 @@ def _job_from(item: dict[str, Any]) -> Job:
         result_key=item.get("result_key"),
         announced="announced_at" in item,
         warnings=tuple(item.get("warnings", [])),
+        range_pages=int(item["range_pages"]) if item.get("range_pages") else None,
     )
 
 

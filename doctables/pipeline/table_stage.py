@@ -39,7 +39,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from doctables.deadline import within_budget
 from doctables.errors import DocumentError, ErrorCode
-from doctables.model.layout import PageLayout
 from doctables.model.tables import Table
 from doctables.models import load_models
 from doctables.models.image import decode_image
@@ -48,6 +47,7 @@ from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import finish_if_complete, job_store
 from doctables.pipeline.keys import table_body_key
 from doctables.pipeline.messages import PageMessage, decode
+from doctables.pipeline.page_bundles import read_page
 from doctables.pipeline.store import now_iso
 from doctables.settings import Settings
 
@@ -85,8 +85,7 @@ def process_page(message: PageMessage, runtime: Runtime, *, budget: float | None
         return PageOutcome(message.job_id, message.page, "skipped")
     record_attempt(message, runtime)
     s3 = runtime.aws.s3
-    image_bytes = s3.get_object(Bucket=message.bucket, Key=message.image_key)["Body"].read()
-    layout = PageLayout.from_json(s3.get_object(Bucket=message.bucket, Key=message.layout_key)["Body"].read())
+    image_bytes, layout = read_page(s3, message.bucket, message.image_key, message.layout_key, message.bundle)
     try:
         image = decode_image(image_bytes)
     except Exception as exc:  # a page image we wrote ourselves should decode; if not, retrying won't help

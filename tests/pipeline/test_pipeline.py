@@ -9,6 +9,8 @@ import pymupdf
 import pytest
 from conftest import cell_tuples
 
+from doctables.pipeline.keys import page_bundle_key
+from doctables.pipeline.page_bundles import find_page, read_page_image, read_page_layout
 from doctables.pipeline.store import JobStore
 
 
@@ -50,9 +52,12 @@ def test_sample_gives_exact_tables_and_event(local_stack, sample_bytes, sample_t
     assert [p.status for p in pages] == ["DONE", "DONE"]
     assert len(table_items) == 2
     images = local_stack.aws.s3.list_objects_v2(Bucket=local_stack.settings.bucket, Prefix=f"pages/{detail['job_id']}/")
-    assert sorted(o["Key"].rsplit("/", 1)[1] for o in images["Contents"]) == [
-        "00001.json", "00001.png", "00002.json", "00002.png"
-    ]
+    # both pages in one object (one PUT), each readable on its own
+    assert [o["Key"].rsplit("/", 1)[1] for o in images["Contents"]] == ["00001.pages"]
+    for page in (1, 2):
+        image = read_page_image(local_stack.aws.s3, local_stack.settings.bucket, job.job_id, page, job.range_pages)
+        layout = read_page_layout(local_stack.aws.s3, local_stack.settings.bucket, job.job_id, page, job.range_pages)
+        assert image.startswith(b"\x89PNG") and layout.page == page
 
 
 def test_duplicate_s3_event_creates_no_second_job_and_sends_no_page_twice(local_stack, sample_bytes):
@@ -119,14 +124,20 @@ def test_large_document_is_converted_in_ranges():
     assert event["detail"]["status"] == "SUCCEEDED"
 
 
+def damage_layout(stack, job_id: str, page: int) -> None:
+    """Overwrite a page's layout bytes in its bundle with garbage of the same length."""
+    s3, bucket, key = stack.aws.s3, stack.settings.bucket, page_bundle_key(job_id, 1)
+    offset, layout_bytes, _image = find_page(s3, bucket, key, page)
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3.put_object(Bucket=bucket, Key=key, Body=body[:offset] + b"x" * layout_bytes + body[offset + layout_bytes:])
+
+
 def test_poison_page_goes_to_dead_letters_and_job_partially_succeeds(local_stack, sample_bytes):
     key = local_stack.upload(sample_bytes, "poison.pdf")
     local_stack.pump_once("ingest")
     job_id = JobStore(local_stack.aws.dynamodb, local_stack.settings.table_name).list_jobs()[0].job_id
-    # Damage page 2's layout so the table stage fails on it every time.
-    local_stack.aws.s3.put_object(
-        Bucket=local_stack.settings.bucket, Key=f"pages/{job_id}/00002.json", Body=b"{not json"
-    )
+    # Damage page 2's layout in its range's bundle so the table stage fails on it every time.
+    damage_layout(local_stack, job_id, 2)
     event = run_to_event(local_stack, key)
     detail = event["detail"]
     assert detail["status"] == "PARTIALLY_SUCCEEDED"

@@ -53,7 +53,8 @@ from doctables.model.layout import PageLayout
 from doctables.model.result import PageResult, ResultDocument
 from doctables.model.tables import Cell, Table
 from doctables.pipeline.jobs import job_id_for
-from doctables.pipeline.keys import page_image_key, page_layout_key, upload_key
+from doctables.pipeline.keys import upload_key
+from doctables.pipeline.page_bundles import read_page_image, read_page_layout
 from doctables.pipeline.store import Job, SourceObject
 
 LOW_CONFIDENCE = 0.5  # cells below this are marked in both views
@@ -131,7 +132,7 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
     def job_page(job_id: str):
         job = find_job(job_id)
         result = results.get(job)
-        view = job_view(job, result, page_size=lambda page: _layout_size(client, job_id, page))
+        view = job_view(job, result, page_size=lambda page: _layout_size(client, job, page))
         return render_template("job.html", job=job_summary(job, prefix), view=view, exports=EXPORT_LABELS,
                                low_confidence=LOW_CONFIDENCE)
 
@@ -141,12 +142,12 @@ def create_app(client: Any, *, max_upload_bytes: int = 209_715_200,
         if not 1 <= page <= max(job.pages_total, 0):
             abort(404, description=f"job {job_id} has no page {page}")
         try:
-            answer = client.aws.s3.get_object(Bucket=client.names.bucket, Key=page_image_key(job_id, page))
+            image = read_page_image(client.aws.s3, client.names.bucket, job_id, page, job.range_pages)
         except ClientError as exc:
             if _missing(exc):
                 abort(404, description=f"page {page} of job {job_id} has no image")
             raise
-        response = send_file(io.BytesIO(answer["Body"].read()), mimetype="image/png", max_age=3600)
+        response = send_file(io.BytesIO(image), mimetype="image/png", max_age=3600)
         response.cache_control.private = True
         response.cache_control.public = False
         return response
@@ -332,11 +333,10 @@ def _missing(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
-def _layout_size(client: Any, job_id: str, page: int) -> tuple[float, float] | None:
+def _layout_size(client: Any, job: Job, page: int) -> tuple[float, float] | None:
     """A page's size in points from its stored layout, when the result does not give it."""
     try:
-        body = client.aws.s3.get_object(Bucket=client.names.bucket, Key=page_layout_key(job_id, page))["Body"]
-        layout = PageLayout.from_json(body.read())
+        layout = read_page_layout(client.aws.s3, client.names.bucket, job.job_id, page, job.range_pages)
         return float(layout.width), float(layout.height)
     except (ClientError, BotoCoreError, ValueError, KeyError, TypeError):
         return None
