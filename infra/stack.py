@@ -40,8 +40,8 @@ from infra.textract_api import TextractApi
 SERVICE_NAME = "doctables"
 DEAD_LETTER_BATCH_SIZE = 10
 
-# DynamoDB: exactly the operations doctables.pipeline.store issues. settle_page's TransactWriteItems
-# is authorised as its parts (a conditional Put and an Update); the paginated Query needs no
+# DynamoDB: exactly the operations doctables.pipeline.store issues. count_pages's TransactWriteItems
+# is authorised as its parts (conditional Updates); the paginated Query needs no
 # other action. Nothing deletes, scans or batch-writes: DeleteItem, Scan, BatchWriteItem,
 # BatchGetItem, ConditionCheckItem and DescribeTable are granted to no function.
 DYNAMODB_ITEM_ACCESS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")

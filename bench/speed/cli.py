@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[end to end] {pages}-page document through run_files, fresh process ...", flush=True)
             report["end_to_end"] = _worker(
                 "bench.speed.end_to_end",
-                ["--pdf", str(document), "--model-threads", str(config.model_threads), "--dpi", str(config.dpi)],
+                ["--pdf", str(document), "--model-threads", str(config.model_threads), "--dpi", str(config.dpi),
+                 "--batch-size", str(config.batch_size), "--range-pages", str(config.range_pages)],
                 tmp / "e2e.json",
             )
             report["end_to_end"]["document"] = f"{pages} pages concatenated from {data.name} (temporary file)"

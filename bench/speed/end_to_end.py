@@ -151,8 +151,12 @@ def _time_handlers() -> dict[str, list[float]]:
     return durations
 
 
-def measure(pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int = 144) -> dict[str, Any]:
-    """The document through the local runner with the stack's model threads and resolution."""
+def measure(
+    pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int = 144, batch_size: int = 10,
+    range_pages: int = 50,
+) -> dict[str, Any]:
+    """The document through the local runner with the stack's model threads, resolution, page
+    batch size and range size."""
     from .table_stage import peak_rss_mb
 
     start = time.perf_counter()
@@ -163,7 +167,10 @@ def measure(pdf: Path, timeout: float = 1800.0, model_threads: int = 0, dpi: int
     durations = _time_handlers()
     with RequestCounter() as counter:
         start = time.perf_counter()
-        results = run_files([pdf], settings=Settings(model_threads=model_threads, dpi=dpi), timeout=timeout)
+        results = run_files(
+            [pdf], settings=Settings(model_threads=model_threads, dpi=dpi, range_pages=range_pages),
+            timeout=timeout, batch_size=batch_size,
+        )
         wall = time.perf_counter() - start
     result = results[0]
     pages = result["pages"]["total"]
@@ -193,9 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--model-threads", type=int, default=0, help="onnxruntime threads (0: all cores)")
     parser.add_argument("--dpi", type=int, default=144)
+    parser.add_argument("--batch-size", type=int, default=10, help="page messages per table-stage invocation")
+    parser.add_argument("--range-pages", type=int, default=50, help="pages per conversion range")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    emit_json(measure(args.pdf, args.timeout, args.model_threads, args.dpi), args.out)
+    emit_json(measure(args.pdf, args.timeout, args.model_threads, args.dpi, args.batch_size, args.range_pages), args.out)
     return 0
 
 

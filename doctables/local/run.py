@@ -11,10 +11,12 @@ from doctables.settings import Settings
 
 
 def run_files(
-    paths: list[Path], *, settings: Settings | None = None, timeout: float = 1800.0, progress: bool = False
+    paths: list[Path], *, settings: Settings | None = None, timeout: float = 1800.0, progress: bool = False,
+    batch_size: int = 10,
 ) -> list[dict[str, Any]]:
-    """Run every file through the local pipeline; one result document per file, in order."""
-    with LocalStack(settings) as stack:
+    """Run every file through the local pipeline; one result document per file, in order.
+    `batch_size`: messages per handler invocation at most (the stack's `batchSize`)."""
+    with LocalStack(settings, batch_size=batch_size) as stack:
         keys = [stack.upload(path.read_bytes(), _unique_name(path, i)) for i, path in enumerate(paths)]
         bar = _ProgressBar(stack, len(keys)) if progress else None
         try:

@@ -77,8 +77,10 @@ class LocalStack:
     Its AWS endpoint listens on loopback only and answers only clients such as boto3: see
     `LocalEndpoint`."""
 
-    def __init__(self, settings: Settings | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, settings: Settings | None = None, port: int = 0, host: str = "127.0.0.1",
+                 batch_size: int = 10) -> None:
         self._server = LocalEndpoint(host, port)
+        self.batch_size = batch_size  # messages a handler gets at most (the event source mapping's batchSize)
         self._base_settings = settings or Settings()
         self._saved_environ: dict[str, str] | None = None
         self.endpoint = ""
@@ -197,7 +199,8 @@ class LocalStack:
     # --- dispatch -------------------------------------------------------------------------
     def _drain(self, queue_url: str, deliver: Callable[[list[dict[str, Any]]], set[str]]) -> int:
         answer = self.aws.sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=0
+            QueueUrl=queue_url, MaxNumberOfMessages=min(10, self.batch_size), AttributeNames=["All"],
+            WaitTimeSeconds=0
         )
         messages = answer.get("Messages", [])
         if not messages:

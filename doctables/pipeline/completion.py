@@ -187,13 +187,13 @@ def _publish(store: JobStore, job: Job, key: str, runtime: Runtime) -> None:
 def write_result(job: Job, runtime: Runtime, store: JobStore) -> str:
     """Write the job's result document (and the configured exports beside it); its key."""
     settings = runtime.settings
-    pages, table_items = store.job_contents(job.job_id)
 
     def load_spilled(key: str) -> str:
         return runtime.aws.s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read().decode()
 
+    pages, tables = store.job_contents(job.job_id, load_spilled)
     key = result_key(job.job_id)
-    document = build_result(job, pages, table_items, load_spilled)
+    document = build_result(job, pages, tables)
     runtime.aws.s3.put_object(
         Bucket=settings.bucket,
         Key=key,

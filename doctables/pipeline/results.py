@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable
+from typing import Any
 
 from doctables.model.result import (
     ErrorInfo,
@@ -17,20 +16,15 @@ from doctables.model.result import (
 )
 from doctables.model.tables import Table
 from doctables.pipeline.keys import result_key
-from doctables.pipeline.store import Job, table_body
+from doctables.pipeline.store import Job
 
 __all__ = ["build_result", "result_key"]
 
 
-def build_result(
-    job: Job,
-    pages: list[PageResult],
-    table_items: list[dict[str, Any]],
-    load_spilled: Callable[[str], str],
-) -> ResultDocument:
-    """All pages and tables of a job in one document (schema in docs/ARCHITECTURE.md)."""
-    items = sorted(table_items, key=lambda i: i["table_id"])
-    tables = [Table.from_dict(json.loads(table_body(item, load_spilled))) for item in items]
+def build_result(job: Job, pages: list[PageResult], table_dicts: list[dict[str, Any]]) -> ResultDocument:
+    """All pages and tables of a job in one document (schema in docs/ARCHITECTURE.md), from
+    `JobStore.job_contents`."""
+    tables = [Table.from_dict(t) for t in sorted(table_dicts, key=lambda t: t["table_id"])]
     return result_document(
         job.job_id, job.status.value, _source(job), pages, tables,
         error=ErrorInfo(job.error_code, job.error_message or "") if job.error_code else None,

@@ -5,8 +5,11 @@ Item layout (pk, sk):
                                  its claim (closing/announcing) and its place in the active-jobs
                                  index (ACTIVE while unfinished, UNANNOUNCED until announced)
   JOB#<job_id>, RANGE#<first>    a page range whose page messages were sent
-  JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once, never recounted)
-  JOB#<job_id>, TABLE#<table_id> a table's JSON gzip-compressed, or a pointer to it in S3 when too large
+  JOB#<job_id>, PAGE#<page>      a settled page: DONE or FAILED (written once), with its tables'
+                                 JSON gzip-compressed, or a pointer to them in S3 when too large
+  JOB#<job_id>, TALLY#<n>        the pages counted on the job among pages n*100+1 .. (n+1)*100
+  JOB#<job_id>, TABLE#<table_id> a table's JSON (jobs written before tables went in their page's
+                                 item; still read)
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -37,9 +40,23 @@ _FINAL = {":succeeded": "SUCCEEDED", ":partial": "PARTIALLY_SUCCEEDED", ":failed
 
 # A DynamoDB item holds at most 400 KB; leave room for the key and attributes.
 MAX_INLINE_TABLE_BYTES = 350_000
-# Write units are per KB: a table's JSON (19 KB on average on the benchmark) is stored
-# gzip-compressed (about 3 KB), a sixth of the writes and reads.
-_BODY_ATTRIBUTE = "body_gz"
+# Write units are per KB: a page's tables (JSON, 19 KB a table on average on the benchmark)
+# are stored in the page's item gzip-compressed (about 3 KB a table), a sixth of the writes.
+_TABLES_ATTRIBUTE = "tables_gz"
+_TABLES_KEY_ATTRIBUTE = "tables_s3_key"
+_BODY_ATTRIBUTE = "body_gz"  # a TABLE# item's (before)
+TALLY_PAGES = 100  # pages per tally item (the set of pages counted on the job)
+_COUNT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class SettledPage:
+    """A settled page as counting needs it."""
+
+    page: int
+    done: bool
+    tables: int
+    tallied: bool = True  # counted through count_pages; False: counted when written (before tallies)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -394,14 +411,23 @@ class JobStore:
         )
 
     # --- pages ----------------------------------------------------------------------------
-    def page_settled(self, job_id: str, page: int) -> bool:
+    def settled_page(self, job_id: str, page: int) -> SettledPage | None:
+        """The page's settled record (status, tables; whether it is counted by tally), or None."""
         answer = self.client.get_item(
             TableName=self.table_name,
             Key=_to_item({"pk": _pk(job_id), "sk": _page_sk(page)}),
             ConsistentRead=True,
-            ProjectionExpression="pk",
+            ProjectionExpression="#s, tables, tallied",
+            ExpressionAttributeNames={"#s": "status"},
         )
-        return "Item" in answer
+        item = answer.get("Item")
+        if item is None:
+            return None
+        values = _from_item(item)
+        return SettledPage(page, values["status"] == "DONE", int(values.get("tables", 0)), bool(values.get("tallied")))
+
+    def page_settled(self, job_id: str, page: int) -> bool:
+        return self.settled_page(job_id, page) is not None
 
     def settle_page(
         self,
@@ -409,19 +435,46 @@ class JobStore:
         page: int,
         *,
         done: bool,
-        tables: int = 0,
+        tables: Sequence[Table] = (),
         size: tuple[float, float, int] | None = None,
         error: tuple[str, str] | None = None,
         decision: dict[str, Any] | None = None,
+        spill: Callable[[str], str] | None = None,
     ) -> bool:
-        """Record a page as DONE or FAILED and count it on the job, both or neither, once.
-        Returns False when the page was already settled (a redelivery)."""
+        """Record a page as DONE (with its tables) or FAILED and count it on the job, once.
+        Returns False when the page was already settled (a redelivery); it is counted then too,
+        if an earlier call stored it and died before counting it."""
+        stored = self.store_page(job_id, page, done=done, tables=tables, size=size, error=error,
+                                 decision=decision, spill=spill)
+        record = stored or self.settled_page(job_id, page)
+        if record is not None and record.tallied:
+            self.count_pages(job_id, [record])
+        return stored is not None
+
+    def store_page(
+        self,
+        job_id: str,
+        page: int,
+        *,
+        done: bool,
+        tables: Sequence[Table] = (),
+        size: tuple[float, float, int] | None = None,
+        error: tuple[str, str] | None = None,
+        decision: dict[str, Any] | None = None,
+        spill: Callable[[str], str] | None = None,
+    ) -> SettledPage | None:
+        """Write the page's item with its tables unless the page is settled already (the first
+        writer wins: a late dead letter does not turn a DONE page FAILED). It still has to be
+        counted (`count_pages`); None when it existed. The tables go in the item as one
+        gzip-compressed JSON list, or, past `MAX_INLINE_TABLE_BYTES`, to S3 through `spill(body)`,
+        which returns the key."""
         page_item: dict[str, Any] = {
             "pk": _pk(job_id),
             "sk": _page_sk(page),
             "page": page,
             "status": "DONE" if done else "FAILED",
-            "tables": tables,
+            "tables": len(tables),
+            "tallied": True,  # counted by count_pages (items before it were counted as written)
             "settled_at": now_iso(),
             "expires_at": self._expiry(),
         }
@@ -431,52 +484,94 @@ class JobStore:
             page_item.update({"error_code": error[0], "error_message": error[1]})
         if decision:
             page_item["decision"] = decision
-        counter = "pages_done" if done else "pages_failed"
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self.table_name, "Item": _to_item(page_item),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Update": {
-                        "TableName": self.table_name,
-                        "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
-                        "UpdateExpression": f"ADD {counter} :one, tables_found :tables SET updated_at = :now",
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": _to_values({":one": 1, ":tables": tables, ":now": now_iso()}),
-                    }},
-                ]
-            )
-            return True
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons", [])
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                    return False
-            raise
-
-    # --- tables ---------------------------------------------------------------------------
-    def put_tables(self, job_id: str, tables: list[Table], spill: Callable[[Table, str], str]) -> None:
-        """Write each table as its own item (idempotent overwrite), its JSON gzip-compressed;
-        `spill(table, body)` stores one still too large elsewhere and returns where."""
-        for table in tables:
-            body = json.dumps(table.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        if tables:
+            body = json.dumps([t.to_dict() for t in tables], ensure_ascii=False, separators=(",", ":"))
             compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
-            item: dict[str, Any] = {
-                "pk": _pk(job_id),
-                "sk": f"TABLE#{table.table_id}",
-                "table_id": table.table_id,
-                "page": table.page,
-                "rows": table.rows,
-                "columns": table.columns,
-            }
             if len(compressed) > MAX_INLINE_TABLE_BYTES:
-                item["body_s3_key"] = spill(table, body)
+                if spill is None:
+                    raise ValueError(f"page {page}'s tables take {len(compressed)} bytes compressed: spill them")
+                page_item[_TABLES_KEY_ATTRIBUTE] = spill(body)
             else:
-                item[_BODY_ATTRIBUTE] = compressed
-            self.client.put_item(TableName=self.table_name, Item=_to_item(item))
+                page_item[_TABLES_ATTRIBUTE] = compressed
+        try:
+            self.client.put_item(
+                TableName=self.table_name, Item=_to_item(page_item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return None
+            raise
+        return SettledPage(page, done, len(tables), True)
 
-    def job_contents(self, job_id: str) -> tuple[list[PageResult], list[dict[str, Any]]]:
-        """Settled pages and table items (body or pointer) of a job, in page order."""
+    def count_pages(self, job_id: str, pages: Sequence[SettledPage]) -> int:
+        """Add settled pages to the job's counts, each once however often it is called: one
+        transaction for all of them (a batch's pages, one update of the job), guarded by the
+        job's tally items (`TALLY#<n>`: the set of pages counted among pages
+        n*TALLY_PAGES+1 ..). Pages counted before are left out. Returns how many this call counted."""
+        pending = {p.page: p for p in pages}
+        for attempt in range(_COUNT_ATTEMPTS):
+            if not pending:
+                return 0
+            groups: dict[int, list[int]] = {}
+            for number in sorted(pending):
+                groups.setdefault((number - 1) // TALLY_PAGES, []).append(number)
+            now = now_iso()
+            items: list[dict[str, Any]] = []
+            for tally, numbers in groups.items():
+                names = {f":p{i}": n for i, n in enumerate(numbers)}
+                unseen = " AND ".join(f"NOT contains(counted, {name})" for name in names)
+                items.append({"Update": {
+                    "TableName": self.table_name,
+                    "Key": _to_item({"pk": _pk(job_id), "sk": _tally_sk(tally)}),
+                    "UpdateExpression": "ADD counted :pages SET expires_at = :expires",
+                    "ConditionExpression": f"attribute_not_exists(counted) OR ({unseen})",
+                    "ExpressionAttributeValues": _to_values(
+                        {":pages": set(numbers), ":expires": self._expiry(), **names}
+                    ),
+                }})
+            settled = list(pending.values())
+            items.append({"Update": {
+                "TableName": self.table_name,
+                "Key": _to_item({"pk": _pk(job_id), "sk": "JOB"}),
+                "UpdateExpression": "ADD pages_done :done, pages_failed :failed, tables_found :tables"
+                                    " SET updated_at = :now",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": _to_values({
+                    ":done": sum(p.done for p in settled), ":failed": sum(not p.done for p in settled),
+                    ":tables": sum(p.tables for p in settled), ":now": now,
+                }),
+            }})
+            try:
+                self.client.transact_write_items(TransactItems=items)
+                return len(settled)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons and reasons[-1] == "ConditionalCheckFailed":
+                    raise RuntimeError(f"job {job_id} does not exist: its pages cannot be counted") from exc
+                if "ConditionalCheckFailed" not in reasons and "TransactionConflict" not in reasons:
+                    raise
+                for tally in groups:  # some were counted already (a redelivery): leave them out
+                    for number in self._tallied(job_id, tally) & set(groups[tally]):
+                        pending.pop(number, None)
+                time.sleep(0.05 * (attempt + 1) if "TransactionConflict" in reasons else 0)
+        raise RuntimeError(f"could not count {len(pending)} page(s) of job {job_id}")
+
+    def _tallied(self, job_id: str, tally: int) -> set[int]:
+        answer = self.client.get_item(
+            TableName=self.table_name,
+            Key=_to_item({"pk": _pk(job_id), "sk": _tally_sk(tally)}),
+            ConsistentRead=True,
+        )
+        return {int(n) for n in _from_item(answer.get("Item", {})).get("counted", set())}
+
+    def job_contents(
+        self, job_id: str, load_spilled: Callable[[str], str] | None = None
+    ) -> tuple[list[PageResult], list[dict[str, Any]]]:
+        """Settled pages, in page order, and every table's JSON (a dict), in table id order;
+        `load_spilled(key)` reads tables that were too large for their item. Reads the tables
+        of both layouts: in their page's item, or one item each (`TABLE#`, before)."""
         pages: list[PageResult] = []
         tables: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("query")
@@ -491,19 +586,40 @@ class JobStore:
                 sk = item["sk"]
                 if sk.startswith("PAGE#"):
                     pages.append(_page_from(item))
+                    tables.extend(_page_tables(item, load_spilled))
                 elif sk.startswith("TABLE#"):
-                    tables.append(item)
-        return pages, tables
+                    tables.append(json.loads(table_body(item, _loader(load_spilled))))
+        return pages, sorted(tables, key=lambda t: t["table_id"])
 
     def _expiry(self) -> int:
         return int(time.time()) + self.page_ttl_seconds
 
 
 def table_body(item: dict[str, Any], load_spilled: Callable[[str], str]) -> str:
-    """The JSON of a table item from `job_contents`: inline (compressed) or spilled to S3."""
+    """The JSON of a `TABLE#` item (the layout before a page's tables shared its item): inline
+    (compressed) or spilled to S3."""
     if _BODY_ATTRIBUTE in item:
         return gzip.decompress(item[_BODY_ATTRIBUTE]).decode()
     return load_spilled(item["body_s3_key"])
+
+
+def _page_tables(item: dict[str, Any], load_spilled: Callable[[str], str] | None) -> list[dict[str, Any]]:
+    if _TABLES_ATTRIBUTE in item:
+        return json.loads(gzip.decompress(item[_TABLES_ATTRIBUTE]))
+    if _TABLES_KEY_ATTRIBUTE in item:
+        return json.loads(_loader(load_spilled)(item[_TABLES_KEY_ATTRIBUTE]))
+    return []
+
+
+def _loader(load_spilled: Callable[[str], str] | None) -> Callable[[str], str]:
+    def refuse(key: str) -> str:
+        raise ValueError(f"a table was spilled to {key}: job_contents needs load_spilled")
+
+    return load_spilled or refuse
+
+
+def _tally_sk(tally: int) -> str:
+    return f"TALLY#{tally:04d}"
 
 
 def _pk(job_id: str) -> str:

@@ -23,6 +23,13 @@ delete then finds the message gone), so it needs no permission beyond the mappin
 (sqs:DeleteMessage on the page queue, which the mapping itself needs). The cost: one DynamoDB
 write per page (the mark), and lookups and deletes only in batches holding a redelivery.
 
+Counting: a page's item (its status and its tables) is written once, as soon as its work is done,
+so a redelivery finds it settled; counting it on the job waits for the end of the batch, where one
+transaction per job counts all the batch's pages (`JobStore.count_pages`: the job's counts plus
+the tally items that make a second count of a page a no-op) and the job is finished if complete.
+A death before that leaves pages stored and uncounted: their redelivery counts them. A batch
+processed carefully counts each page before deleting its message.
+
 Time: each page's table finding runs within `DOCTABLES_PAGE_TIME_BUDGET` (see
 `doctables.deadline`); past it the page fails alone with PAGE_TIMEOUT. A page is not started
 when the invocation has less than the budget left (plus a margin to store and finish): it goes
@@ -39,16 +46,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from doctables.deadline import within_budget
 from doctables.errors import DocumentError, ErrorCode
-from doctables.model.tables import Table
 from doctables.models import load_models
 from doctables.models.image import decode_image
 from doctables.page.find import decision_record, find_page_tables
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import finish_if_complete, job_store
-from doctables.pipeline.keys import table_body_key
+from doctables.pipeline.keys import page_tables_key
 from doctables.pipeline.messages import PageMessage, decode
 from doctables.pipeline.page_bundles import read_page
-from doctables.pipeline.store import now_iso
+from doctables.pipeline.store import SettledPage, now_iso
 from doctables.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,13 +75,21 @@ class PageOutcome:
     page: int
     status: str  # done / failed / duplicate / skipped
     tables: int = 0
+    uncounted: SettledPage | None = None  # stored but left for the batch to count (count=False)
 
 
-def process_page(message: PageMessage, runtime: Runtime, *, budget: float | None = None) -> PageOutcome:
-    """Detect and recognise the tables of one page, store them, count the page. `budget`:
-    seconds the table finding may take (default DOCTABLES_PAGE_TIME_BUDGET)."""
+def process_page(
+    message: PageMessage, runtime: Runtime, *, budget: float | None = None, count: bool = True
+) -> PageOutcome:
+    """Detect and recognise the tables of one page, store them with the page, count the page.
+    `budget`: seconds the table finding may take (default DOCTABLES_PAGE_TIME_BUDGET). With
+    `count=False` the page is stored (settled: a redelivery finds it) but counting it on the job
+    and finishing the job are left to the caller (`count_batch`), which does it for a batch."""
     store = job_store(runtime)
-    if store.page_settled(message.job_id, message.page):
+    settled = store.settled_page(message.job_id, message.page)
+    if settled is not None:  # a redelivery; an earlier delivery may have died before counting it
+        if settled.tallied:
+            store.count_pages(message.job_id, [settled])
         finish_if_complete(message.job_id, runtime)
         return PageOutcome(message.job_id, message.page, "duplicate")
     job = store.get_job(message.job_id)
@@ -89,33 +103,65 @@ def process_page(message: PageMessage, runtime: Runtime, *, budget: float | None
     try:
         image = decode_image(image_bytes)
     except Exception as exc:  # a page image we wrote ourselves should decode; if not, retrying won't help
-        return _fail(message, runtime, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}")
+        return _fail(message, runtime, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}", count)
     del image_bytes
     if budget is None:
         budget = runtime.settings.page_time_budget
     try:
         tables, decision = within_budget(budget, find_page_tables, image, layout, runtime.settings, page=message.page)
     except DocumentError as error:  # over its time budget (PAGE_TIMEOUT) or another page budget: retrying won't help
-        return _fail(message, runtime, error.code.value, error.message)
+        return _fail(message, runtime, error.code.value, error.message, count)
 
-    def spill(table: Table, body: str) -> str:
-        key = table_body_key(message.job_id, table.table_id)
+    def spill(body: str) -> str:
+        key = page_tables_key(message.job_id, message.page)
         s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
         return key
 
-    store.put_tables(message.job_id, tables, spill)
-    store.settle_page(
-        message.job_id, message.page, done=True, tables=len(tables),
-        size=(layout.width, layout.height, layout.rotation), decision=decision_record(decision),
+    stored = store.store_page(
+        message.job_id, message.page, done=True, tables=tables,
+        size=(layout.width, layout.height, layout.rotation), decision=decision_record(decision), spill=spill,
     )
-    finish_if_complete(message.job_id, runtime)
-    return PageOutcome(message.job_id, message.page, "done", len(tables))
+    return _settled(message, runtime, stored, "done", len(tables), count)
 
 
-def _fail(message: PageMessage, runtime: Runtime, code: str, text: str) -> PageOutcome:
-    job_store(runtime).settle_page(message.job_id, message.page, done=False, error=(code, text))
+def _fail(message: PageMessage, runtime: Runtime, code: str, text: str, count: bool = True) -> PageOutcome:
+    stored = job_store(runtime).store_page(message.job_id, message.page, done=False, error=(code, text))
+    return _settled(message, runtime, stored, "failed", 0, count)
+
+
+def _settled(message: PageMessage, runtime: Runtime, stored: SettledPage | None, status: str, tables: int,
+             count: bool) -> PageOutcome:
+    """Count a page just stored (or leave it to the batch), then finish its job if complete."""
+    store = job_store(runtime)
+    if stored is None:  # settled meanwhile by another delivery or a dead letter: make sure it counts
+        stored = store.settled_page(message.job_id, message.page)
+        if stored is not None and not stored.tallied:
+            stored = None
+    if not count:
+        return PageOutcome(message.job_id, message.page, status, tables, uncounted=stored)
+    if stored is not None:
+        store.count_pages(message.job_id, [stored])
     finish_if_complete(message.job_id, runtime)
-    return PageOutcome(message.job_id, message.page, "failed")
+    return PageOutcome(message.job_id, message.page, status, tables)
+
+
+def count_batch(outcomes: list[tuple[str, PageOutcome]], runtime: Runtime) -> list[str]:
+    """Count the stored pages of a batch on their jobs, one transaction a job, then finish the
+    jobs that are complete. Returns the message ids whose pages could not be counted or whose job
+    could not be finished: they are retried, and their redelivery counts them (once)."""
+    by_job: dict[str, list[tuple[str, PageOutcome]]] = {}
+    for message_id, outcome in outcomes:
+        if outcome.uncounted is not None:
+            by_job.setdefault(outcome.job_id, []).append((message_id, outcome))
+    failed: list[str] = []
+    for job_id, entries in by_job.items():
+        try:
+            job_store(runtime).count_pages(job_id, [o.uncounted for _id, o in entries if o.uncounted is not None])
+            finish_if_complete(job_id, runtime)
+        except Exception:
+            logger.exception("counting a batch's pages failed", extra={"job_id": job_id})
+            failed.extend(message_id for message_id, _outcome in entries)
+    return failed
 
 
 # --- attempts: which page was running when an invocation died ------------------------------
@@ -152,7 +198,7 @@ def page_attempts(job_id: str, page: int, runtime: Runtime) -> int:
 def was_running(message: PageMessage, runtime: Runtime) -> bool:
     """Whether an earlier delivery started the page and never settled it: the invocation died
     on it (or its work failed)."""
-    if job_store(runtime).page_settled(message.job_id, message.page):
+    if job_store(runtime).settled_page(message.job_id, message.page) is not None:
         return False
     return page_attempts(message.job_id, message.page, runtime) > 0
 
@@ -200,6 +246,7 @@ def process_batch(
             extra={"suspects": result.suspects, "receives": {r["messageId"]: receive_count(r) for r in records}},
         )
     settings = runtime.settings
+    stored: list[tuple[str, PageOutcome]] = []  # pages stored, counted at the end (not in careful mode)
     for index, record in enumerate(order):
         budget = settings.page_time_budget
         if remaining_seconds is not None:
@@ -211,7 +258,7 @@ def process_batch(
             if budget > 0:
                 budget = max(min(budget, left), 1.0)
         try:
-            outcome = process_page(_page_message(record), runtime, budget=budget)
+            outcome = process_page(_page_message(record), runtime, budget=budget, count=careful)
         except Exception:
             logger.exception("page failed", extra={"message_id": record["messageId"]})
             result.failures.append(record["messageId"])
@@ -219,6 +266,9 @@ def process_batch(
         result.outcomes.append(outcome)
         if careful and _delete(record, runtime):
             result.deleted.append(record["messageId"])
+        if not careful:
+            stored.append((record["messageId"], outcome))
+    result.failures.extend(count_batch(stored, runtime))
     return result
 
 

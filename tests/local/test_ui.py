@@ -108,15 +108,14 @@ def seed(client: Client, name: str, tables: list[dict], *, pages: int = 1,
     for page in range(1, pages + 1):
         on_page = [t for t in tables if t["page"] == page]
         client.aws.s3.put_object(Bucket=client.names.bucket, Key=f"pages/{job_id}/{page:05d}.png", Body=png())
-        store.put_tables(job_id, [Table.from_dict(t) for t in on_page], spill=lambda t, b: "")
-        store.settle_page(job_id, page, done=page not in failed_pages, tables=len(on_page),
+        store.settle_page(job_id, page, done=page not in failed_pages, tables=[Table.from_dict(t) for t in on_page],
                           size=(612.0, 792.0, 0), error=failed_pages.get(page))
         if not finish and page == 1:
             return job_id
     store.finish_job(job_id, status, error)
     job = store.get_job(job_id)
-    records, items = store.job_contents(job_id)
-    result = build_result(job, records, items, load_spilled=lambda k: "")
+    records, tables = store.job_contents(job_id)
+    result = build_result(job, records, tables)
     client.aws.s3.put_object(Bucket=client.names.bucket, Key=result_key(job_id),
                              Body=result.to_json().encode())
     store.mark_announced(job_id, result_key(job_id))

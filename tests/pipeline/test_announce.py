@@ -264,7 +264,7 @@ def test_two_last_pages_settling_at_once_write_one_result_and_put_one_event(moto
 
     def last_page(page: int) -> None:
         try:
-            assert store.settle_page(job_id, page, done=True, tables=0, size=(612.0, 792.0, 0))
+            assert store.settle_page(job_id, page, done=True, size=(612.0, 792.0, 0))
             both_settled.wait()  # each finisher sees every page settled
             finish_if_complete(job_id, runtime)
         except BaseException as exc:  # noqa: BLE001
@@ -291,7 +291,7 @@ def test_a_finisher_that_died_holding_the_claim_is_taken_over_by_the_sweeper_aft
     store = JobStore(runtime.aws.dynamodb, TABLE)
     faults = EventFaults(runtime.aws.events, times=0)
     writes = ResultWrites(runtime.aws.s3)
-    store.settle_page(job_id, 1, done=True, tables=0, size=(612.0, 792.0, 0))
+    store.settle_page(job_id, 1, done=True, size=(612.0, 792.0, 0))
     now = datetime.now(timezone.utc)
     iso = "%Y-%m-%dT%H:%M:%S.%fZ"
     # A finisher took the claim, then its container was killed: no result, no status change.

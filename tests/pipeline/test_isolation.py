@@ -149,7 +149,7 @@ def test_a_batch_of_first_deliveries_makes_no_extra_call(monkeypatch):
     """The careful path (suspect look-ups, early deletes) costs nothing when nothing came back."""
     done = []
 
-    def process_page(message, runtime, budget=None):
+    def process_page(message, runtime, budget=None, **_options):
         done.append(message.page)
         return table_stage.PageOutcome(message.job_id, message.page, "done")
 
@@ -166,7 +166,7 @@ def test_a_batch_of_first_deliveries_makes_no_extra_call(monkeypatch):
 def test_a_redelivered_batch_orders_suspects_last_and_most_received_first(monkeypatch):
     done, deleted = [], []
 
-    def process_page(message, runtime, budget=None):
+    def process_page(message, runtime, budget=None, **_options):
         done.append(message.page)
         if message.page == 2:
             raise RuntimeError("the suspect fails again")
@@ -259,7 +259,7 @@ def test_pages_without_time_left_in_the_invocation_go_back_unstarted(monkeypatch
     clock = {"left": 100.0}
     budgets = []
 
-    def process_page(message, runtime, budget=None):
+    def process_page(message, runtime, budget=None, **_options):
         budgets.append(budget)
         clock["left"] -= 30.0
         return table_stage.PageOutcome(message.job_id, message.page, "done")

@@ -102,18 +102,18 @@ def test_throttled_dynamodb_and_failing_s3_are_retried(sample_bytes):
 def test_crash_after_tables_written_before_page_counted_counts_once(sample_bytes, monkeypatch):
     with LocalStack() as stack:
         key = stack.upload(sample_bytes, "crash.pdf")
-        real_settle = JobStore.settle_page
+        real_count = JobStore.count_pages
         crashes = []
 
-        def crash_once(self, job_id, page, **kwargs):
-            if kwargs.get("done") and not crashes:
-                crashes.append(page)
-                raise RuntimeError("container killed after writing tables")
-            return real_settle(self, job_id, page, **kwargs)
+        def crash_once(self, job_id, pages):
+            if any(p.done for p in pages) and not crashes:
+                crashes.append([p.page for p in pages])
+                raise RuntimeError("container killed after writing the pages and their tables")
+            return real_count(self, job_id, pages)
 
-        monkeypatch.setattr(JobStore, "settle_page", crash_once)
+        monkeypatch.setattr(JobStore, "count_pages", crash_once)
         event = run_to_event(stack, key)
-        assert crashes and stack.redeliveries == 1
+        assert crashes and stack.redeliveries == len(crashes[0])  # the batch counted together is retried together
         detail = event["detail"]
         assert detail["pages"] == {"total": 2, "done": 2, "failed": 0} and detail["tables"] == 2
         assert len(stack.events_for(detail["job_id"])) == 1

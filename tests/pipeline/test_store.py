@@ -43,17 +43,83 @@ def test_create_job_is_idempotent(store):
     assert [j.job_id for j in store.list_jobs()] == [job_id]
 
 
+def table(table_id: str, text: str = "y") -> Table:
+    page = int(table_id.split("-")[0])
+    return Table(table_id, page, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9, [Cell(0, 0, 1, 1, text, (0, 0, 10, 10), 0.9)])
+
+
 def test_settling_a_page_counts_it_once(store):
     store.create_job("j", SOURCE)
     store.start_job("j", 2)
-    assert store.settle_page("j", 1, done=True, tables=3, size=(612.0, 792.0, 0)) is True
-    assert store.settle_page("j", 1, done=True, tables=3) is False  # redelivery
+    three = [table("0001-01"), table("0001-02"), table("0001-03")]
+    assert store.settle_page("j", 1, done=True, tables=three, size=(612.0, 792.0, 0)) is True
+    assert store.settle_page("j", 1, done=True, tables=three) is False  # redelivery
     assert store.settle_page("j", 1, done=False, error=("X", "y")) is False  # late dead letter
     job = store.get_job("j")
     assert (job.pages_done, job.pages_failed, job.tables_found, job.settled) == (1, 0, 3, False)
     assert store.settle_page("j", 2, done=False, error=("PAGE_FAILED_REPEATEDLY", "boom")) is True
     job = store.get_job("j")
     assert (job.pages_done, job.pages_failed, job.settled) == (1, 1, True)
+    pages, tables = store.job_contents("j")
+    assert [(p.page, p.status, p.tables) for p in pages] == [(1, "DONE", 3), (2, "FAILED", 0)]
+    assert [t["table_id"] for t in tables] == ["0001-01", "0001-02", "0001-03"]
+
+
+def test_a_batch_is_counted_in_one_write_and_never_twice(store):
+    store.create_job("j", SOURCE)
+    store.start_job("j", 250)
+    stored = [store.store_page("j", n, done=n != 7, tables=[table(f"{n:04d}-01")] if n % 2 else [])
+              for n in (7, 8, 99, 100, 101)]  # two tally items: pages 1-100 and 101-200
+    assert store.get_job("j").pages_done == 0  # stored, not yet counted
+    calls = []
+    real = store.client.transact_write_items
+    store.client.transact_write_items = lambda **kw: calls.append(kw) or real(**kw)
+    assert store.count_pages("j", stored) == 5
+    assert len(calls) == 1
+    job = store.get_job("j")
+    assert (job.pages_done, job.pages_failed, job.tables_found) == (4, 1, 3)  # page 7 failed: no tables
+    # a redelivered batch, and one that overlaps it: only the new page counts
+    assert store.count_pages("j", stored) == 0
+    late = store.store_page("j", 102, done=True)
+    assert store.count_pages("j", stored[3:] + [late]) == 1
+    job = store.get_job("j")
+    assert (job.pages_done, job.pages_failed, job.tables_found) == (5, 1, 3)
+    # a page stored but never counted (its invocation died) is counted by its redelivery's settle
+    store.store_page("j", 103, done=True, tables=[table("0103-01")])
+    assert store.settle_page("j", 103, done=True) is False
+    assert store.settle_page("j", 103, done=True) is False
+    job = store.get_job("j")
+    assert (job.pages_done, job.tables_found) == (6, 4)
+
+
+def test_counting_pages_of_a_missing_job_raises(store):
+    page = store.store_page("nope", 1, done=True)
+    with pytest.raises(RuntimeError, match="does not exist"):
+        store.count_pages("nope", [page])
+
+
+def test_items_of_the_layout_before_still_read_and_are_not_counted_again(store):
+    store.create_job("j", SOURCE)
+    store.start_job("j", 2)
+    # what the code before wrote: a page item counted as it was written, a table item beside it
+    old_table = table("0001-01", "old")
+    client = store.client
+    client.put_item(TableName="t", Item={
+        "pk": {"S": "JOB#j"}, "sk": {"S": "PAGE#00001"}, "page": {"N": "1"}, "status": {"S": "DONE"},
+        "tables": {"N": "1"}})
+    client.update_item(TableName="t", Key={"pk": {"S": "JOB#j"}, "sk": {"S": "JOB"}},
+                       UpdateExpression="ADD pages_done :one, tables_found :one",
+                       ExpressionAttributeValues={":one": {"N": "1"}})
+    client.put_item(TableName="t", Item={
+        "pk": {"S": "JOB#j"}, "sk": {"S": "TABLE#0001-01"}, "table_id": {"S": "0001-01"}, "page": {"N": "1"},
+        "body_gz": {"B": gzip.compress(json.dumps(old_table.to_dict()).encode())}})
+    assert store.settle_page("j", 1, done=True) is False  # a redelivery of the old page: not recounted
+    assert store.settle_page("j", 2, done=True, tables=[table("0002-01", "new")]) is True
+    job = store.get_job("j")
+    assert (job.pages_done, job.tables_found, job.settled) == (2, 2, True)
+    pages, tables = store.job_contents("j")
+    assert [p.page for p in pages] == [1, 2]
+    assert [(t["table_id"], t["cells"][0]["text"]) for t in tables] == [("0001-01", "old"), ("0002-01", "new")]
 
 
 def test_only_one_caller_finishes_a_job(store):
@@ -65,33 +131,41 @@ def test_only_one_caller_finishes_a_job(store):
     assert store.get_job("j").status is JobStatus.SUCCEEDED
 
 
-def test_oversized_table_spills_out_of_the_item(store):
+def test_a_page_whose_tables_are_too_large_spills_them_out_of_its_item(store):
     # random text: stays over the item limit after compression
     noise = __import__("base64").b64encode(__import__("os").urandom(400_000)).decode()
-    big = Table("0001-01", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9,
-                [Cell(0, 0, 1, 1, noise, (0, 0, 10, 10), 0.9)])
-    repetitive = Table("0001-03", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9,
-                       [Cell(0, 0, 1, 1, "x" * 400_000, (0, 0, 10, 10), 0.9)])
-    small = Table("0001-02", 1, (0, 0, 10, 10), 612, 792, 1, 1, 0.9, 0.9, [Cell(0, 0, 1, 1, "y", (0, 0, 10, 10), 0.9)])
-    spilled = []
     store.create_job("j", SOURCE)
+    store.start_job("j", 2)
     bodies = {}
 
-    def spill(table, body):
-        spilled.append(table.table_id)
-        bodies[f"tables/j/{table.table_id}.json"] = body
-        return f"tables/j/{table.table_id}.json"
+    def spill(body):
+        bodies["tables/j/00001.json"] = body
+        return "tables/j/00001.json"
 
-    store.put_tables("j", [big, small, repetitive], spill)
-    _pages, items = store.job_contents("j")
-    by_id = {i["table_id"]: i for i in items}
-    assert spilled == ["0001-01"]
-    assert by_id["0001-01"]["body_s3_key"] == "tables/j/0001-01.json" and "body_gz" not in by_id["0001-01"]
-    assert Table.from_dict(json.loads(table_body(by_id["0001-01"], bodies.__getitem__))).cells[0].text == noise
-    assert Table.from_dict(json.loads(table_body(by_id["0001-02"], bodies.__getitem__))).cells[0].text == "y"
+    store.settle_page("j", 1, done=True, tables=[table("0001-01", noise), table("0001-02")], spill=spill)
     # 400 KB of one letter compresses into the item; stored as gzip, far below its JSON size
-    assert len(by_id["0001-03"]["body_gz"]) < 2_000
-    assert json.loads(gzip.decompress(by_id["0001-03"]["body_gz"]))["cells"][0]["text"] == "x" * 400_000
+    store.settle_page("j", 2, done=True, tables=[table("0002-01", "x" * 400_000)], spill=spill)
+    assert list(bodies) == ["tables/j/00001.json"]
+    item = store.client.get_item(TableName="t", Key={"pk": {"S": "JOB#j"}, "sk": {"S": "PAGE#00002"}})["Item"]
+    assert len(item["tables_gz"]["B"]) < 2_000 and "tables_s3_key" not in item
+    _pages, tables = store.job_contents("j", bodies.__getitem__)
+    assert [(t["table_id"], len(t["cells"][0]["text"])) for t in tables] == [
+        ("0001-01", len(noise)), ("0001-02", 1), ("0002-01", 400_000)]
+    with pytest.raises(ValueError, match="load_spilled"):
+        store.job_contents("j")
+    with pytest.raises(ValueError, match="spill"):
+        store.store_page("j", 3, done=True, tables=[table("0003-01", noise)])
+
+
+def test_old_oversized_table_items_still_read(store):
+    client = store.client
+    client.put_item(TableName="t", Item={
+        "pk": {"S": "JOB#j"}, "sk": {"S": "TABLE#0001-01"}, "table_id": {"S": "0001-01"}, "page": {"N": "1"},
+        "body_s3_key": {"S": "tables/j/0001-01.json"}})
+    bodies = {"tables/j/0001-01.json": json.dumps(table("0001-01", "spilled").to_dict())}
+    _pages, tables = store.job_contents("j", bodies.__getitem__)
+    assert tables[0]["cells"][0]["text"] == "spilled"
+    assert table_body({"body_s3_key": "tables/j/0001-01.json"}, bodies.__getitem__) == bodies["tables/j/0001-01.json"]
 
 
 def test_ranges_cover_every_page_once():
