@@ -9,7 +9,7 @@ pipeline names its key here (docs/ARCHITECTURE.md, "S3 key layout").
                                           written before bundles)
     pages/<job_id>/<page:05d>.json        its layout (words, rules, size: doctables.model.layout)
     tables/<job_id>/<page:05d>.json       a page's tables (JSON list) too large for its DynamoDB item
-    tables/<job_id>/<table_id>.json       one table's, before a page's tables shared its item
+    tables/<job_id>/<table_id>.json       one table's, written before a page's tables shared its item
     results/<job_id>.json                 the job's result document (doctables.model.result)
     results/<job_id>/<file>               the configured exports beside it
 """
@@ -47,11 +47,6 @@ def page_bundle_key(job_id: str, first: int) -> str:
 def page_tables_key(job_id: str, page: int) -> str:
     """A page's tables (a JSON list) spilled out of its DynamoDB item."""
     return f"{TABLES_PREFIX}{job_id}/{page:05d}.json"
-
-
-def table_body_key(job_id: str, table_id: str) -> str:
-    """A table's JSON spilled out of its own DynamoDB item (before tables went in their page's)."""
-    return f"{TABLES_PREFIX}{job_id}/{table_id}.json"
 
 
 def result_key(job_id: str) -> str:
