@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import DEFAULT_DATA, DEFAULT_REPORT_DIR, REPO_ROOT, machine_description, write_json
-from . import conversion, cost, prices
+from . import conversion, cost, lambda_model, prices
 from .end_to_end import build_document
 
 
@@ -39,6 +39,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "whole ONNX graph), auto (encoder in onnxruntime, decoder in numpy); default graph,auto",
     )
     parser.add_argument("--e2e-pages", type=int, default=100, help="pages of the end-to-end document (default 100)")
+    parser.add_argument(
+        "--e2e-sizes",
+        default="10",
+        help="more end-to-end documents (pages, comma-separated; default 10): with --e2e-pages they give the "
+        "requests per document and per page (a linear fit) for the cost at 10, 100, 1,000 and 3,000 pages",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of the code before (git worktree): its pipeline runs the same end-to-end document "
+        "right after this one's, measured and costed alike, for a before/after table from one run",
+    )
     parser.add_argument(
         "--cdk-json",
         type=Path,
@@ -159,22 +172,30 @@ def main(argv: list[str] | None = None) -> int:
                 _print_table_stage(stage["interleaved"])
             report["table_stage"] = stage
         if "e2e" not in skip:
-            document = tmp / f"e2e-{args.e2e_pages}.pdf"
-            pages = build_document(pdfs, args.e2e_pages, document)
-            print(f"[end to end] {pages}-page document through run_files, fresh process ...", flush=True)
-            report["end_to_end"] = _worker(
-                "bench.speed.end_to_end",
-                ["--pdf", str(document), "--model-threads", str(config.model_threads), "--dpi", str(config.dpi),
-                 "--batch-size", str(config.batch_size), "--range-pages", str(config.range_pages)],
-                tmp / "e2e.json",
-            )
-            report["end_to_end"]["document"] = f"{pages} pages concatenated from {data.name} (temporary file)"
-            e = report["end_to_end"]
-            print(
-                f"  {e['pages_per_second']:.2f} pages/s ({e['wall_s']:.1f} s for {e['pages']['total']} pages, "
-                f"status {e['status']}, {e['tables']} tables)",
-                flush=True,
-            )
+            e2e_args = ["--model-threads", str(config.model_threads), "--dpi", str(config.dpi),
+                        "--batch-size", str(config.batch_size), "--range-pages", str(config.range_pages)]
+
+            def end_to_end(size: int, code: Path | None = None) -> dict[str, Any]:
+                document = tmp / f"e2e-{size}.pdf"
+                pages = build_document(pdfs, size, document)
+                where = f" with the pipeline of {code}" if code else ""
+                print(f"[end to end] {pages}-page document through run_files{where}, fresh process ...", flush=True)
+                extra = ["--code", str(code)] if code else []
+                run = _worker("bench.speed.end_to_end", ["--pdf", str(document), *e2e_args, *extra],
+                              tmp / f"e2e-{size}-{'baseline' if code else 'this'}.json")
+                run["document"] = f"{pages} pages concatenated from {data.name} (temporary file)"
+                print(
+                    f"  {run['pages_per_second']:.2f} pages/s ({run['wall_s']:.1f} s for {run['pages']['total']} "
+                    f"pages, status {run['status']}, {run['tables']} tables)",
+                    flush=True,
+                )
+                return run
+
+            report["end_to_end"] = end_to_end(args.e2e_pages)
+            if args.baseline:
+                report["baseline"] = {"code": str(args.baseline), "end_to_end": end_to_end(args.e2e_pages, args.baseline)}
+            sizes = [int(s) for s in args.e2e_sizes.split(",") if s.strip() and int(s) != args.e2e_pages]
+            report["end_to_end_sizes"] = [end_to_end(size) for size in sizes]
     if "end_to_end" in report:
         cold = _cold_start(report.get("table_stage", {}))
         usage = usage_from(report["end_to_end"], cold)
@@ -182,10 +203,41 @@ def main(argv: list[str] | None = None) -> int:
         report["cost"] = {arch: cost.cost_per_thousand_pages(usage, config, arch) for arch in ("arm64", "x86_64")}
         report["cost"]["configured_architecture"] = config.architecture
         _print_cost(report["cost"])
+        if "baseline" in report:
+            before = usage_from(report["baseline"]["end_to_end"], cold)
+            before_config = cost.StackConfig.from_cdk_json(args.baseline / "cdk.json")
+            report["baseline"]["usage_per_page"] = vars(before)
+            report["baseline"]["config"] = vars(before_config)
+            report["baseline"]["cost"] = {arch: cost.cost_per_thousand_pages(before, before_config, arch)
+                                          for arch in ("arm64", "x86_64")}
+            print(f"  baseline: ${report['baseline']['cost']['arm64']['total_dollars']:.4f} per 1,000 pages (arm64)")
+        runs = [report["end_to_end"], *report.get("end_to_end_sizes", [])]
+        report["lambda_model"] = lambda_model.report(usage, config, runs, floors=TABLE_MEMORY_FLOORS)
+        _print_model(report["lambda_model"])
     write_json(out_dir / "speed.json", report)
     (out_dir / "speed.md").write_text(markdown(report))
     print(f"report: {out_dir / 'speed.md'}  results: {out_dir / 'speed.json'}")
     return 0
+
+
+# Memory each function needs (bench.hostile, bench/README.md): the table stage peaks at 1,629 MB on a
+# 36-megapixel scan (measured), so 2,048 MB; conversion at 247 MB on it (measured), to which a 200 MB
+# upload (maxBytes, held in memory) and a range's bundle (at most 64 MB, twice while joined) add:
+# 1,024 MB keeps a margin (not measured at those sizes).
+TABLE_MEMORY_FLOORS = (1024, 2048)
+
+
+def _print_model(model: dict[str, Any]) -> None:
+    long = model["document_3000_pages"]["at_defaults"]
+    print(
+        f"  3,000 pages on Lambda (model): finished in {long['finished_s']:.0f} s (conversion done "
+        f"{long['conversion_done_s']:.0f} s, tables {long['tables_done_s']:.0f} s, bound by {long['bound_by']}); "
+        f"20,000 pages refused with {model['document_20000_pages']['refused_with']} in "
+        f"{model['document_20000_pages']['ms']} ms",
+        flush=True,
+    )
+    for row in model["cost_by_size"]:
+        print(f"  {row['pages']:>5} pages: ${row['dollars_per_1000_pages']:.4f} per 1,000 pages", flush=True)
 
 
 def _cold_start(table_stage: dict[str, Any]) -> float:
@@ -371,7 +423,103 @@ def markdown(report: dict[str, Any]) -> str:
             f"as much. Prices: {prices.PRICES_AS_OF}, listed in `bench/speed/prices.py`.",
             "",
         ]
+    if "baseline" in report:
+        lines += _md_before_after(report)
+    if "lambda_model" in report:
+        lines += _md_model(report["lambda_model"])
     return "\n".join(lines)
+
+
+def _md_before_after(report: dict[str, Any]) -> list[str]:
+    """Before (the baseline checkout) and after (this tree), same document, same run."""
+    before, after = report["baseline"], report
+    b, a = before["cost"]["arm64"], after["cost"]["arm64"]
+    ub, ua = before["usage_per_page"], after["usage_per_page"]
+    rows = [[k, f"{b['dollars'][k]:.5f}", f"{a['dollars'][k]:.5f}"] for k in a["dollars"]]
+    rows.append(["**total**", f"**{b['total_dollars']:.4f}**", f"**{a['total_dollars']:.4f}**"])
+    for name, key, digits in (("DynamoDB write units / page", "dynamodb_wru", 2),
+                              ("DynamoDB read units / page", "dynamodb_rru", 2),
+                              ("S3 PUT / page (upload included)", "s3_put", 3), ("S3 GET / page", "s3_get", 3),
+                              ("KB stored under pages/ per page", "s3_stored_bytes", 0),
+                              ("table stage s / page", "table_seconds", 3),
+                              ("conversion s / page", "conversion_seconds", 3)):
+        scale = 1 / 1024 if key == "s3_stored_bytes" else 1
+        rows.append([name, f"{ub[key] * scale:.{digits}f}", f"{ua[key] * scale:.{digits}f}"])
+    wb = before["end_to_end"].get("write_units_by_call", {})
+    wa = after["end_to_end"].get("write_units_by_call", {})
+    calls = [[k, f"{wb.get(k, 0):.3f}", f"{wa.get(k, 0):.3f}"] for k in sorted(set(wb) | set(wa))]
+    return [
+        "## Before and after (arm64, $ per 1,000 pages)",
+        "",
+        f"The same {after['end_to_end']['pages']['total']}-page document through the local runner, first this "
+        f"tree's pipeline, then the baseline's (`{before['code']}`), each in a fresh process, each costed at its "
+        "own cdk.json (memory sizes, page lifecycle) with the same prices and the same table-stage cold start. "
+        f"Differences: {_config_changes(before['config'], report['config'])}.",
+        "",
+        _md_table(["item", "before", "after"], rows),
+        "",
+        "Write units (DynamoDB) and PUTs (S3) per page, by call and item kind:",
+        "",
+        _md_table(["call [items]", "before", "after"], calls),
+        "",
+    ]
+
+
+def _config_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    changed = [f"`{k}` {before[k]} -> {after[k]}" for k in after if k != "source" and before.get(k) != after[k]]
+    return ", ".join(changed) or "none"
+
+
+def _md_model(model: dict[str, Any]) -> list[str]:
+    """The Lambda model: the 3,000-page document, the memory sweep, cost by document size."""
+    long = model["document_3000_pages"]
+    a, slow, refused = long["at_defaults"], long["arm64_1.5x_slower"], model["document_20000_pages"]
+    assumptions = ", ".join(f"`{k}` {v}" for k, v in model["assumptions"].items())
+    sweep = [
+        [r["function"], str(r["memory_mb"]) + (" (configured)" if r["configured"] else ""),
+         f"{r['compute_dollars']:.5f}", f"{r['total_dollars']:.4f}", f"{r['finished_s']:.0f}",
+         "yes" if r["fits"] else "no"]
+        for r in model["memory_sweep"]
+    ]
+    lines = [
+        "## A 3,000-page document on Lambda (model)",
+        "",
+        f"From the measured seconds per page (conversion {a['seconds_per_page']['conversion'] * 1000:.0f} ms, table "
+        f"stage {a['seconds_per_page']['table'] * 1000:.0f} ms of function time, table-stage init "
+        f"{model['stage_seconds']['table_model_init']:.2f} s) and these assumptions: {assumptions}.",
+        "",
+        f"- At the stack's defaults: {a['ranges']} ranges, {a['table_invocations']} table-stage invocations, "
+        f"{a['table_cold_starts']} cold starts; conversion done at {a['conversion_done_s']:.0f} s, tables at "
+        f"{a['tables_done_s']:.0f} s, **finished at {a['finished_s']:.0f} s** (goal {long['goal_s']} s), bound by "
+        f"{a['bound_by']}.",
+        f"- If arm64 is 1.5x slower than this machine: finished at {slow['finished_s']:.0f} s.",
+        f"- A {refused['pages']:,}-page PDF at `maxPages` {refused['max_pages']}: refused with "
+        f"`{refused['refused_with']}` in {refused['ms']} ms, before any page is read.",
+        "",
+        "### Memory sweep (modelled)",
+        "",
+        "Seconds scale with Lambda's CPU share (memory / 1,769 MB, at most the threads the work uses: one for "
+        "conversion, `modelThreads` for the table stage) from the seconds measured at the configured size; the "
+        "other function stays at its configured size. \"fits\": at or above the measured memory floor.",
+        "",
+        _md_table(["function", "memory MB", "its compute $ / 1,000 pages", "total $ / 1,000 pages",
+                   "3,000 pages finished s", "fits"], sweep),
+        "",
+    ]
+    if model["cost_by_size"]:
+        lines += [
+            "### Cost by document size (arm64)",
+            "",
+            "Requests fitted as per document + per page from the end-to-end runs at several sizes; function "
+            "seconds per page as measured.",
+            "",
+            _md_table(["pages", "$ per 1,000 pages", "$ per document", "write units / page", "S3 PUT / page"],
+                      [[f"{r['pages']:,}", f"{r['dollars_per_1000_pages']:.4f}", f"{r['dollars_per_document']:.5f}",
+                        f"{r['write_units_per_page']:.2f}", f"{r['s3_puts_per_page']:.3f}"]
+                       for r in model["cost_by_size"]]),
+            "",
+        ]
+    return lines
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ FALLBACK_CONTEXT = {
     "pagesLifecycleDays": 30,
     "dpi": 144,
     "modelThreads": 0,
+    "maxPages": 2000,
 }
 
 
@@ -43,6 +44,7 @@ class StackConfig:
     pages_lifecycle_days: int = 30
     dpi: int = 144
     model_threads: int = 0  # onnxruntime threads of the table stage (0: all cores)
+    max_pages: int = 2000
     source: str = "defaults"
 
     @classmethod
@@ -60,6 +62,7 @@ class StackConfig:
             pages_lifecycle_days=int(value["pagesLifecycleDays"]),
             dpi=int(value["dpi"]),
             model_threads=int(value["modelThreads"]),
+            max_pages=int(value["maxPages"]),
             source=source,
         )
 
@@ -123,7 +126,9 @@ def cost_per_thousand_pages(usage: Usage, config: StackConfig, architecture: str
     polled_batches = invocations["table"] + invocations["conversion_from_range_queue"]
     sqs_requests = pages * usage.sqs_requests + 2 * polled_batches
     cold_starts = config.max_concurrency  # one burst of 1,000 pages warms every allowed container once
-    months_stored = config.pages_lifecycle_days / 30.0
+    # page objects expire after pagesLifecycleDays; the bucket is versioned and the expired
+    # (noncurrent) versions go one day later (infra/storage.py)
+    months_stored = (config.pages_lifecycle_days + 1) / 30.0
     lines = {
         "lambda_conversion_compute": conversion_gbs * gb_second,
         "lambda_conversion_ephemeral_storage": ephemeral_gbs * prices.LAMBDA_EPHEMERAL_GB_SECOND,

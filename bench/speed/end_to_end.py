@@ -58,7 +58,8 @@ def _caller_is_runner() -> bool:
 class RequestCounter:
     """Counts AWS API calls and their billing units by patching botocore's call path."""
 
-    def __init__(self) -> None:
+    def __init__(self, batch_size: int = 10) -> None:
+        self.batch_size = batch_size  # messages the runner hands a handler at most (the stack's batchSize)
         self.calls: Counter = Counter()
         self.runner_calls: Counter = Counter()
         self.units: Counter = Counter()
@@ -74,6 +75,8 @@ class RequestCounter:
         def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
             runner = _caller_is_runner()
+            if runner and operation == "ReceiveMessage":  # the event source's batch size
+                params = {**params, "MaxNumberOfMessages": min(params.get("MaxNumberOfMessages", 1), counter.batch_size)}
             # Sized before the call: botocore replaces a bytes Body with a stream on the way out.
             units = {} if runner else request_units(service, operation, params)
             response = original(client, operation, params)
@@ -165,11 +168,10 @@ def measure(
 
     import_s = time.perf_counter() - start
     durations = _time_handlers()
-    with RequestCounter() as counter:
+    with RequestCounter(batch_size) as counter:
         start = time.perf_counter()
         results = run_files(
-            [pdf], settings=Settings(model_threads=model_threads, dpi=dpi, range_pages=range_pages),
-            timeout=timeout, batch_size=batch_size,
+            [pdf], settings=Settings(model_threads=model_threads, dpi=dpi, range_pages=range_pages), timeout=timeout
         )
         wall = time.perf_counter() - start
     result = results[0]
@@ -189,6 +191,7 @@ def measure(
         "function_calls": dict(sorted(counter.calls.items())),
         "runner_calls": dict(sorted(counter.runner_calls.items())),
         "units": {k: round(v, 2) for k, v in sorted(counter.units.items())},
+        "code": str(Path(sys.modules["doctables"].__file__).parent.parent),
         "write_units_by_call": {k: round(v / max(1, pages), 3) for k, v in sorted(counter.by_item.items()) if v},
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -202,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=144)
     parser.add_argument("--batch-size", type=int, default=10, help="page messages per table-stage invocation")
     parser.add_argument("--range-pages", type=int, default=50, help="pages per conversion range")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="a checkout whose doctables and lambdas to run (a baseline); default: this one")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.code:  # before anything imports doctables: the pipeline from there, the bench from here
+        sys.path.insert(0, str(args.code.resolve()))
     emit_json(measure(args.pdf, args.timeout, args.model_threads, args.dpi, args.batch_size, args.range_pages), args.out)
     return 0
 
