@@ -119,7 +119,8 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("sweepIntervalMinutes", "sweep_interval_minutes", int,
                "how often the sweeper runs (EventBridge schedule)"),
     ContextKey("pagesLifecycleDays", "pages_lifecycle_days", int,
-               "S3 lifecycle: rendered page images under `pages/` expire after this many days"),
+               "S3 lifecycle: rendered pages under `pages/` expire after this many days (the review page "
+               "shows a job's page images until then; results and exports stay)"),
     ContextKey("accessLogsLifecycleDays", "access_logs_lifecycle_days", int,
                "S3 lifecycle: server access logs in the log bucket expire after this many days"),
     ContextKey("noncurrentVersionDays", "noncurrent_version_days", int,
