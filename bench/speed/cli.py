@@ -41,8 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--e2e-pages", type=int, default=100, help="pages of the end-to-end document (default 100)")
     parser.add_argument(
         "--e2e-sizes",
-        default="10",
-        help="more end-to-end documents (pages, comma-separated; default 10): with --e2e-pages they give the "
+        default="10,50",
+        help="more end-to-end documents (pages, comma-separated; default 10,50): with --e2e-pages they give the "
         "requests per document and per page (a linear fit) for the cost at 10, 100, 1,000 and 3,000 pages",
     )
     parser.add_argument(

@@ -446,10 +446,20 @@ class JobStore:
         if an earlier call stored it and died before counting it."""
         stored = self.store_page(job_id, page, done=done, tables=tables, size=size, error=error,
                                  decision=decision, spill=spill)
-        record = stored or self.settled_page(job_id, page)
-        if record is not None and record.tallied:
-            self.count_pages(job_id, [record])
+        if stored is not None:
+            self.count_pages(job_id, [stored])
+        else:
+            self.count_if_uncounted(job_id, self.settled_page(job_id, page))
         return stored is not None
+
+    def count_if_uncounted(self, job_id: str, page: SettledPage | None) -> bool:
+        """Count a page found settled (a redelivery, a late dead letter) unless it is counted
+        already, which a read of its tally tells without a write. True if this call counted it."""
+        if page is None or not page.tallied:  # not settled, or counted as written (before tallies)
+            return False
+        if page.page in self._tallied(job_id, (page.page - 1) // TALLY_PAGES):
+            return False
+        return self.count_pages(job_id, [page]) > 0
 
     def store_page(
         self,

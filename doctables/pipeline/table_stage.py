@@ -88,8 +88,7 @@ def process_page(
     store = job_store(runtime)
     settled = store.settled_page(message.job_id, message.page)
     if settled is not None:  # a redelivery; an earlier delivery may have died before counting it
-        if settled.tallied:
-            store.count_pages(message.job_id, [settled])
+        store.count_if_uncounted(message.job_id, settled)
         finish_if_complete(message.job_id, runtime)
         return PageOutcome(message.job_id, message.page, "duplicate")
     job = store.get_job(message.job_id)
@@ -134,12 +133,10 @@ def _settled(message: PageMessage, runtime: Runtime, stored: SettledPage | None,
     """Count a page just stored (or leave it to the batch), then finish its job if complete."""
     store = job_store(runtime)
     if stored is None:  # settled meanwhile by another delivery or a dead letter: make sure it counts
-        stored = store.settled_page(message.job_id, message.page)
-        if stored is not None and not stored.tallied:
-            stored = None
-    if not count:
+        store.count_if_uncounted(message.job_id, store.settled_page(message.job_id, message.page))
+    elif not count:
         return PageOutcome(message.job_id, message.page, status, tables, uncounted=stored)
-    if stored is not None:
+    else:
         store.count_pages(message.job_id, [stored])
     finish_if_complete(message.job_id, runtime)
     return PageOutcome(message.job_id, message.page, status, tables)

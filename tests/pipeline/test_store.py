@@ -213,3 +213,16 @@ def test_settings_parse_types_and_round_trip():
     assert Settings.from_env(settings.as_environment()) == settings
     with pytest.raises(ValueError, match="DOCTABLES_OCR_FULL_PAGE"):
         Settings.from_env({"DOCTABLES_OCR_FULL_PAGE": "maybe"})
+
+
+def test_a_page_found_counted_is_not_written_again(store):
+    store.create_job("j", SOURCE)
+    store.start_job("j", 3)
+    page = store.store_page("j", 1, done=True)
+    writes = []
+    real = store.client.transact_write_items
+    store.client.transact_write_items = lambda **kw: writes.append(kw) or real(**kw)
+    assert store.count_if_uncounted("j", page) is True
+    assert store.count_if_uncounted("j", page) is False  # counted: a read, no write
+    assert store.count_if_uncounted("j", None) is False
+    assert len(writes) == 1 and store.get_job("j").pages_done == 1
