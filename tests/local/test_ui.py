@@ -22,9 +22,11 @@ from PIL import Image
 from doctables.client import Client
 from doctables.local.serve import LocalService
 from doctables.local.ui.server import create_app, safe_upload_name, start_ui
+from doctables.model.layout import PageLayout
 from doctables.model.tables import Table
 from doctables.outputs.exports import to_csv
 from doctables.pipeline.jobs import job_id_for
+from doctables.pipeline.page_bundles import Bundle, compress_layout
 from doctables.pipeline.results import build_result, result_key
 from doctables.pipeline.store import JobStatus, SourceObject
 
@@ -484,3 +486,24 @@ def test_every_answer_names_its_charset_once(web, script_job):
         content_type = web.get(path).headers["Content-Type"]
         assert content_type.count("charset") <= 1, (path, content_type)
     assert web.get(f"/jobs/{script_job}/export.md").headers["Content-Type"] == "text/markdown; charset=utf-8"
+
+
+def test_page_images_of_a_range_bundle(web, client):
+    """A job converted since renderings share an object per range: each page read from it."""
+    job_id = seed(client, "bundled.pdf", [], pages=2)
+    store = client.store
+    client.aws.dynamodb.update_item(  # the range size conversion records on the job
+        TableName=client.names.table, Key={"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "JOB"}},
+        UpdateExpression="SET range_pages = :r", ExpressionAttributeValues={":r": {"N": "50"}})
+    assert store.get_job(job_id).range_pages == 50
+    bundle = Bundle(job_id, 1)
+    images = {1: png(300, 400), 2: png(200, 100)}
+    layout = PageLayout(2, 612.0, 792.0, 0, 144, 200, 100, [], [])
+    for page, image in images.items():
+        bundle.add(page, image, compress_layout(layout.to_json().encode()))
+    body, _places = bundle.body()
+    client.aws.s3.put_object(Bucket=client.names.bucket, Key=bundle.key, Body=body)
+    for page, image in images.items():
+        answer = web.get(f"/jobs/{job_id}/pages/{page}.png")
+        assert answer.status_code == 200 and answer.data == image
+    assert web.get(f"/jobs/{job_id}").status_code == 200
