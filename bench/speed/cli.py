@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import DEFAULT_DATA, DEFAULT_REPORT_DIR, REPO_ROOT, machine_description, write_json
 from . import conversion, cost, lambda_model, prices
-from .end_to_end import build_document
+from .end_to_end import build_document, scanned_copy
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,6 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="10,50",
         help="more end-to-end documents (pages, comma-separated; default 10,50): with --e2e-pages they give the "
         "requests per document and per page (a linear fit) for the cost at 10, 100, 1,000 and 3,000 pages",
+    )
+    parser.add_argument(
+        "--scanned-pages",
+        type=int,
+        default=10,
+        help="pages of a scanned document (the end-to-end document's first pages rendered at 200 dpi grey, no "
+        "text layer) run end to end and costed apart (default 10; 0: none)",
     )
     parser.add_argument(
         "--baseline",
@@ -196,6 +203,14 @@ def main(argv: list[str] | None = None) -> int:
                 report["baseline"] = {"code": str(args.baseline), "end_to_end": end_to_end(args.e2e_pages, args.baseline)}
             sizes = [int(s) for s in args.e2e_sizes.split(",") if s.strip() and int(s) != args.e2e_pages]
             report["end_to_end_sizes"] = [end_to_end(size) for size in sizes]
+            if args.scanned_pages:
+                source = tmp / f"scan-source-{args.scanned_pages}.pdf"
+                build_document(pdfs, args.scanned_pages, source)
+                document = scanned_copy(source, tmp / f"scanned-{args.scanned_pages}.pdf")
+                print(f"[end to end] {args.scanned_pages}-page scanned document (200 dpi grey, no text layer) ...",
+                      flush=True)
+                report["scanned"] = _worker("bench.speed.end_to_end", ["--pdf", str(document), *e2e_args],
+                                            tmp / "e2e-scanned.json")
     if "end_to_end" in report:
         cold = _cold_start(report.get("table_stage", {}))
         usage = usage_from(report["end_to_end"], cold)
@@ -211,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             report["baseline"]["cost"] = {arch: cost.cost_per_thousand_pages(before, before_config, arch)
                                           for arch in ("arm64", "x86_64")}
             print(f"  baseline: ${report['baseline']['cost']['arm64']['total_dollars']:.4f} per 1,000 pages (arm64)")
+        if "scanned" in report:
+            scanned = usage_from(report["scanned"], cold)
+            report["scanned_cost"] = cost.cost_per_thousand_pages(scanned, config, "arm64")
+            report["scanned_usage_per_page"] = vars(scanned)
+            print(f"  scanned pages: ${report['scanned_cost']['total_dollars']:.4f} per 1,000 pages (arm64), "
+                  f"{scanned.table_seconds:.2f} s of table stage a page", flush=True)
         runs = [report["end_to_end"], *report.get("end_to_end_sizes", [])]
         report["lambda_model"] = lambda_model.report(usage, config, runs, floors=TABLE_MEMORY_FLOORS)
         _print_model(report["lambda_model"])
@@ -421,6 +442,18 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"Textract costs {arm['textract_over_doctables']}x (arm64) / {x86['textract_over_doctables']}x (x86_64) "
             f"as much. Prices: {prices.PRICES_AS_OF}, listed in `bench/speed/prices.py`.",
+            "",
+        ]
+    if "scanned_cost" in report:
+        k, u = report["scanned_cost"], report["scanned_usage_per_page"]
+        lines += [
+            "## Scanned pages",
+            "",
+            f"{report['scanned']['pages']['total']} pages of the end-to-end document rendered at 200 dpi grey with no "
+            f"text layer, through the same runner: {u['table_seconds']:.2f} s of table stage and "
+            f"{u['conversion_seconds'] * 1000:.0f} ms of conversion a page, {u['dynamodb_wru']:.2f} write units; "
+            f"**${k['total_dollars']:.4f} per 1,000 scanned pages** on arm64 (table-stage compute "
+            f"${k['dollars']['lambda_table_compute']:.4f}, page storage ${k['dollars']['s3_page_storage']:.4f}).",
             "",
         ]
     if "baseline" in report:

@@ -44,6 +44,22 @@ def build_document(sources: list[Path], pages: int, out: Path) -> int:
     return count
 
 
+def scanned_copy(pdf: Path, out: Path, dpi: int = 200) -> Path:
+    """`pdf` as a scan: each page replaced by its grey rendering at `dpi`, no text layer (as
+    `bench.accuracy --image-only` makes its copies), so every page goes through OCR."""
+    import pymupdf
+
+    scanned = pymupdf.open()
+    with pymupdf.open(pdf) as source:
+        for page in source:
+            pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
+            target = scanned.new_page(width=page.rect.width, height=page.rect.height)
+            target.insert_image(target.rect, stream=pixmap.tobytes("png"))
+    scanned.save(out, garbage=3, deflate=True)
+    scanned.close()
+    return out
+
+
 def _caller_is_runner() -> bool:
     """Whether the AWS call in progress comes from the local runner rather than a function."""
     frame = sys._getframe(2)
