@@ -49,7 +49,7 @@ class Settings:
     event_bus: str = "default"
     upload_prefix: str = "uploads/"
     dpi: int = 144
-    max_pages: int = 2000
+    max_pages: int = 3000  # Amazon Textract's limit for asynchronous jobs
     max_bytes: int = 200 * 1024 * 1024
     max_page_pixels: int = 60_000_000
     max_render_pixels: int = 25_000_000

@@ -412,9 +412,9 @@ def test_a_web_page_in_chromium_cannot_read_the_local_stack(service, tmp_path):
     """The issue's reproduction in a real browser: a page on another origin fetches the AWS
     endpoint with a fake signature. Before: both reads succeeded; now the browser gets no answer
     it may read."""
-    from test_ui_browser import CHROMIUM_FLAGS, _require_browser
+    from browser_support import CHROMIUM_FLAGS, require_browser
 
-    chromium, driver_path = _require_browser()
+    chromium, driver_path = require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_FLAGS, require_browser
 from conftest import ROOT, SAMPLE
 
 from doctables.client import Client
@@ -31,40 +31,7 @@ pytestmark = pytest.mark.browser  # runs last (tests/conftest.py); never skipped
 # The README's screenshot is refreshed only on request (DOCTABLES_SCREENSHOT=docs/review-page.png),
 # so a test run leaves the tree clean; otherwise it goes to a temporary file and is still checked.
 SCREENSHOT_TARGET = os.environ.get("DOCTABLES_SCREENSHOT")
-APT_LINE = "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1440,1100", "--force-device-scale-factor=1", "--hide-scrollbars",
-]
 PIPELINE_TIMEOUT = 240.0
-
-
-def _executable(variable: str, *names: str) -> str | None:
-    configured = os.environ.get(variable)
-    if configured:
-        return configured if Path(configured).is_file() else None
-    for name in names:
-        found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file() else None)
-        if found:
-            return found
-    return None
-
-
-def _require_browser() -> tuple[str, str]:
-    chromium = _executable("DOCTABLES_CHROMIUM", "chromium", "chromium-browser")
-    driver = _executable("DOCTABLES_CHROMEDRIVER", "chromedriver")
-    missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path]
-    if missing:
-        pytest.fail(f"the browser tests need {' and '.join(missing)}, which this machine lacks; install with:"
-                    f"\n    {APT_LINE}\n(scripts/test does; or point DOCTABLES_CHROMIUM / DOCTABLES_CHROMEDRIVER at them)",
-                    pytrace=False)
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.fail("the browser tests need selenium (pinned in requirements.txt): pip install -r requirements.txt,"
-                    " or run scripts/test, which installs what is missing", pytrace=False)
-    return chromium, driver  # type: ignore[return-value]
 
 
 def _free_port() -> int:
@@ -123,7 +90,7 @@ class Serve:
 
 @pytest.fixture(scope="module")
 def serve():
-    _require_browser()
+    require_browser()
     running = Serve()
     try:
         yield running
@@ -133,7 +100,7 @@ def serve():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium, driver_path = _require_browser()
+    chromium, driver_path = require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -167,7 +167,7 @@ def test_decompression_bomb_image_is_refused_without_decoding():
 
 
 def test_a_document_over_the_page_limit_is_refused_by_its_page_count():
-    # A small limit stands in for the default's 2,000; `python -m bench.soak pages` times the
+    # A small limit stands in for the default's 3,000; `python -m bench.soak pages` times the
     # refusal of 10,000 pages against the default (building them alone takes 15 to 30 s).
     settings = Settings(max_pages=20)
     assert open_document(empty_document(20), settings).page_count == 20  # at the limit: accepted
