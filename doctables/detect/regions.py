@@ -464,16 +464,20 @@ def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
 
 
 def aligned_blocks(words: list[Word]) -> list[Box]:
-    """Runs of text lines that hold two or more phrases (cells side by side), each run with
-    at least the grid test's number of lines; up to `_EXTEND_LINES` lines of one phrase may
-    stand between two such lines (a stub cell wrapped over lines, a section heading)."""
+    """Runs of text lines that hold two or more phrases (cells side by side) and are not
+    running text, each run with at least the grid test's number of lines; up to
+    `_EXTEND_LINES` lines of one phrase may stand between two such lines (a stub cell
+    wrapped over lines, a section heading)."""
     if not words:
         return []
     unit = refine.median_height(words)
     bands = refine.text_bands(words, unit)
+    width = max(w.bbox[2] for w in words) - min(w.bbox[0] for w in words)
     runs: list[tuple[int, int]] = []
     for k, band in enumerate(bands):
-        if refine.phrase_count(band, words, unit) < 2:
+        # A justified line of a paragraph, read by OCR in pieces at its wider spaces, is
+        # phrases side by side too, but its ink fills the line.
+        if refine.phrase_count(band, words, unit) < 2 or refine.is_prose(band, words, width):
             continue
         if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES:
             runs[-1] = (runs[-1][0], k)

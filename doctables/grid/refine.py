@@ -245,7 +245,7 @@ def same_line(a: Word, b: Word) -> bool:
     return overlap > 0.5 * min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
 
 
-def _is_prose(band: Band, words: list[Word], width: float) -> bool:
+def is_prose(band: Band, words: list[Word], width: float) -> bool:
     """A line of running text (title, note, spanning section heading): its words fill their
     extent almost without gaps and the extent is over half the table's width."""
     boxes = [words[i].bbox for i in band.words]
@@ -268,7 +268,7 @@ def column_gaps(
     width = x1 - x0
     # Lines of one phrase (headings over several columns, section titles, notes) do not
     # define columns; lines holding two or more phrases do.
-    counted = [b for b in body if not _is_prose(b, words, width)] or body
+    counted = [b for b in body if not is_prose(b, words, width)] or body
     multi = [b for b in counted if phrase_count(b, words, unit) >= 2]
     if len(multi) >= 3:
         counted = multi

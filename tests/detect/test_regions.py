@@ -109,6 +109,20 @@ def test_no_aligned_block_in_running_text_or_an_empty_page():
     assert regions.aligned_blocks(figures_table(300, 2)) == []  # two lines: under the grid test's three
 
 
+def test_a_justified_paragraph_read_in_pieces_is_no_block():
+    # OCR splits a justified line at its wider spaces: pieces side by side, their gaps lined
+    # up over four lines by chance, but the ink fills each line. The grid below is a block.
+    pieces = [
+        ("voting Shares, and (ii) 35,000,000", "voting Series A-1", "Preferred Shares, and (iii)"),
+        ("voting Shares, and (iv) 7,945,757", "voting Series A-3", "Preferred Shares, and (v)"),
+        ("24,554,243 voting Series A-4 Prefe", "rred Shares, and (", "vi) 46,240,971 voting Serie"),
+        ("outstanding Preferred Shares 2019", "converted into Sha", "res on a 1:1 basis by way of"),
+    ]
+    text = [w for k, row in enumerate(pieces) for w in line(100 + 12 * k, *zip(row, (100, 290, 390)))]
+    assert regions.aligned_blocks(text) == []
+    assert regions.aligned_blocks(text + GRID) == [GRID_BOX]
+
+
 def test_a_section_heading_inside_a_grid_does_not_break_its_block():
     words = figures_table(300, 4) + line(356, ("Women", 100)) + figures_table(370, 4)[4:]
     (block,) = regions.aligned_blocks(words)
