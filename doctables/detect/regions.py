@@ -59,6 +59,8 @@ _SIDE_COLUMNS = 2
 _SIDE_REACH = 12.0
 _SIDE_SHARE = 0.6
 _SIDE_WORDS = 3
+# Page images up to this many pixels (about 1000 x 1000) are read with OCR whole.
+_SMALL_PAGE_PIXELS = 1_000_000
 # The grid test.
 _MIN_LINES = 3
 _MIN_MULTI_COLUMN_LINES = 0.6
@@ -543,6 +545,19 @@ def candidate_boxes(image: np.ndarray, detector) -> list[Box]:
         for d in found.get(label, [])
         if d.score >= floor
     ]
+
+
+def regions_to_read(image: np.ndarray, detector) -> list[Box]:
+    """The parts (image pixels) of a page image to read with OCR: all of a small image (a
+    screenshot or a table cut out of a page, whose layout regions often leave out a column
+    the model sees as apart, and which costs little more to read whole), else every region
+    `candidate_boxes` gives, else, where the model sees nothing that could be a table, the
+    whole page, so that its words can show a grid."""
+    height, width = image.shape[:2]
+    whole = (0.0, 0.0, float(width), float(height))
+    if width * height <= _SMALL_PAGE_PIXELS:
+        return [whole]
+    return candidate_boxes(image, detector) or [whole]
 
 
 def _detect(detector, image: np.ndarray) -> dict[str, list]:

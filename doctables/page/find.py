@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from doctables.detect.regions import candidate_boxes
+from doctables.detect.regions import regions_to_read
 from doctables.geometry import Box
 from doctables.model.layout import PageLayout
 from doctables.model.tables import CellWord, Table
@@ -31,12 +31,8 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
     models = replace(models, detector=detector)
 
     def table_regions(upright: np.ndarray) -> list[Box]:
-        # Where the layout model sees nothing that could be a table (a screenshot or crop
-        # that is one table, a table it does not know), the whole page is read, so that
-        # the words can show a grid.
-        height, width = upright.shape[:2]
         detector.pooled = True  # only pages read with OCR come here: both input views
-        return candidate_boxes(upright, detector) or [(0.0, 0.0, float(width), float(height))]
+        return regions_to_read(upright, detector)
 
     upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
     tables = extract_tables(upright_image, upright_layout, models, read_from_image=decision.ocr)

@@ -379,3 +379,17 @@ def test_two_generated_tables_with_one_heading_stacked_are_split_between_them(gr
     # The first table alone is one table.
     alone = (90.0, 295.0, 600.0, last_bottom + 5)
     assert regions.split_stacked(first, alone) == [alone]
+
+
+# ------------------------------------------------------------------------- regions to read
+
+
+def test_a_small_page_image_is_read_whole_and_a_page_by_its_candidates():
+    detector = LayoutDetector({"figure": [((10, 20, 300, 200), 0.6)], "text": [((10, 300, 300, 400), 0.9)]})
+    screenshot = np.zeros((400, 700, 3), dtype=np.uint8)
+    assert regions.regions_to_read(screenshot, detector) == [(0.0, 0.0, 700.0, 400.0)]
+    assert detector.asked == []  # the model is not asked
+    page_image = np.zeros((1600, 1200, 3), dtype=np.uint8)
+    assert regions.regions_to_read(page_image, detector) == [(10, 20, 300, 200)]  # text is not read
+    assert regions.regions_to_read(page_image, LayoutDetector({})) == [(0.0, 0.0, 1200.0, 1600.0)]
+
