@@ -35,6 +35,12 @@ def union_box(boxes: Iterable[Box]) -> Box:
     )
 
 
+def centre_in(box: Box, region: Box) -> bool:
+    """Whether the centre of `box` lies in `region` (edges included)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
 def scale(box: Box, factor: float) -> Box:
     """Multiply every coordinate by `factor` (pixels <-> points)."""
     return (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)

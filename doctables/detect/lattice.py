@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from doctables.geometry import Box, area, intersection
+from doctables.geometry import Box, area, centre_in, intersection
 from doctables.grid import refine
 from doctables.model.layout import Rule, Word
 
@@ -205,7 +205,7 @@ def table_grid(
     if not words:
         return None
     for grid in grids:
-        if not all(_centre_in(w, grid.box) for w in words):
+        if not all(centre_in(w.bbox, grid.box) for w in words):
             continue
         if _cut_by_rules(grid, words, horizontal, vertical):
             continue
@@ -275,11 +275,6 @@ def _covers(spans: list[tuple[float, float]], lo: float, hi: float) -> bool:
     """Whether the spans cover [lo, hi] but for the width of a crossing rule at each end."""
     covered = refine.union_length([(max(lo, a), min(hi, b)) for a, b in spans if min(hi, b) > max(lo, a)])
     return covered >= (hi - lo) - 2 * _SAME_LINE
-
-
-def _centre_in(word: Word, box: Box) -> bool:
-    cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def _cut_by_rules(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from doctables.detect import extent, lattice
-from doctables.geometry import Box, area, intersection, scale, union_box
+from doctables.geometry import Box, area, centre_in, intersection, scale, union_box
 from doctables.grid import refine
 from doctables.model.layout import PageLayout, Rule, Word
 
@@ -165,11 +165,11 @@ def _fit_to_rules(region: Region, grids: list[lattice.Lattice], page_words: list
     if not held:
         return [region]
     words = refine_words(page_words, region.box)
-    outside = [w for w in words if not any(_inside(w, g.box) for g in held)]
+    outside = [w for w in words if not any(centre_in(w.bbox, g.box) for g in held)]
     # The part of each ruled table the region covers, grown over the rows it cut off.
     parts = [_grow_over_rows(_clip(region.box, g.box), g, page_words) for g in held]
     ruled = _with_heading_lines(union_box(parts), outside, held)
-    rest = [w for w in outside if not _inside(w, ruled)]
+    rest = [w for w in outside if not centre_in(w.bbox, ruled)]
     if len(rest) < 0.5 * len(words) and not looks_tabular(rest, union_box([w.bbox for w in rest] or [ruled])):
         return [Region(ruled, region.score, region.label, crop=region.box)]
     return [Region(union_box([region.box, *parts]), region.score, region.label)]
@@ -235,7 +235,7 @@ def _with_heading_lines(box: Box, words: list[Word], grids: list[lattice.Lattice
 def _in_columns(band: refine.Band, words: list[Word], edges: list[float], unit: float) -> bool:
     """Whether a line's phrases lie in two or more columns, none across a column line."""
     columns = set()
-    for a, b in _phrase_extents(band, words, unit):
+    for a, b in refine.phrases(band, words, unit):
         first, last = bisect_right(edges, a + 0.5), bisect_right(edges, b - 0.5)
         if first != last:
             return False
@@ -246,19 +246,8 @@ def _in_columns(band: refine.Band, words: list[Word], edges: list[float], unit: 
 def _crosses_columns(band: refine.Band, words: list[Word], edges: list[float], unit: float) -> bool:
     """Whether a phrase of the line runs across a column line (a title over the table)."""
     return any(
-        bisect_right(edges, a + 0.5) != bisect_right(edges, b - 0.5) for a, b in _phrase_extents(band, words, unit)
+        bisect_right(edges, a + 0.5) != bisect_right(edges, b - 0.5) for a, b in refine.phrases(band, words, unit)
     )
-
-
-def _phrase_extents(band: refine.Band, words: list[Word], unit: float) -> list[tuple[float, float]]:
-    runs: list[list[float]] = []
-    for i in sorted(band.words, key=lambda i: words[i].bbox[0]):
-        a, _, b, _ = words[i].bbox
-        if runs and a - runs[-1][1] <= refine.PHRASE_GAP * unit:
-            runs[-1][1] = max(runs[-1][1], b)
-        else:
-            runs.append([a, b])
-    return [(a, b) for a, b in runs]
 
 
 def extend_to_rows(
@@ -294,7 +283,7 @@ def extend_to_rows(
         and not (y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1)
         and x0 - unit <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + unit
         and not refine.is_filler(w.text)
-        and not any(_inside(w, o) for o in others)
+        and not any(centre_in(w.bbox, o) for o in others)
     ]
     for direction in (-1, 1):
         for _ in range(_EXTEND_LINES):
@@ -368,7 +357,7 @@ def _extend_sideways(
         w for w in page_words
         if y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1
         and not refine.is_filler(w.text)
-        and not any(_inside(w, o) for o in others)
+        and not any(centre_in(w.bbox, o) for o in others)
     ]
     # How far out a cut-off column may start: as far as the table's own columns lie apart.
     gaps, _, _, _ = refine.column_gaps(inside, bands, bands, x0, x1, unit)
@@ -416,11 +405,6 @@ def _first_phrase(ordered: list[Word], direction: int, unit: float) -> list[Word
     return phrase
 
 
-def _inside(word: Word, box: Box) -> bool:
-    cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
 def _is_row(line: refine.Band, words: list[Word], edges: list[float], unit: float, x0: float, x1: float) -> bool:
     """Two or more phrases, each within one column, all within the table's width."""
     members = [words[i] for i in line.words]
@@ -460,7 +444,7 @@ def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
                 continue
             if intersection(inner.box, outer.box) < _NESTED * area(inner.box):
                 continue
-            extra = [w for w in refine_words(page_words, outer.box) if not _inside(w, inner.box)]
+            extra = [w for w in refine_words(page_words, outer.box) if not centre_in(w.bbox, inner.box)]
             dropped.add(i if extra and _running_text(extra) else j)
     return [r for k, r in enumerate(regions) if k not in dropped]
 

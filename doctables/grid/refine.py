@@ -29,7 +29,7 @@ import statistics
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from doctables.geometry import Box
+from doctables.geometry import Box, centre_in
 from doctables.model.layout import Rule, Word
 
 # A word's vertical extent is shrunk by this share of its height before lines are merged
@@ -436,12 +436,12 @@ def _heading_sides(
         if gap is None:
             continue
         for band in heading:
-            phrases = _phrases(band, words, unit)
-            inside = [p for p in phrases if min(gap.hi, p[1]) - max(gap.lo, p[0]) >= _IN_GAP * (p[1] - p[0])]
+            runs = phrases(band, words, unit)
+            inside = [p for p in runs if min(gap.hi, p[1]) - max(gap.lo, p[0]) >= _IN_GAP * (p[1] - p[0])]
             if len(inside) != 1:
                 continue
             lo, hi = inside[0]
-            others = [p for p in phrases if p is not inside[0]]
+            others = [p for p in runs if p is not inside[0]]
             left = [p for p in others if edges[k - 1] <= (p[0] + p[1]) / 2 < e]
             right = [p for p in others if e <= (p[0] + p[1]) / 2 < edges[k + 1]]
             if (lo + hi) / 2 < e and left and not right:
@@ -454,7 +454,7 @@ def _heading_sides(
     return edges
 
 
-def _phrases(band: Band, words: list[Word], unit: float) -> list[tuple[float, float]]:
+def phrases(band: Band, words: list[Word], unit: float) -> list[tuple[float, float]]:
     """The x-extents of a band's runs of words a word space apart."""
     runs: list[list[float]] = []
     for i in sorted(band.words, key=lambda i: words[i].bbox[0]):
@@ -783,11 +783,7 @@ def _gaps_beside_spans(
         if not spans:
             continue
 
-        def in_span(w: Word) -> bool:
-            cx, cy = (w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2
-            return any(s[0] <= cx <= s[2] and s[1] <= cy <= s[3] for s in spans)
-
-        rest = [words[i] for i in band.words if not in_span(words[i])]
+        rest = [words[i] for i in band.words if not any(centre_in(words[i].bbox, s) for s in spans)]
         if len(rest) == len(band.words) or len(rest) < 2:
             continue
         lines = text_bands(rest, median_height(rest))

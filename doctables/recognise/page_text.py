@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from doctables.geometry import Box, intersection
+from doctables.geometry import Box, centre_in, intersection
 from doctables.model.layout import PageLayout, Word
 from doctables.recognise import pages, perspective
 from doctables.recognise.ocr_models import OcrModels, load_ocr_models
@@ -136,7 +136,7 @@ def prepare_page(
     ocr_words = read_regions(as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout))
     read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
     read_points = [tuple(v * points_per_pixel for v in b) for b in read]
-    kept = [w for w in new_layout.words if not any(_centre_in(w.bbox, b) for b in read_points)]
+    kept = [w for w in new_layout.words if not any(centre_in(w.bbox, b) for b in read_points)]
     rules = new_layout.rules or pages.image_rules(as_scanned, points_per_pixel)
     new_layout = replace(new_layout, words=kept + ocr_words, rules=rules)
     turned = []
@@ -310,7 +310,3 @@ def _merge(boxes: list[Box]) -> list[Box]:
         merged.append(box)
     return merged
 
-
-def _centre_in(box: Box, region: Box) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]

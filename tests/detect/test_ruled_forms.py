@@ -11,6 +11,7 @@ import pymupdf
 
 from doctables.convert.render import extract_words, render_page
 from doctables.detect import lattice, regions
+from doctables.geometry import centre_in
 from doctables.grid import refine
 from doctables.grid.tokens import decode_grid
 from doctables.model.layout import PageLayout
@@ -192,7 +193,7 @@ def test_a_region_taking_in_an_address_and_a_caption_is_cut_to_its_ruled_table()
 def _grid_of(page: pymupdf.Page, region: tuple) -> lattice.Lattice | None:
     layout = _layout(page)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
-    words = [w for w in layout.words if regions._inside(w, region)]
+    words = [w for w in layout.words if centre_in(w.bbox, region)]
     horizontal = [(r.y0, r.x0, r.x1) for r in layout.rules if r.horizontal]
     vertical = [(r.x0, r.y0, r.y1) for r in layout.rules if not r.horizontal]
     return lattice.table_grid(grids, region, words, horizontal, vertical, refine.median_height(words))

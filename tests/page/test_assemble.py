@@ -452,14 +452,6 @@ def test_running_text_does_not_look_tabular():
     assert not regions.looks_tabular(words, (95, 95, 360, 200))
 
 
-def test_chart_axis_labels_do_not_look_tabular():
-    words = []
-    for r, value in enumerate(("0.35", "0.30", "0.25", "0.20", "0.15", "0.10")):
-        words += line(100 + 30 * r, (value, 100))
-    words += line(290, ("2004", 150), ("2005", 220), ("2006", 290), ("2007", 360))
-    assert not regions.looks_tabular(words, (95, 95, 400, 305))
-
-
 def test_two_stacked_tables_with_repeated_heading_are_split():
     first = _grid_words(100, 6)
     second = _grid_words(100 + 14 * 6 + 20, 6)
@@ -468,15 +460,6 @@ def test_two_stacked_tables_with_repeated_heading_are_split():
     assert len(parts) == 2
     assert parts[0][3] == parts[1][1]
     assert 100 + 14 * 5 + SIZE < parts[0][3] < 100 + 14 * 6 + 20
-
-
-def test_one_table_with_section_breaks_is_not_split():
-    words = _grid_words(100, 4)
-    words += line(100 + 14 * 4 + 20, ("Women", 100))
-    for r in range(3):
-        y = 100 + 14 * 5 + 20 + 14 * r
-        words += line(y, (f"w{r}", 100), ("1.0", 200), ("2.0", 260), ("3.0", 320))
-    assert len(regions.split_stacked(words, (95, 95, 360, 260))) == 1
 
 
 # ------------------------------------------------------------------------------- end to end
