@@ -11,7 +11,12 @@ the model missed altogether come from the rules (see lattice). On a page the mod
 on, the words alone may make tables: all of them one grid (a screenshot of a table), or, on a
 page read with OCR, blocks of lines with cells side by side that form a grid.
 A region holding two tables stacked one above the other (the second repeating the first's
-heading) is split in two.
+heading) is split in two; two table regions stacked with only a blank line between them (the
+model often draws a heading apart from its body) are joined. Row labels the model boxes as a
+text region beside a table, on the table's lines, are taken into it (and, on a page image,
+read with OCR with it). A figure or grid region whose words hold lines of running text
+outside its blocks of cells side by side (a photographed page the model takes for one figure)
+is cut to those blocks.
 """
 
 from __future__ import annotations
@@ -68,6 +73,14 @@ _MIN_FILLED_SLOTS = 0.5
 _MAX_WORDS_PER_PHRASE = 3.0
 # Lines at the top of a region that may be the heading a second table repeats.
 _HEADING_LINES = 4
+# A text region beside a table lies within the table's height (this share of its own) and
+# overlaps it sideways by under this share of its width.
+_BESIDE_WITHIN = 0.9
+_BESIDE_OVERLAP = 0.1
+# A region over more than this share of the page covers the page, not a table on it.
+_WHOLE_PAGE = 0.5
+# Two table regions stacked with at most this many text lines' height of blank between.
+_STACKED_GAP_LINES = 2.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
     """Table regions of a page, top to bottom. `read_from_image`: the page's words were read
     with OCR (the layout model, trained on clean renderings, misses more there)."""
     points_per_pixel = layout.width / layout.image_width if layout.image_width else 1.0
+    page_area = layout.width * layout.height
     found = _detect(detector, image)
     threshold = getattr(detector, "threshold", 0.5)
     kept = [
@@ -93,7 +107,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         for d in found.get("table", [])
         if d.score >= threshold
     ]
-    kept = _drop_nested(kept, layout.words)
+    kept = _join_stacked(_drop_nested(kept, layout.words), layout.words)
     extras = [
         Region(scale(d.box, points_per_pixel), d.score, label)
         for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE), ("text", _TEXT_SCORE))
@@ -109,7 +123,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         if region.label == "text" and not _mostly_figures(words):
             continue  # what the model reads as text is a table only when it holds figures
         if looks_tabular(words, region.box):
-            kept.append(region)
+            kept += _tables_within(region, layout.words, layout.graphics, page_area)
             continue
         # A table beside a column of running text, boxed together: a side of one of the
         # widest gaps through the region that is a table, beside running text.
@@ -118,6 +132,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
             if other and _running_text(other) and looks_tabular(refine_words(layout.words, part), part):
                 kept.append(Region(part, region.score, region.label))
                 break
+    text_boxes = [scale(t, points_per_pixel) for t in _text_boxes(found)]
+    kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     if not read_from_image:
         kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
@@ -133,7 +149,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         box = union_box([w.bbox for w in layout.words])
         words = refine_words(layout.words, box)
         if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
-            kept.append(Region(box, _GRID_SCORE, "grid"))
+            kept += _tables_within(Region(box, _GRID_SCORE, "grid"), layout.words, layout.graphics, page_area)
         elif read_from_image:
             # Else each block of lines with cells side by side that forms a grid (a table
             # between paragraphs of a page image the model did not see).
@@ -150,6 +166,34 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
             crop = union_box([region.crop, grown]) if region.crop is not None and box == region.box else None
             regions.append(Region(grown, region.score, region.label, crop))
     return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
+
+
+def _tables_within(region: Region, page_words: list[Word], graphics: list[Box], page_area: float) -> list[Region]:
+    """A region the model did not call a table whose words form a grid, cut to the blocks of
+    lines with cells side by side in it when lines of running text stand outside them: a
+    photographed or scanned page that the model takes for one figure, with a table between
+    its paragraphs, is not one table. Else the region, cut to its words when it covers most
+    of the page."""
+    words = refine_words(page_words, region.box)
+    blocks = [
+        block
+        for block in aligned_blocks(words)
+        if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
+    ]
+    unit = refine.median_height(words)
+    outside = [b for b in refine.text_bands(words, unit) if not any(_band_in(b, block) for block in blocks)]
+    if len(outside) >= _MIN_LINES and _running_text([words[i] for b in outside for i in b.words]):
+        return [Region(block, region.score, region.label) for block in blocks]
+    if area(region.box) <= _WHOLE_PAGE * page_area:
+        return [region]
+    # The region's text is its table, but the region covers most of the page (the model's
+    # figure over a whole photographed page): the table is where its text is. The structure
+    # model still reads the region it was given (its cells follow the crop it sees).
+    return [Region(union_box([w.bbox for w in words]), region.score, region.label, region.crop or region.box)]
+
+
+def _band_in(band: refine.Band, box: Box) -> bool:
+    return box[1] <= (band.y0 + band.y1) / 2 <= box[3]
 
 
 def _fit_to_rules(region: Region, grids: list[lattice.Lattice], page_words: list[Word]) -> list[Region]:
@@ -171,7 +215,7 @@ def _fit_to_rules(region: Region, grids: list[lattice.Lattice], page_words: list
     ruled = _with_heading_lines(union_box(parts), outside, held)
     rest = [w for w in outside if not centre_in(w.bbox, ruled)]
     if len(rest) < 0.5 * len(words) and not looks_tabular(rest, union_box([w.bbox for w in rest] or [ruled])):
-        return [Region(ruled, region.score, region.label, crop=region.box)]
+        return [Region(ruled, region.score, region.label, crop=region.crop or region.box)]
     return [Region(union_box([region.box, *parts]), region.score, region.label)]
 
 
@@ -436,7 +480,8 @@ def _heads_every_column(line: refine.Band, words: list[Word], edges: list[float]
 
 def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
     """Of two table regions one inside the other, keep the inner one when the outer one adds
-    only running text (a column of the page beside the table), else the outer one."""
+    only running text (a column of the page beside the table), else the outer one; long row
+    labels left of an inner region of figures alone, on its lines, are the table's."""
     dropped: set[int] = set()
     for i, outer in enumerate(regions):
         for j, inner in enumerate(regions):
@@ -445,8 +490,38 @@ def _drop_nested(regions: list[Region], page_words: list[Word]) -> list[Region]:
             if intersection(inner.box, outer.box) < _NESTED * area(inner.box):
                 continue
             extra = [w for w in refine_words(page_words, outer.box) if not centre_in(w.bbox, inner.box)]
-            dropped.add(i if extra and _running_text(extra) else j)
+            prose = extra and _running_text(extra) and not _row_labels(extra, refine_words(page_words, inner.box))
+            dropped.add(i if prose else j)
     return [r for k, r in enumerate(regions) if k not in dropped]
+
+
+def _join_stacked(regions: list[Region], page_words: list[Word]) -> list[Region]:
+    """Table regions one just under the other, over the same width, with no text between
+    them, joined: the layout model often draws a table's heading and its body apart, at
+    the blank line between them."""
+    joined = sorted(regions, key=lambda r: r.box[1])
+    k = 0
+    while k + 1 < len(joined):
+        upper, lower = joined[k], joined[k + 1]
+        if _stacked_parts(upper.box, lower.box, page_words):
+            box = union_box([upper.box, lower.box])
+            joined[k : k + 2] = [Region(box, max(upper.score, lower.score), upper.label)]
+        else:
+            k += 1
+    return joined
+
+
+def _stacked_parts(upper: Box, lower: Box, page_words: list[Word]) -> bool:
+    narrower = min(upper[2] - upper[0], lower[2] - lower[0])
+    if narrower <= 0 or min(upper[2], lower[2]) - max(upper[0], lower[0]) < _NESTED * narrower:
+        return False
+    words = refine_words(page_words, union_box([upper, lower]))
+    if not words or lower[1] < upper[3]:
+        return False
+    # No further apart than two lines of their text, and nothing written between them.
+    if lower[1] - upper[3] > _STACKED_GAP_LINES * refine.median_height(words):
+        return False
+    return not any(upper[3] < (w.bbox[1] + w.bbox[3]) / 2 < lower[1] for w in words)
 
 
 def aligned_blocks(words: list[Word]) -> list[Box]:
@@ -523,12 +598,67 @@ def candidate_boxes(image: np.ndarray, detector) -> list[Box]:
     tables, down to the low score, and its figures. On a page image these are the parts
     read with OCR, so that their words can confirm a table the model was unsure of."""
     found = _detect(detector, image)
-    return [
+    boxes = [
         d.box
         for label, floor in (("table", _LOW_TABLE_SCORE), ("figure", _FIGURE_SCORE))
         for d in found.get(label, [])
         if d.score >= floor
     ]
+    return boxes + [t for t in _text_boxes(found) if any(_beside(t, b) for b in boxes)]
+
+
+def _text_boxes(found: dict[str, list]) -> list[Box]:
+    return [d.box for d in found.get("text", []) if d.score >= _TEXT_SCORE]
+
+
+def _beside(text: Box, table: Box) -> bool:
+    """Whether a text region stands beside a table region, left or right of it and within
+    its height: where the layout model often puts a table's row labels."""
+    height = text[3] - text[1]
+    if height <= 0 or min(text[3], table[3]) - max(text[1], table[1]) < _BESIDE_WITHIN * height:
+        return False
+    width = text[2] - text[0]
+    side = min(text[2], table[2]) - max(text[0], table[0])
+    return side < _BESIDE_OVERLAP * width and (text[2] <= table[2] or text[0] >= table[0])
+
+
+def _with_row_labels(region: Region, text_boxes: list[Box], page_words: list[Word]) -> Region:
+    """A table region widened over the text regions beside it whose lines are lines of the
+    table (a row's label on the line of its figures) and not running text."""
+    inside = refine_words(page_words, region.box)
+    if len(inside) < 6:
+        return region
+    box = region.box
+    for text in text_boxes:
+        if not _beside(text, region.box):
+            continue
+        labels = refine_words(page_words, text)
+        if labels and not _running_text(labels) and _on_rows(labels, inside):
+            box = union_box([box, union_box([w.bbox for w in labels])])
+    return region if box == region.box else Region(box, region.score, region.label, region.crop)
+
+
+def _row_labels(extra: list[Word], table: list[Word]) -> bool:
+    """Whether `extra` words are the row labels of a table of figures: left of it, on its
+    lines, where most of its lines start with a figure (a table has labels; a column of
+    running text beside a table that has its own is another column of the page)."""
+    if not table or max(w.bbox[2] for w in extra) > min(w.bbox[0] for w in table):
+        return False
+    rows = refine.text_bands(table, refine.median_height(table))
+    starts = [min(b.words, key=lambda i: table[i].bbox[0]) for b in rows]
+    figures = sum(refine.is_number(table[i].text) for i in starts)
+    return figures >= 0.5 * len(rows) and _on_rows(extra, table)
+
+
+def _on_rows(labels: list[Word], table: list[Word]) -> bool:
+    """Whether the lines of `labels` lie on the table's text lines (two or more, and half of
+    them or more): row labels beside their figures, not a column of text with its own lines."""
+    if not labels or not table:
+        return False
+    rows = refine.text_bands(table, refine.median_height(table))
+    lines = refine.text_bands(labels, refine.median_height(labels))
+    on_rows = sum(any(min(r.y1, b.y1) - max(r.y0, b.y0) > 0.5 * (b.y1 - b.y0) for r in rows) for b in lines)
+    return on_rows >= 2 and on_rows >= 0.5 * len(lines)
 
 
 def regions_to_read(image: np.ndarray, detector) -> list[Box]:

@@ -720,9 +720,11 @@ def refine_rows(
     body = {i for i, g in enumerate(gaps) if g.lo > header_bottom}
     # Where vertical rules draw the columns too, horizontal rules are what part the rows; a
     # table ruled only across (a rule under the heading, one over the total) leaves the
-    # rows it does not rule to the text and the model.
+    # rows it does not rule to the text and the model: without vertical rules, ruled row by
+    # row takes two or more rules between body lines (one over the total is no ruling).
     counted = chosen if columns_ruled else chosen | strong
-    ruled = len(strong & body) >= max(1, 0.5 * len(counted & body)) and len(strong) >= 2
+    least = 1 if columns_ruled else 2
+    ruled = len(strong & body) >= max(least, 0.5 * len(counted & body)) and len(strong) >= 2
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
     if ruled:
         keep = set(strong) | split

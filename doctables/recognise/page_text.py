@@ -25,13 +25,13 @@ image when the layout had none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from doctables.geometry import Box, centre_in, intersection
-from doctables.model.layout import PageLayout, Word
+from doctables.model.layout import PageLayout, Rule, Word
 from doctables.recognise import pages, perspective
 from doctables.recognise.ocr_models import OcrModels, load_ocr_models
 from doctables.recognise.transform import deskew_image, rotate_image, to_original, upright_layout
@@ -54,6 +54,8 @@ _DETECTION_SIDE = 2000
 # at most 3 times: on screenshots of tables at 72 dpi (lines of 14-17 pixels), 1.5-2 times
 # read 2% more of the words; lines of 20 pixels and more read as well as they are.
 _READ_LINE_HEIGHT = 28.0
+# A vertical rule crosses a text line when ink runs over this share of the line box's height.
+_RULE_THROUGH_LINE = 0.9
 _MIN_ENLARGEMENT = 1.5
 _MAX_ENLARGEMENT = 3.0
 # Upright or upside down: this many of the widest lines are read both ways, each cut to this
@@ -133,11 +135,13 @@ def prepare_page(
         boxes: list[Box] = [(0.0, 0.0, float(upright.shape[1]), float(upright.shape[0]))]
     else:
         boxes = list(regions(upright))
-    ocr_words = read_regions(as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout))
+    rules = new_layout.rules or pages.image_rules(as_scanned, points_per_pixel)
+    ocr_words = read_regions(
+        as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout), rules=rules
+    )
     read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
     read_points = [tuple(v * points_per_pixel for v in b) for b in read]
     kept = [w for w in new_layout.words if not any(centre_in(w.bbox, b) for b in read_points)]
-    rules = new_layout.rules or pages.image_rules(as_scanned, points_per_pixel)
     new_layout = replace(new_layout, words=kept + ocr_words, rules=rules)
     turned = []
     if rotation:
@@ -212,10 +216,23 @@ def read_regions(
     points_per_pixel: float,
     models: OcrModels,
     first_line: int = 0,
+    rules: Sequence[Rule] = (),
 ) -> list[Word]:
     """OCR words of the given regions (image pixels) of an upright page, in points; words
-    of one text line share a `line` id, counted from `first_line`."""
+    of one text line share a `line` id, counted from `first_line`. A text line that a
+    vertical rule (of `rules`, in points) crosses is read as the pieces between its rules,
+    and its words are fitted to their glyphs' ink without the rule's: read across the
+    rule, the figures on either side became one word, or the rule a "|"; fitted over it, a
+    word hid the column boundary there."""
     height, width = image.shape[:2]
+    # How far from a found rule's centre its pixels are looked for: half the thickest rule
+    # the rule finder takes, half a point of blur and a pixel.
+    half = (pages.IMAGE_RULE_THICKNESS / 2 + 0.5) / points_per_pixel + 1.0
+    verticals = [
+        ((r.x0 + r.x1) / 2 / points_per_pixel, r.y0 / points_per_pixel, r.y1 / points_per_pixel)
+        for r in rules
+        if not r.horizontal
+    ]
     regions = _merge([_grow(b, _REGION_MARGIN / points_per_pixel, width, height) for b in boxes])
     words: list[Word] = []
     line_id = first_line
@@ -229,30 +246,79 @@ def read_regions(
         # region is large enough to be found shrunk; lines are then read at full resolution.
         scale = min(1.0, _DETECTION_SIDE / max(crop.shape[:2]))
         lines = _reading_order(_find_lines(crop, scale, models))
+        in_crop = [(x - ix0, top - iy0, bottom - iy0) for x, top, bottom in verticals]
         crops, kept = [], []
-        for line in lines:
-            lx0, ly0, lx1, ly1 = (round(v) for v in line.box)
-            piece = crop[ly0:ly1, lx0:lx1]
-            if piece.shape[0] >= 4 and piece.shape[1] >= 4:
-                crops.append(piece)
-                kept.append((lx0, ly0, lx1, ly1))
-        for (lx0, ly0, lx1, ly1), result in zip(kept, models.recognizer.recognise(crops)):
+        for k, line in enumerate(lines):
+            box = tuple(round(v) for v in line.box)
+            for lx0, ly0, lx1, ly1 in _pieces(box, _crossing(crop, in_crop, box, half)):
+                piece = crop[ly0:ly1, lx0:lx1]
+                if piece.shape[0] >= 4 and piece.shape[1] >= 4:
+                    crops.append(piece)
+                    kept.append((k, (lx0, ly0, lx1, ly1)))
+        read: dict[int, int] = {}
+        for (k, (lx0, ly0, lx1, ly1)), result in zip(kept, models.recognizer.recognise(crops)):
             if result.score < _MIN_LINE_SCORE or not result.words:
                 continue
             line_ink = pages.denoise(pages.is_ink(crop[ly0:ly1, lx0:lx1]))
             extents = pages.fit_words(line_ink, [(w.x0, w.x1) for w in result.words])
+            if k not in read:
+                read[k] = line_id
+                line_id += 1
             for word, (wx0, wx1) in zip(result.words, extents):
                 bx0 = ix0 + lx0 + max(0.0, wx0)
                 bx1 = ix0 + lx0 + min(float(lx1 - lx0), wx1)
-                box = (
+                word_box = (
                     bx0 * points_per_pixel,
                     (iy0 + ly0) * points_per_pixel,
                     max(bx1, bx0 + 1) * points_per_pixel,
                     (iy0 + ly1) * points_per_pixel,
                 )
-                words.append(Word(text=word.text, bbox=box, line=line_id, confidence=round(word.score, 4)))
-            line_id += 1
+                words.append(Word(text=word.text, bbox=word_box, line=read[k], confidence=round(word.score, 4)))
     return words
+
+
+def _crossing(
+    crop: np.ndarray, verticals: list[tuple[float, float, float]], box: tuple[int, int, int, int], half: float
+) -> list[tuple[int, int]]:
+    """Pixel columns [a, b) of `crop` where the vertical rules (x, top, bottom) found within
+    `half` of them cross a line box, through it or at its ends: the columns drawn over the
+    box's whole height (a rule found running on into the line, along a stroke of a heading
+    centred over it, stops at the text; a glyph beside the rule keeps its pixels)."""
+    x0, y0, x1, y1 = box
+    found: list[tuple[int, int]] = []
+    paper: float | None = None
+    for x, top, bottom in verticals:
+        if not (x0 - half <= x <= x1 + half and top <= y1 and bottom >= y0):
+            continue
+        a, b = max(0, int(np.floor(x - half))), min(crop.shape[1], int(np.ceil(x + half)) + 1)
+        if b <= a or y1 <= max(0, y0):
+            continue
+        if paper is None:
+            paper = float(np.median(_grey(crop[max(0, y0) : y1, max(0, x0) : x1])))
+        # darker than the line's paper by a light rule's contrast (see pages.image_rules)
+        drawn = _grey(crop[max(0, y0) : y1, a:b]) < paper - pages.RULE_CONTRAST
+        through = np.nonzero(drawn.mean(axis=0) >= _RULE_THROUGH_LINE)[0]
+        if through.size:
+            found.append((a + int(through[0]), a + int(through[-1]) + 1))
+    return sorted(found)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else image.mean(axis=2)
+
+
+def _pieces(box: tuple[int, int, int, int], crossing: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """A line box cut at the rules crossing it (their columns, and one pixel of their blurred
+    edge either side, left out)."""
+    x0, y0, x1, y1 = box
+    pieces, start = [], x0
+    for a, b in crossing:
+        if a - 1 > start:
+            pieces.append((start, y0, a - 1, y1))
+        start = max(start, b + 1)
+    if x1 > start:
+        pieces.append((start, y0, x1, y1))
+    return pieces
 
 
 def _find_lines(crop: np.ndarray, scale: float, models: OcrModels) -> list:

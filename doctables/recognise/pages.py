@@ -48,13 +48,13 @@ _MAX_POINTS = 60_000
 # levels averaged over this many pixels along it must be below the level; breaks shorter
 # than the bridge (points) are closed.
 _IMAGE_RULE_LENGTH = 30.0
-_IMAGE_RULE_THICKNESS = 3.0
+IMAGE_RULE_THICKNESS = 3.0
 _RULE_SMOOTH = 5
 _RULE_LEVEL = 170
 # ... or, for a light rule (a grey hairline of a screenshot), this much darker than the
 # paper around it across the line (a grey-level black top-hat): a shading's edge is a step,
 # not a line, and shows no such contrast.
-_RULE_CONTRAST = 25.0
+RULE_CONTRAST = 25.0
 _RULE_BRIDGE = 2.0
 # Rows this many pixels beyond a rule may hold ink over at most this share of its length
 # (where cell text or crossing rules touch it).
@@ -249,7 +249,7 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     # at 25-50 MB each.
     grey = image if image.ndim == 2 else (image.astype(np.uint16).sum(axis=2) // 3).astype(np.uint8)
     length = max(4, int(_IMAGE_RULE_LENGTH / points_per_pixel))
-    thick = max(1, math.ceil(_IMAGE_RULE_THICKNESS / points_per_pixel))
+    thick = max(1, math.ceil(IMAGE_RULE_THICKNESS / points_per_pixel))
     bridge = max(1, round(_RULE_BRIDGE / points_per_pixel))
     across = 2 * (thick // 2 + 1) + 1  # odd, so that the closing's window is centred
     found: list[Rule] = []
@@ -259,7 +259,7 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     # the closing keeps, so it shows no contrast.
     light = [
         _row_sums(_running(_running(plane, across, np.maximum), across, np.minimum) - plane, _RULE_SMOOTH)
-        > _RULE_CONTRAST * _RULE_SMOOTH
+        > RULE_CONTRAST * _RULE_SMOOTH
         for plane in planes
     ]
     for transposed, plane in enumerate(planes):

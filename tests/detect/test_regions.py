@@ -248,6 +248,62 @@ def test_a_low_score_table_or_a_figure_is_a_table_when_its_words_form_a_grid():
     assert regions.find_regions(IMAGE, layout, detector) == []
 
 
+def test_a_figure_over_a_photographed_page_is_cut_to_the_table_between_its_paragraphs():
+    # The layout model takes a photographed page for one figure; its words, a grid with
+    # paragraphs above and below, pass the grid test as a whole.
+    table = figures_table(300, 16)
+    layout = page(paragraph(250, 2) + table + paragraph(560, 2))
+    detector = LayoutDetector({"figure": [((5, 5, 595, 795), 0.9)]})
+    assert regions.looks_tabular(regions.refine_words(layout.words, (5, 5, 595, 795)), (5, 5, 595, 795))
+    (found,) = regions.find_regions(IMAGE, layout, detector, read_from_image=True)
+    assert (found.box, found.label) == (union_box([w.bbox for w in table]), "figure")
+
+
+def test_a_figure_over_a_table_with_its_title_and_heading_lines_keeps_them():
+    # Lines outside the grid's block that are not running text (a title, a heading over
+    # the columns) are the table's: the region is cut to all its words, not to the block.
+    title = line(260, ("TABLE 4 Initial parameters", 100))
+    heading = line(280, ("Unchanged policies", 100))
+    words = title + heading + GRID
+    layout = page(words)
+    detector = LayoutDetector({"figure": [((5, 5, 595, 795), 0.9)]})
+    (found,) = regions.find_regions(IMAGE, layout, detector, read_from_image=True)
+    assert found.box == union_box([w.bbox for w in words])
+
+
+def test_a_heading_and_a_body_the_model_drew_apart_are_one_table():
+    heading = line(272, ("2010", 200), ("2011", 260), ("2012", 320))
+    body = figures_table(300, 6)[4:]  # GRID without its heading line: lines at 314 .. 370
+    detector = LayoutDetector({"table": [((195, 270, 345, 284), 0.8), ((95, 300, 360, 385), 0.9)]})
+    (found,) = regions.find_regions(IMAGE, page(heading + body), detector)
+    assert found.box == (95, 270, 360, 385)
+    # Text between them, or a gap of more than two lines, keeps them apart.
+    between = line(288, ("Table", 100))
+    assert len(regions.find_regions(IMAGE, page(heading + between + body), detector)) == 2
+    far = LayoutDetector({"table": [((195, 250, 345, 264), 0.8), ((95, 300, 360, 385), 0.9)]})
+    heading = line(252, ("2010", 200), ("2011", 260), ("2012", 320))
+    assert len(regions.find_regions(IMAGE, page(heading + body), far)) == 2
+
+
+def test_row_labels_the_model_boxed_as_text_beside_the_table_are_taken_in():
+    # The model's table region holds the figures; the rows' labels, on the same lines, are a
+    # text region to its left. They are read with OCR, and taken into the table.
+    table, labels = (195, 295, 345, 385), (95, 295, 150, 385)
+    found = {"table": [(table, 0.9)], "text": [(labels, 0.9)]}
+    assert regions.candidate_boxes(IMAGE, LayoutDetector(found)) == [table, labels]
+    (region,) = regions.find_regions(IMAGE, page(GRID), LayoutDetector(found))
+    assert region.box == (100, 295, 345, 385)
+    # Lines of running text beside it are not its labels.
+    prose = [w for k in range(6) for w in line(300 + 14 * k, ("one two three four five six", 20))]
+    figures = [w for w in GRID if w.bbox[0] >= 200]
+    found = {"table": [(table, 0.9)], "text": [((15, 295, 160, 385), 0.9)]}
+    (region,) = regions.find_regions(IMAGE, page(prose + figures), LayoutDetector(found))
+    assert region.box == table
+    # A text region above or below the table is no row label.
+    found = {"table": [(table, 0.9)], "text": [((95, 200, 340, 260), 0.9)]}
+    assert regions.candidate_boxes(IMAGE, LayoutDetector(found)) == [table]
+
+
 def test_a_chart_whose_labels_make_a_grid_is_not_a_table():
     curves = [(110 + 20 * k, 310, 125 + 20 * k, 320) for k in range(3)]
     detector = LayoutDetector({"figure": [((95, 295, 360, 385), 0.8)]})
@@ -275,6 +331,12 @@ def test_of_two_nested_detections_the_outer_table_stays_unless_it_adds_only_pros
     # The outer region adds a paragraph above the table: the inner one stays.
     found = regions.find_regions(IMAGE, page(paragraph(200, 6) + GRID), Detector(inner, outer))
     assert [r.box for r in found] == [inner]
+    # The outer region adds long row labels, each on the line of its figures: it stays.
+    figures = [w for w in GRID if w.bbox[0] >= 200]
+    labels = [w for k in range(6) for w in line(300 + 14 * k, (f"amortisation of deferred costs {k}", 20))]
+    inner, outer = (195, 295, 345, 385), (15, 295, 345, 385)
+    found = regions.find_regions(IMAGE, page(labels + figures), Detector(inner, outer))
+    assert [r.box for r in found] == [outer]
 
 
 def test_candidate_boxes_are_every_region_that_may_be_a_table():

@@ -409,6 +409,21 @@ def test_in_a_ruled_table_a_wrapped_cell_is_not_split():
     assert axis.ruled and axis.edges == [98, 112, 137, 151, 166]
 
 
+def test_a_rule_under_the_heading_and_one_over_the_total_leave_the_body_rows_to_the_text():
+    # One rule inside the body (over the total) does not make a table ruled row by row: read
+    # so, the records between the heading's rule and the total's became one row.
+    words = line(100, ("Item", 100), ("2016", 200), ("2017", 260))
+    words += line(114, ("Within one year", 100), ("1,020", 200), ("2,370", 260))
+    words += line(128, ("In the second", 100)) + line(138, ("inclusive", 100), ("1,514", 200), ("4,140", 260))
+    words += line(156, ("Total", 100), ("2,534", 200), ("6,510", 260))
+    bands = refine.text_bands(words, SIZE)
+    horizontal = [(112.0, 95, 300), (152.0, 95, 300)]
+    box, col_edges = (95, 98, 300, 168), [95, 190, 250, 300]
+    axis = refine.refine_rows([98, 112, 126, 152, 168], words, bands, horizontal, box, col_edges, 112, SIZE)
+    assert not axis.ruled
+    assert axis.edges == [98, 112, 126, 152, 168]
+
+
 def test_shading_behind_one_column_does_not_part_rows():
     words = line(100, ("Name", 100), ("Value", 200))
     words += line(114, ("first long", 100), ("1.5", 200)) + line(124, ("label", 100))

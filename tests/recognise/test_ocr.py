@@ -317,6 +317,26 @@ def test_ocr_reads_known_text_with_word_boxes(ocr_models):
         assert 0.9 < word.confidence <= 1.0
 
 
+def test_a_word_set_tight_against_a_vertical_rule_does_not_run_over_it(ocr_models):
+    """Figures right-aligned against the rules of a ruled table: the recogniser reads "25.0"
+    and "4,090,000" as one line across the rule between them, and fitted to the ink alone the
+    first word's box ran over the rule, hiding the column boundary there."""
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=60)
+    page.insert_text((40, 35), "25.0", fontsize=10, fontname="helv")
+    right = 40 + pymupdf.get_text_length("25.0", "helv", 10)
+    rule_x = right + 2.0
+    page.draw_line((rule_x, 10), (rule_x, 50), width=0.8)
+    page.insert_text((rule_x + 2.5, 35), "4,090,000", fontsize=10, fontname="helv")
+    pixmap = page.get_pixmap(dpi=144, alpha=False)
+    image = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    rules = [r for r in pages.image_rules(image, 0.5) if not r.horizontal]
+    assert len(rules) == 1 and abs(rules[0].x0 - rule_x) < 1.0
+    words = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 0.5, ocr_models, rules=rules)
+    assert [w.text for w in words] == ["25.0", "4,090,000"]
+    assert words[0].bbox[2] < rule_x < words[1].bbox[0]
+
+
 def test_ocr_reads_european_letters_and_signs(ocr_models):
     """German, French and money text of the kind forms and statements hold: letters and signs
     that PP-OCRv4's character list did not have (it read "GroBe", "Flache", "Facade", "-", "f"
