@@ -79,8 +79,10 @@ _BESIDE_WITHIN = 0.9
 _BESIDE_OVERLAP = 0.1
 # A region over more than this share of the page covers the page, not a table on it.
 _WHOLE_PAGE = 0.5
-# Two table regions stacked with at most this many text lines' height of blank between.
+# Two table regions stacked with at most this many text lines' height of blank between, the
+# narrower lying across the other for this share of its width.
 _STACKED_GAP_LINES = 2.0
+_STACKED_SAME_WIDTH = 0.8
 
 
 @dataclass(frozen=True)
@@ -513,7 +515,7 @@ def _join_stacked(regions: list[Region], page_words: list[Word]) -> list[Region]
 
 def _stacked_parts(upper: Box, lower: Box, page_words: list[Word]) -> bool:
     narrower = min(upper[2] - upper[0], lower[2] - lower[0])
-    if narrower <= 0 or min(upper[2], lower[2]) - max(upper[0], lower[0]) < _NESTED * narrower:
+    if narrower <= 0 or min(upper[2], lower[2]) - max(upper[0], lower[0]) < _STACKED_SAME_WIDTH * narrower:
         return False
     words = refine_words(page_words, union_box([upper, lower]))
     if not words or lower[1] < upper[3]:
@@ -628,12 +630,13 @@ def _with_row_labels(region: Region, text_boxes: list[Box], page_words: list[Wor
     inside = refine_words(page_words, region.box)
     if len(inside) < 6:
         return region
+    rows = refine.text_bands(inside, refine.median_height(inside))
     box = region.box
     for text in text_boxes:
         if not _beside(text, region.box):
             continue
         labels = refine_words(page_words, text)
-        if labels and not _running_text(labels) and _on_rows(labels, inside):
+        if labels and not _running_text(labels) and _on_rows(labels, rows):
             box = union_box([box, union_box([w.bbox for w in labels])])
     return region if box == region.box else Region(box, region.score, region.label, region.crop)
 
@@ -647,15 +650,14 @@ def _row_labels(extra: list[Word], table: list[Word]) -> bool:
     rows = refine.text_bands(table, refine.median_height(table))
     starts = [min(b.words, key=lambda i: table[i].bbox[0]) for b in rows]
     figures = sum(refine.is_number(table[i].text) for i in starts)
-    return figures >= 0.5 * len(rows) and _on_rows(extra, table)
+    return figures >= 0.5 * len(rows) and _on_rows(extra, rows)
 
 
-def _on_rows(labels: list[Word], table: list[Word]) -> bool:
-    """Whether the lines of `labels` lie on the table's text lines (two or more, and half of
-    them or more): row labels beside their figures, not a column of text with its own lines."""
-    if not labels or not table:
+def _on_rows(labels: list[Word], rows: list[refine.Band]) -> bool:
+    """Whether the lines of `labels` lie on a table's text lines `rows` (two or more, and half
+    of them or more): row labels beside their figures, not a column of text with its own lines."""
+    if not labels or not rows:
         return False
-    rows = refine.text_bands(table, refine.median_height(table))
     lines = refine.text_bands(labels, refine.median_height(labels))
     on_rows = sum(any(min(r.y1, b.y1) - max(r.y0, b.y0) > 0.5 * (b.y1 - b.y0) for r in rows) for b in lines)
     return on_rows >= 2 and on_rows >= 0.5 * len(lines)
