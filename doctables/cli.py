@@ -20,7 +20,8 @@ DEFAULT_PORT = 4566
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"run": run_command, "serve": serve_command, "ui": ui_command, "submit": submit_command,
-                "status": status_command, "jobs": jobs_command, "get": get_command}
+                "status": status_command, "jobs": jobs_command, "get": get_command,
+                "backfill": backfill_command}
     try:
         return handlers[args.command](args)
     except _unreachable_errors():
@@ -83,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("--no-escape-formulas", dest="escape_formulas", action="store_false",
                      help="write CSV cells exactly as extracted (see `run --no-escape-formulas`)")
     _target_arguments(get)
+
+    backfill = commands.add_parser(
+        "backfill", help="start a job for every supported object under an S3 prefix that has none yet")
+    backfill.add_argument("url", help="s3://bucket/prefix: the bucket must be one the stack may read "
+                                      "(textractBuckets deployed, DOCTABLES_TEXTRACT_BUCKETS for serve)")
+    backfill.add_argument("--since", default=None,
+                          help="only objects last modified at or after this date or ISO time (UTC unless it says)")
+    backfill.add_argument("--max-concurrency", type=int, default=10,
+                          help="batches started at once (deployed: the Distributed Map's MaxConcurrency; "
+                               "locally: objects at once)")
+    _target_arguments(backfill)
 
     return parser
 
@@ -246,6 +258,85 @@ def _job_line(job) -> str:
     if job.error_code:
         line += f"  {job.error_code}: {job.error_message}"
     return line
+
+
+def backfill_command(args: argparse.Namespace) -> int:
+    from doctables.pipeline.backfill import parse_s3_url, parse_since
+
+    try:
+        bucket, prefix = parse_s3_url(args.url)
+        since = parse_since(args.since)
+    except ValueError as error:
+        print(f"doctables: {error}", file=sys.stderr)
+        return 2
+    if not 1 <= args.max_concurrency <= MAX_BACKFILL_CONCURRENCY:
+        print(f"doctables: --max-concurrency is 1 to {MAX_BACKFILL_CONCURRENCY}", file=sys.stderr)
+        return 2
+    if args.stack:
+        return _backfill_stack(args, bucket, prefix, since)
+    from doctables.local.backfill import LocalBackfill
+
+    endpoint = args.endpoint or f"http://127.0.0.1:{DEFAULT_PORT}"
+    if not _answers(endpoint):
+        raise NothingAnswers(endpoint)
+    line = _ProgressLine()
+    tally = LocalBackfill.at(endpoint).run(bucket, prefix, since=since, max_concurrency=args.max_concurrency,
+                                          on_progress=lambda t: line.show(t.line()))
+    line.done(tally.line())
+    for failure in tally.failures:
+        print(f"  failed {failure['key']}: {failure['reason']}", file=sys.stderr)
+    return 1 if tally.failed else 0
+
+
+MAX_BACKFILL_CONCURRENCY = 1000  # the Distributed Map's own maximum is 10,000 child executions
+
+
+def _backfill_stack(args: argparse.Namespace, bucket: str, prefix: str, since) -> int:
+    from doctables.pipeline.backfill_execution import StackBackfill
+
+    stack = StackBackfill.for_stack(args.stack, args.region)
+    if bucket not in stack.buckets:
+        print(f"doctables: stack {args.stack} may not read {bucket} (it may: {', '.join(stack.buckets) or 'none'}); "
+              f"deploy with -c textractBuckets={bucket}", file=sys.stderr)
+        return 2
+    execution, resumed = stack.start(bucket, prefix, since, args.max_concurrency)
+    print(f"{'following the running' if resumed else 'started'} backfill {execution}")
+    line = _ProgressLine()
+    try:
+        final = stack.follow(execution, lambda progress: line.show(progress.line()))
+    except KeyboardInterrupt:
+        line.done("stopped following; the backfill goes on: run the same command again to follow it")
+        return 130
+    line.done(final.line())
+    tally = stack.tally(execution)
+    if tally is not None:
+        print(tally.line())
+        for failure in tally.failures:
+            print(f"  failed {failure['key']}: {failure['reason']}", file=sys.stderr)
+    return 0 if final.status == "SUCCEEDED" and not (tally and tally.failed) else 1
+
+
+class _ProgressLine:
+    """One line rewritten in place on a terminal; elsewhere (a log, a pipe) a line per change."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+        self.last = ""
+
+    def show(self, text: str) -> None:
+        if text == self.last:
+            return
+        self.last = text
+        if self.tty:
+            print(f"\r\033[K{text}", end="", flush=True)
+        else:
+            print(text, flush=True)
+
+    def done(self, text: str) -> None:
+        if self.tty:
+            print(f"\r\033[K{text}", flush=True)
+        elif text != self.last:
+            print(text, flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
