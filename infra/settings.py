@@ -165,6 +165,12 @@ CONTEXT_KEYS: tuple[ContextKey, ...] = (
     ContextKey("alarmTopicArn", "alarm_topic_arn", str,
                "SNS topic ARN notified by every alarm (and its recovery); empty: the stack creates "
                "the alarm topic (TLS only, encrypted with the stack's key when `encryption` is `kms`)"),
+    ContextKey("backfillBatchSize", "backfill_batch_size", int,
+               "backfill: objects per item batch of the Distributed Map (one starter invocation and one "
+               "child execution each; 1-1000)"),
+    ContextKey("backfillToleratedFailurePercent", "backfill_tolerated_failure_percent", int,
+               "backfill: the Distributed Map fails once more than this percentage of its objects are in "
+               "batches that failed for good (0-100); an object that fails alone is counted, not failed"),
     ContextKey("alarmEmail", "alarm_email", str,
                "e-mail address subscribed to the alarm topic (AWS mails a confirmation link first); "
                "empty: no subscription"),
@@ -228,6 +234,8 @@ class DocTablesSettings:
     log_retention_days: int
     page_queue_age_alarm_seconds: int
     alarm_topic_arn: str
+    backfill_batch_size: int
+    backfill_tolerated_failure_percent: int
     alarm_email: str
 
     def __post_init__(self) -> None:
@@ -315,6 +323,8 @@ class DocTablesSettings:
                             ("rangeMaxConcurrency", self.range_max_concurrency)):
             need(2 <= value <= 1000, f"{name} must be 2..1000 (SQS event source limit)")
         need(1 <= self.max_receive_count <= 1000, "maxReceiveCount must be 1..1000")
+        need(1 <= self.backfill_batch_size <= 1000, "backfillBatchSize must be 1..1000")
+        need(0 <= self.backfill_tolerated_failure_percent <= 100, "backfillToleratedFailurePercent must be 0..100")
         need(self.log_retention_days in LOG_RETENTION_DAYS,
              f"logRetentionDays must be one of {LOG_RETENTION_DAYS}")
         need(self.alarm_topic_arn == "" or self.alarm_topic_arn.startswith("arn:"),

@@ -16,6 +16,8 @@ from aws_cdk import aws_s3_notifications as s3_notifications
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.backfill import RESULTS_PREFIX as BACKFILL_PREFIX
+from infra.backfill import Backfill
 from infra.conversion import Conversion, conversion_spec
 from infra.dead_letters import DeadLetterHandler, dead_letter_spec
 from infra.dependencies import DependenciesLayer
@@ -55,6 +57,14 @@ S3_READ_VERSIONS = ("s3:GetObject", "s3:GetObjectVersion")
 S3_WRITE = ("s3:PutObject",)
 # With a customer-managed key: what S3 SSE-KMS, SQS SSE-KMS and DynamoDB need from callers.
 KMS_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+# What Step Functions needs to log to CloudWatch Logs and trace to X-Ray (AWS's documented lists).
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+)
+X_RAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                 "xray:GetSamplingTargets")
 
 TOPIC_REASON = (
     "Textract's NotificationChannel names the caller's SNS topic per request, so publishing is "
@@ -253,6 +263,15 @@ class DocTablesStack(Stack):
             layer=dependencies.layer,
             **common,
         )
+        backfill = Backfill(
+            self,
+            "Backfill",
+            results_bucket=storage.bucket,
+            batch_size=settings.backfill_batch_size,
+            tolerated_failure_percent=settings.backfill_tolerated_failure_percent,
+            layer=dependencies.layer,
+            **common,
+        )
         self._warn_about_a_short_deadline(settings)
 
         # --- triggers ----------------------------------------------------------------------
@@ -386,6 +405,20 @@ class DocTablesStack(Stack):
             _allow(conversion.role, S3_READ_VERSIONS, allowed_objects)
             _allow(dead_letters.role, S3_READ, allowed_objects)
 
+        # Backfill (doctables.pipeline.backfill): the starter starts jobs as the Textract API does
+        # (reads the Textract and job items, puts the Textract item, checks the object where it
+        # lies, sends the object message) and reads the two queues' depth; it never delivers
+        # (no OutputConfig, no NotificationChannel). The state machine lists only the allowed
+        # buckets, invokes only the starter, writes its results under backfill/ and runs its own
+        # child executions.
+        _allow(backfill.starter.role, ("dynamodb:GetItem", "dynamodb:PutItem"), table_only)
+        if allowed_objects:
+            _allow(backfill.starter.role, S3_READ_VERSIONS, allowed_objects)
+        _allow(backfill.starter.role, ("sqs:SendMessage",), [range_queue.queue.queue_arn])
+        _allow(backfill.starter.role, ("sqs:GetQueueAttributes",),
+               [range_queue.queue.queue_arn, page_queue.queue.queue_arn])
+        self._grant_backfill_state_machine(backfill, bucket, settings.textract_bucket_names, key)
+
         # Every function may announce a job it closes: PutEvents on the one bus, only for
         # entries whose source is the one the runtime publishes (doctables.pipeline.events.SOURCE).
         for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role):
@@ -398,7 +431,7 @@ class DocTablesStack(Stack):
 
         if key is not None:
             for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role, api_role,
-                         completion_role):
+                         completion_role, backfill.starter.role):
                 _allow(role, KMS_USE, [key.key_arn])
 
         # --- observability -----------------------------------------------------------------
@@ -446,6 +479,14 @@ class DocTablesStack(Stack):
             "DashboardName": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "AlarmTopicArn": (monitoring.topic.topic_arn, "SNS topic every alarm notifies"),
             "TextractApiUrl": (textract.url, "Amazon Textract's API (IAM auth): doctables.textract_client(stack=...)"),
+            "BackfillStateMachineArn": (
+                backfill.state_machine.state_machine_arn,
+                "backfill state machine: doctables backfill s3://bucket/prefix --stack NAME",
+            ),
+            "BackfillBuckets": (
+                ",".join(settings.textract_bucket_names),
+                "buckets a backfill may list (textractBuckets)",
+            ),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)
@@ -460,9 +501,46 @@ class DocTablesStack(Stack):
         self.dead_letters = dead_letters
         self.sweeper = sweeper
         self.textract = textract
+        self.backfill = backfill
         self.monitoring = monitoring
         self.alarm_topic = monitoring.topic
         self.encryption_key = key
+
+    def _grant_backfill_state_machine(
+        self, backfill: Backfill, bucket: s3.IBucket, allowed_buckets: Sequence[str], key: Any
+    ) -> None:
+        """The state machine's whole policy, written out (its role takes no statements from CDK)."""
+        role, machine = backfill.role, backfill.state_machine
+        statements = [
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[backfill.starter.function.function_arn]),
+            # The ResultWriter's objects (multipart for large result files).
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[bucket.arn_for_objects(f"{BACKFILL_PREFIX}*")],
+            ),
+            # A Distributed Map runs its child executions as executions of this state machine.
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine.state_machine_arn]),
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:"
+                           f"{machine.state_machine_name}:*"],
+            ),
+            iam.PolicyStatement(actions=list(LOG_DELIVERY_ACTIONS), resources=["*"]),
+            iam.PolicyStatement(actions=list(X_RAY_ACTIONS), resources=["*"]),
+        ]
+        if allowed_buckets:  # the S3 ItemReader's ListObjectsV2
+            statements.append(iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[f"arn:{Aws.PARTITION}:s3:::{name}" for name in allowed_buckets]))
+        if key is not None:
+            statements.append(iam.PolicyStatement(actions=list(KMS_USE), resources=[key.key_arn]))
+        policy = iam.Policy(self, "BackfillPolicy", roles=[role], statements=statements)
+        acknowledge_wildcard_resources(policy, [bucket.arn_for_objects(f"{BACKFILL_PREFIX}*")], OBJECT_PREFIX_REASON)
+        acknowledge_wildcard_resources(policy, [statements[3].resources[0]], (
+            "The Distributed Map's child executions are created at run time under this one state machine; "
+            "'*' stands for their names."))
+        acknowledge_wildcard_resources(policy, ["*"], (
+            "CloudWatch Logs vended log delivery (Step Functions logging) and X-Ray trace writes do "
+            "not support resource-level permissions; AWS documents Resource '*' for both."))
 
     def _warn_about_a_short_deadline(self, settings: DocTablesSettings) -> None:
         """A range message may go unprocessed for maxReceiveCount x its visibility timeout

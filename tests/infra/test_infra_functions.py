@@ -49,12 +49,12 @@ def _functions(synth: Synthesized) -> dict[str, dict]:
     }
 
 
-def test_four_pipeline_functions_and_two_of_textracts_api(synthesized: Synthesized) -> None:
+def test_four_pipeline_functions_two_of_textracts_api_and_the_backfill_starter(synthesized: Synthesized) -> None:
     # plus CDK's bucket-notifications handler (and, with destroyOnRemove, the
     # auto-delete provider, which is a plain CfnResource of type AWS::Lambda::Function)
     functions = synthesized.resources("AWS::Lambda::Function")
     ours = [f for f in functions.values() if f["Properties"].get("TracingConfig")]
-    assert len(ours) == 4 + 2
+    assert len(ours) == 4 + 2 + 1
 
 
 def test_zip_functions(synthesized: Synthesized) -> None:
@@ -62,7 +62,8 @@ def test_zip_functions(synthesized: Synthesized) -> None:
     layer_ref = synthesized.ref(synthesized.stack.node.find_child("Dependencies").layer)
     for name, construct in (("conversion", synthesized.stack.conversion),
                             ("dead_letters", synthesized.stack.dead_letters),
-                            ("sweeper", synthesized.stack.sweeper)):
+                            ("sweeper", synthesized.stack.sweeper),
+                            ("backfill", synthesized.stack.backfill.starter)):
         properties = _function(synthesized, construct)
         assert properties["Runtime"] == "python3.12", name
         assert properties["Handler"] == "handler.handler", name
@@ -176,8 +177,8 @@ def test_environment_matches_the_runtime_settings() -> None:
 
 
 def test_log_groups(synthesized: Synthesized) -> None:
-    # the six functions' and the Textract API's access logs
-    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 7)
+    # the seven functions', the Textract API's access logs and the backfill state machine's
+    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 9)
     synthesized.template.all_resources_properties(
         "AWS::Logs::LogGroup", {"RetentionInDays": synthesized.settings.log_retention_days}
     )

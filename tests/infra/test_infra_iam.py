@@ -16,8 +16,14 @@ from infra_testing import Synthesized, as_list, canonical, pipeline_functions, p
 pytest_plugins = ["infra_fixtures"]
 
 # The only statements allowed to name Resource "*": X-Ray's trace upload actions, added by
-# active tracing, which do not support resource-level permissions (AWS requires "*").
-RESOURCE_STAR_ALLOWED = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# active tracing, which do not support resource-level permissions (AWS requires "*"); and for the
+# backfill state machine, CloudWatch Logs' vended log delivery and X-Ray's sampling reads, which
+# AWS documents for Step Functions logging and tracing with Resource "*" as well.
+RESOURCE_STAR_ALLOWED = {
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
 
 # What doctables.pipeline.store issues: GetItem, PutItem, UpdateItem, Query, and TransactWriteItems,
 # which IAM authorises as its parts (a Put and an Update).
