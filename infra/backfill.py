@@ -29,14 +29,16 @@ from infra.function_base import PythonZipFunction, ZipFunctionSpec, log_retentio
 HANDLER_DIR = "lambdas/backfill"
 RESULTS_PREFIX = "backfill/"
 BUSY_ERROR = "PipelineBusy"  # doctables.pipeline.backfill.PipelineBusy, as Lambda names the error
-# A busy batch asks again every 1 to 5 minutes (backoff, full jitter), for about three days.
-BUSY_RETRY_INTERVAL = Duration.seconds(60)
-BUSY_RETRY_MAX_DELAY = Duration.minutes(5)
-BUSY_RETRY_ATTEMPTS = 1000
+# A busy batch asks again after 0 to 30 s (no backoff, full jitter), for about eight hours. No
+# backoff on purpose: with the Map's batches all waiting, a long sleep would let the queues run
+# dry while every batch sleeps (10 batches sleeping 15 s on average take a batch of 20 documents
+# every 1.5 s, faster than the pipeline drains them at the default concurrency).
+BUSY_RETRY_INTERVAL = Duration.seconds(30)
+BUSY_RETRY_ATTEMPTS = 2000
 # Waiting work the backfill leaves in the queues (doctables.pipeline.backfill.QueueLimits):
-# about a minute of conversion and of the table stage at the default concurrency.
-QUEUED_RANGES = 50
-QUEUED_PAGES = 1000
+# about 40 s of conversion and 75 s of the table stage at the default concurrency.
+QUEUED_RANGES = 100
+QUEUED_PAGES = 2000
 # A run of a million objects waits on the pipeline for days (README, "Backfill an archive").
 EXECUTION_TIMEOUT = Duration.days(30)
 STARTER_MEMORY_MB = 512
@@ -78,7 +80,7 @@ class Backfill(Construct):
         start_batch.add_retry(errors=["Lambda.TooManyRequestsException"], interval=Duration.seconds(5),
                               max_attempts=10, backoff_rate=2, jitter_strategy=sfn.JitterType.FULL)
         start_batch.add_retry(errors=[BUSY_ERROR], interval=BUSY_RETRY_INTERVAL, max_attempts=BUSY_RETRY_ATTEMPTS,
-                              backoff_rate=1.5, max_delay=BUSY_RETRY_MAX_DELAY, jitter_strategy=sfn.JitterType.FULL)
+                              backoff_rate=1, jitter_strategy=sfn.JitterType.FULL)
         self.map = sfn.DistributedMap(
             self, "Objects",
             item_reader=sfn.S3ObjectsItemReader(bucket_name_path=sfn.JsonPath.string_at("$.bucket"),

@@ -208,12 +208,12 @@ class Backfiller:
 @dataclass(frozen=True)
 class QueueLimits:
     """How much waiting work a backfill leaves in the pipeline's queues before it holds back:
-    about a minute of conversion and of the table stage at the stack's default concurrency.
+    about 40 s of conversion and 75 s of the table stage at the stack's default concurrency.
     Without a limit a backfill would queue its whole archive at once, ahead of every upload,
     and messages older than the queue's retention (4 days) would be lost."""
 
-    range_messages: int = 50
-    page_messages: int = 1000
+    range_messages: int = 100
+    page_messages: int = 2000
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any] | None) -> "QueueLimits":

@@ -52,8 +52,8 @@ def test_backfill_batch_waits_while_the_pipeline_is_busy(synthesized: Synthesize
     task = _definition(synthesized)["States"]["Objects"]["ItemProcessor"]["States"]["StartBatch"]
     assert synthesized.logical_id(synthesized.stack.backfill.starter.function) in task["Resource"]
     (busy,) = [r for r in task["Retry"] if r["ErrorEquals"] == [BUSY_ERROR]]
-    assert busy["MaxAttempts"] == BUSY_RETRY_ATTEMPTS and busy["MaxDelaySeconds"] == 300
-    assert busy["JitterStrategy"] == "FULL"
+    assert busy["MaxAttempts"] == BUSY_RETRY_ATTEMPTS and busy["IntervalSeconds"] == 30
+    assert busy["BackoffRate"] == 1 and busy["JitterStrategy"] == "FULL"
     assert any(r["ErrorEquals"] == ["Lambda.TooManyRequestsException"] for r in task["Retry"])
 
 
