@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Page-sized work is done a strip of rows at a time, each of about this many pixels: the
+# temporaries of a 25-megapixel page are then a strip's few megabytes, not the page's.
+STRIP_PIXELS = 1 << 20
+
 
 @dataclass(frozen=True)
 class Components:
@@ -35,24 +39,46 @@ class Components:
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Horizontal runs of True: (row, x0, x1) with x1 exclusive, ordered by row then x."""
+    """Horizontal runs of True: (row, x0, x1) with x1 exclusive, ordered by row then x.
+    Found a strip of rows at a time: the work planes are a strip's, not the page's."""
     mask = np.asarray(mask, dtype=bool)
+    height, width = mask.shape
+    step = strip_rows(width)
+    if height <= step:
+        return _strip_runs(mask, 0)
+    found = [_strip_runs(mask[top : top + step], top) for top in range(0, height, step)]
+    return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
+
+
+def strip_rows(width: int) -> int:
+    """Rows of a strip of about STRIP_PIXELS pixels of a plane `width` wide (at least one)."""
+    return max(1, STRIP_PIXELS // max(1, width))
+
+
+def _strip_runs(mask: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     height, width = mask.shape
     padded = np.zeros((height, width + 2), dtype=np.int8)
     padded[:, 1:-1] = mask
     change = np.diff(padded, axis=1)
     start_rows, start_cols = np.nonzero(change == 1)
     _, end_cols = np.nonzero(change == -1)
+    if top:
+        start_rows += top
     return start_rows, start_cols, end_cols
 
 
 def label(mask: np.ndarray) -> Components:
     """The 8-connected components of `mask`, in the order of their first run (top to bottom)."""
-    rows, x0, x1 = runs(mask)
+    return label_runs(*runs(mask), width=mask.shape[1])
+
+
+def label_runs(rows: np.ndarray, x0: np.ndarray, x1: np.ndarray, width: int) -> Components:
+    """The 8-connected components of the runs (row, x0, x1) of a mask `width` wide, as `runs`
+    gives them (ordered by row then x, apart within a row), without the mask itself."""
     empty = np.zeros(0, dtype=np.int64)
     if rows.size == 0:
         return Components(empty, empty, empty, empty, empty)
-    stride = mask.shape[1] + 4
+    stride = width + 4
     start_keys = rows * stride + x0
     end_keys = rows * stride + x1
     # Runs of row r-1 touching run b of row r: x0 < b.x1 + 1 and x1 > b.x0 - 1.

@@ -3,6 +3,13 @@ how much of that the text layer covers, the direction and skew of its text lines
 lines drawn in it (a scan has no vector rules).
 
 All of it works on a reduced binary map of about one pixel per point (72 dpi).
+
+Memory: what takes the whole page (the ink map's source, the scan's cleaning, the rule
+search) goes a strip of rows at a time (components.STRIP_PIXELS each), so that a page holds
+its input and its outputs (bytes and bit masks) and only a strip's temporaries besides; a
+25-megapixel page's float or 16-bit planes would each be 100 MB and more. Strips give the
+same result as the whole page: what a pixel becomes depends on the rows within a fixed reach
+of it, and each strip is read with that many rows of the page beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import numpy as np
 from PIL import Image
 
 from doctables.model.layout import PageLayout, Rule, Word
-from doctables.recognise.components import label, runs
+from doctables.recognise import perspective
+from doctables.recognise.components import label, label_runs, runs, strip_rows
 
 # A pixel is ink when its grey level (0-255) is below this.
 _INK_LEVEL = 150
@@ -75,6 +83,17 @@ def is_ink(image: np.ndarray) -> np.ndarray:
     """Pixels darker than the ink level (mean of the channels of an RGB image)."""
     if image.ndim == 2:
         return image < _INK_LEVEL
+    height, width = image.shape[:2]
+    step = strip_rows(width)
+    if height <= step:
+        return _ink_rgb(image)
+    dark = np.empty((height, width), dtype=bool)
+    for top in range(0, height, step):
+        dark[top : top + step] = _ink_rgb(image[top : top + step])
+    return dark
+
+
+def _ink_rgb(image: np.ndarray) -> np.ndarray:
     total = image[..., 0].astype(np.uint16)
     total += image[..., 1]
     total += image[..., 2]
@@ -82,23 +101,27 @@ def is_ink(image: np.ndarray) -> np.ndarray:
 
 
 def ink_map(image: np.ndarray, points_per_pixel: float) -> InkMap:
-    """Binary ink map of an RGB page image, reduced to about one pixel per point."""
-    dark = is_ink(image)
+    """Binary ink map of an RGB page image, reduced to about one pixel per point (a strip of
+    the page at a time: the full-size ink mask is never made)."""
     factor = max(1, round(1.0 / points_per_pixel)) if points_per_pixel > 0 else 1
-    height, width = dark.shape
-    if factor > 1:
-        h, w = height // factor, width // factor
-        cells = dark[: h * factor, : w * factor].view(np.uint8)
+    points_per_cell = factor * points_per_pixel
+    if factor == 1:
+        return InkMap(mask=is_ink(image), pixels_per_cell=1.0, points_per_cell=points_per_cell)
+    height, width = image.shape[:2]
+    h, w = height // factor, width // factor
+    mask = np.empty((h, w), dtype=bool)
+    step = max(1, strip_rows(width) // factor)  # map rows a strip
+    for top in range(0, h, step):
+        bottom = min(h, top + step)
+        cells = is_ink(image[top * factor : bottom * factor, : w * factor]).view(np.uint8)
         # Ink pixels per cell, summed over strided views (a reshape-and-sum is 5x slower).
-        count = np.zeros((h, w), dtype=np.uint16)
+        count = np.zeros((bottom - top, w), dtype=np.uint16)
         for dy in range(factor):
             for dx in range(factor):
                 count += cells[dy::factor, dx::factor]
         # A cell is ink when at least two of its image pixels are (a lone speck is noise).
-        mask = count >= min(2, factor * factor)
-    else:
-        mask = dark
-    return InkMap(mask=mask, pixels_per_cell=float(factor), points_per_cell=factor * points_per_pixel)
+        mask[top:bottom] = count >= min(2, factor * factor)
+    return InkMap(mask=mask, pixels_per_cell=float(factor), points_per_cell=points_per_cell)
 
 
 @dataclass(frozen=True)
@@ -244,65 +267,129 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     ink (what render.extract_drawings finds in a born-digital page's drawings). The grey levels
     are averaged along the line's direction first and small breaks are bridged, so that a
     faint, noisy rule of a scan still reads as one line. A light rule (a screenshot's grey
-    hairline) is found by its contrast with the paper just beside it rather than by its level."""
-    # Grey levels in bytes and window sums in 16 bits: a 25-megapixel page's planes stay
-    # at 25-50 MB each.
-    grey = image if image.ndim == 2 else (image.astype(np.uint16).sum(axis=2) // 3).astype(np.uint8)
+    hairline) is found by its contrast with the paper just beside it rather than by its level.
+
+    The grey planes (rows, and columns as rows) are read a strip at a time: what the page
+    holds is a few bit masks (1 byte a pixel each), not its grey, sums and closings."""
     length = max(4, int(_IMAGE_RULE_LENGTH / points_per_pixel))
     thick = max(1, math.ceil(IMAGE_RULE_THICKNESS / points_per_pixel))
     bridge = max(1, round(_RULE_BRIDGE / points_per_pixel))
     across = 2 * (thick // 2 + 1) + 1  # odd, so that the closing's window is centred
     found: list[Rule] = []
-    planes = (grey, np.ascontiguousarray(grey.T))
-    # The paper a thin line lies on is a grey-level closing across it (a running max, then
-    # min, over a few more pixels than a rule is thick); a shading's edge is a step that
-    # the closing keeps, so it shows no contrast.
-    light = [
-        _row_sums(_running(_running(plane, across, np.maximum), across, np.minimum) - plane, _RULE_SMOOTH)
-        > RULE_CONTRAST * _RULE_SMOOTH
-        for plane in planes
-    ]
-    for transposed, plane in enumerate(planes):
-        ink = _row_sums(plane, _RULE_SMOOTH) < _RULE_LEVEL * _RULE_SMOOTH
+    # Where a light rule crosses another, neither shows contrast across itself: the
+    # crossing counts for both. The columns' faint mask is the rows' one turned (a view).
+    faint = _light(image, across, transposed=False)
+    faint |= _light(image, across, transposed=True).T
+    for transposed in (0, 1):
+        faint_mask = faint.T if transposed else faint
+        ink = _plane_ink(image, transposed=bool(transposed))
         dark = _lines(ink, length, thick, bridge)
-        # Where a light rule crosses another, neither shows contrast across itself: the
-        # crossing counts for both.
-        faint_mask = light[transposed] | light[1 - transposed].T
         # Beside a light line, neither dark ink nor more light line: the feet of a line of
         # serif text make a light line too, under the dark strokes of its letters.
-        faint = _lines(faint_mask, length, thick, bridge, faint_mask | ink)
-        faint = [line for line in faint if not _drawn(line, dark, thick)]
-        for row, start, end in dark + faint:
+        faint_lines = _lines(faint_mask, length, thick, bridge, (faint_mask, ink))
+        faint_lines = [line for line in faint_lines if not _drawn(line, dark, thick)]
+        del ink
+        for row, start, end in dark + faint_lines:
             y, a, b = row * points_per_pixel, start * points_per_pixel, end * points_per_pixel
             found.append(Rule(y, a, y, b) if transposed else Rule(a, y, b, y))
     return found
 
 
+def _grey(image: np.ndarray) -> np.ndarray:
+    """Grey levels in bytes (the mean of an RGB image's channels, rounded down)."""
+    if image.ndim == 2:
+        return image
+    total = image[..., 0].astype(np.uint16)
+    for channel in range(1, image.shape[2]):
+        total += image[..., channel]
+    total //= 3
+    return total.astype(np.uint8)
+
+
+def _plane_rows(image: np.ndarray, transposed: bool, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop of the image's grey plane, or of its transpose (columns as rows)."""
+    if transposed:
+        return np.ascontiguousarray(_grey(image[:, start:stop]).T)
+    return _grey(image[start:stop])
+
+
+def _plane_ink(image: np.ndarray, transposed: bool) -> np.ndarray:
+    """Where the grey plane (or its transpose), averaged over _RULE_SMOOTH pixels along its
+    rows, is dark enough for a rule."""
+    size = image.shape[1] if transposed else image.shape[0]
+    other = image.shape[0] if transposed else image.shape[1]
+    ink = np.empty((size, other), dtype=bool)
+    step = strip_rows(other)
+    for top in range(0, size, step):
+        plane = _plane_rows(image, transposed, top, min(size, top + step))
+        ink[top : top + step] = _row_sums(plane, _RULE_SMOOTH) < _RULE_LEVEL * _RULE_SMOOTH
+    return ink
+
+
+def _light(image: np.ndarray, across: int, transposed: bool) -> np.ndarray:
+    """Where the grey plane (or its transpose) is darker, summed over _RULE_SMOOTH pixels
+    along its rows, than the paper it lies on by RULE_CONTRAST a pixel. The paper a thin line
+    lies on is a grey-level closing across it (a running max, then min, over a few more
+    pixels than a rule is thick); a shading's edge is a step that the closing keeps, so it
+    shows no contrast. Each strip is read with the rows the closing reaches beside it."""
+    size = image.shape[1] if transposed else image.shape[0]
+    other = image.shape[0] if transposed else image.shape[1]
+    light = np.empty((size, other), dtype=bool)
+    before, after = across // 2, across - 1 - across // 2
+    step = strip_rows(other)
+    for top in range(0, size, step):
+        bottom = min(size, top + step)
+        # the max reaches `before` rows up and `after` down, and the min as far again
+        start, stop = max(0, top - 2 * before), min(size, bottom + 2 * after)
+        block = _plane_rows(image, transposed, start, stop)
+        closing = _running(_running(block, across, np.maximum), across, np.minimum)
+        inner = slice(top - start, bottom - start)
+        light[top:bottom] = (
+            _row_sums(closing[inner] - block[inner], _RULE_SMOOTH) > RULE_CONTRAST * _RULE_SMOOTH
+        )
+    return light
+
+
 def _lines(
-    mask: np.ndarray, length: int, thick: int, bridge: int, beside: np.ndarray | None = None
+    mask: np.ndarray,
+    length: int,
+    thick: int,
+    bridge: int,
+    beside: tuple[np.ndarray, ...] | None = None,
 ) -> list[tuple[float, int, int]]:
     """(row, start, end) in pixels of the lines along the rows of `mask`: runs at least
     `length` long (breaks under `bridge` closed), at most `thick` rows thick, with the rows
-    beside them mostly clear in `beside` (`mask` itself when None)."""
-    rows, x0, x1 = _bridged_runs(mask, bridge)
-    long = (x1 - x0) >= length
-    rows, x0, x1 = rows[long], x0[long], x1[long]
+    beside them mostly clear in `beside` (the masks' union; `mask` itself when None)."""
+    rows, x0, x1 = _long_runs(mask, bridge, length)
     if rows.size == 0:
         return []
     # Long runs of adjacent rows that overlap form one line; its thickness must be small.
-    line = np.zeros(mask.shape, dtype=bool)
-    for r, a, b in zip(rows.tolist(), x0.tolist(), x1.tolist()):
-        line[r, a:b] = True
-    parts = label(line)
+    parts = label_runs(rows, x0, x1, mask.shape[1])
     found = []
     for i in range(len(parts)):
         if parts.height[i] > thick or parts.width[i] < length:
             continue
         y0, y1, x0, x1 = int(parts.y0[i]), int(parts.y1[i]), int(parts.x0[i]), int(parts.x1[i])
-        if not _clear_beside(mask if beside is None else beside, y0, y1, x0, x1):
+        if not _clear_beside((mask,) if beside is None else beside, y0, y1, x0, x1):
             continue  # a line of text (bold, or dense), not a rule
         found.append(((y0 + y1) / 2.0, x0, x1))
     return found
+
+
+def _long_runs(mask: np.ndarray, bridge: int, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of `mask` at least `length` long once breaks under `bridge` are closed, a
+    strip of rows at a time (a bridge never crosses rows)."""
+    step = strip_rows(mask.shape[1])
+    found = []
+    for top in range(0, mask.shape[0], step):
+        rows, x0, x1 = _bridged_runs(mask[top : top + step], bridge)
+        long = (x1 - x0) >= length
+        found.append((rows[long] + top, x0[long], x1[long]))
+    if not found:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, empty
+    rows, x0, x1 = (np.concatenate(parts) for parts in zip(*found))
+    return rows, x0, x1
 
 
 def _drawn(line: tuple[float, int, int], lines: list[tuple[float, int, int]], thick: int) -> bool:
@@ -311,11 +398,14 @@ def _drawn(line: tuple[float, int, int], lines: list[tuple[float, int, int]], th
     return any(abs(row - r) <= thick and min(b, e) - max(a, s) > 0.5 * (b - a) for r, s, e in lines)
 
 
-def _clear_beside(mask: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> bool:
-    """Whether the rows just above and just below a candidate rule are mostly free of ink,
-    as beside a rule (a text line's neighbouring rows hold the rest of its glyphs)."""
-    above = mask[max(0, y0 - _RULE_CLEARANCE), x0:x1]
-    below = mask[min(mask.shape[0] - 1, y1 - 1 + _RULE_CLEARANCE), x0:x1]
+def _clear_beside(masks: tuple[np.ndarray, ...], y0: int, y1: int, x0: int, x1: int) -> bool:
+    """Whether the rows just above and just below a candidate rule are mostly free of ink
+    (in any of `masks`), as beside a rule (a text line's neighbouring rows hold the rest of
+    its glyphs)."""
+    last = masks[0].shape[0] - 1
+    above_row, below_row = max(0, y0 - _RULE_CLEARANCE), min(last, y1 - 1 + _RULE_CLEARANCE)
+    above = np.logical_or.reduce([m[above_row, x0:x1] for m in masks])
+    below = np.logical_or.reduce([m[below_row, x0:x1] for m in masks])
     return float(above.mean()) <= _RULE_SIDE_INK and float(below.mean()) <= _RULE_SIDE_INK
 
 
@@ -363,20 +453,14 @@ def shrink(image: np.ndarray, factor: float) -> np.ndarray:
         return image
     height, width = image.shape[:2]
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    if image.ndim == 2:
+        return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    return perspective.by_plane(image, lambda plane: plane.resize(size, Image.BILINEAR))
 
 
 def denoise(mask: np.ndarray) -> np.ndarray:
     """Ink pixels that have at least one ink neighbour (8-connected): lone specks removed."""
-    padded = np.pad(mask, 1)
-    neighbours = np.zeros(mask.shape, dtype=np.uint8)
-    height, width = mask.shape
-    for dy in (0, 1, 2):
-        for dx in (0, 1, 2):
-            if dy == 1 and dx == 1:
-                continue
-            neighbours += padded[dy:dy + height, dx:dx + width]
-    return mask & (neighbours > 0)
+    return mask & (_neighbours(mask) > 0)
 
 
 def fit_words(line_ink: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -422,28 +506,72 @@ def clean_scan(image: np.ndarray) -> np.ndarray:
     that the paper (the bright pixels' median less three times their noise) maps to white,
     then specks (ink components of one or two pixels) and every pixel that is neither ink nor
     next to ink are made white. The table models see a page like
-    the renderings they were trained on; text and rules keep their shape."""
-    grey = image.mean(axis=2) if image.ndim == 3 else image.astype(np.float32)
-    sample = grey[::4, ::4].ravel()
+    the renderings they were trained on; text and rules keep their shape.
+
+    In bytes: the stretch is a table of the 256 levels, applied a strip at a time; specks and
+    paper are found in strips of the ink mask with the rows that decide them beside each."""
+    sample_pixels = image[::4, ::4]
+    sample = (sample_pixels.mean(axis=2) if image.ndim == 3 else sample_pixels.astype(np.float32)).ravel()
     bright = sample[sample > np.percentile(sample, 50)]
     if bright.size == 0:
         return image
     paper = float(np.median(bright))
     noise = 1.4826 * float(np.median(np.abs(bright - paper)))
     white = paper - max(6.0, 3.0 * noise)
+    del sample, bright
     if white <= 64:
         return image
-    scaled = np.clip(image.astype(np.float32) * (255.0 / white), 0, 255).astype(np.uint8)
-    # Specks: ink components of at most two pixels (a full stop at 144 dpi has four or more).
+    # Every grey level as the stretch in float32 makes it (the same arithmetic, once a level).
+    stretch = np.clip(np.arange(256, dtype=np.float32) * (255.0 / white), 0, 255).astype(np.uint8)
+    height, width = image.shape[:2]
+    step = strip_rows(width)
+    scaled = np.empty_like(image)
+    for top in range(0, height, step):
+        scaled[top : top + step] = stretch[image[top : top + step]]
     ink = is_ink(scaled)
-    parts = label(ink)
-    small = np.nonzero((parts.pixels <= _SPECK_PIXELS) & (parts.width <= 2) & (parts.height <= 2))[0]
-    for i in small.tolist():
-        ink[parts.y0[i]:parts.y1[i], parts.x0[i]:parts.x1[i]] = False
+    # Specks: ink components of at most two pixels (a full stop at 144 dpi has four or more).
+    _remove_specks(ink)
     # Paper: whatever is not ink nor touching it (the edges of strokes stay grey), which
     # takes light noise away too.
-    scaled[~_dilate(ink)] = 255
+    for top in range(0, height, step):
+        bottom = min(height, top + step)
+        start, stop = max(0, top - 1), min(height, bottom + 1)
+        paper_here = ~_dilate(ink[start:stop])[top - start : bottom - start]
+        if scaled.ndim == 3:
+            paper_here = paper_here[..., None]
+        np.copyto(scaled[top:bottom], 255, where=paper_here)
     return scaled
+
+
+def _remove_specks(ink: np.ndarray) -> None:
+    """Clear (in place) the ink components of one or two pixels: a pixel with no ink
+    neighbour, or two neighbours that have none but each other (8-connected), as labelling the
+    components and keeping those of at most two pixels would. A strip at a time, read with the
+    two rows beside it that a neighbour's neighbours reach; a speck cleared in one strip leaves
+    its other pixel alone, hence still a speck, in the next."""
+    height, width = ink.shape
+    step = strip_rows(width)
+    for top in range(0, height, step):
+        bottom = min(height, top + step)
+        start, stop = max(0, top - 2), min(height, bottom + 2)
+        part = ink[start:stop]
+        count = _neighbours(part)
+        single = part & (count == 1)
+        speck = (part & (count == 0)) | (single & (_neighbours(single) > 0))
+        ink[top:bottom][speck[top - start : bottom - start]] = False
+
+
+def _neighbours(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's count of set pixels among its 8 neighbours."""
+    padded = np.pad(mask, 1)
+    neighbours = np.zeros(mask.shape, dtype=np.uint8)
+    height, width = mask.shape
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if dy == 1 and dx == 1:
+                continue
+            neighbours += padded[dy : dy + height, dx : dx + width]
+    return neighbours
 
 
 def _dilate(mask: np.ndarray) -> np.ndarray:

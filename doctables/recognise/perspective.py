@@ -25,6 +25,7 @@ boxes in points and in pixels alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,6 +33,7 @@ from PIL import Image
 
 from doctables.geometry import Box
 from doctables.model.layout import PageLayout, Rule
+from doctables.recognise.components import strip_rows
 
 Matrix = np.ndarray  # 3 x 3
 
@@ -122,11 +124,19 @@ def _family(slopes: _Slopes) -> tuple[np.ndarray, bool] | None:
 def _reduced_grey(image: np.ndarray, points_per_pixel: float) -> tuple[np.ndarray, float]:
     """Grey levels averaged over blocks to about _CELLS_PER_POINT pixels a point (JPEG noise
     and blur smoothed), and the points per pixel of the result."""
-    grey = Image.fromarray(image).convert("L") if image.ndim == 3 else Image.fromarray(image)
     factor = max(1, round(1.0 / (_CELLS_PER_POINT * points_per_pixel))) if points_per_pixel > 0 else 1
-    if factor > 1:
-        grey = grey.reduce(factor)
-    return np.asarray(grey, dtype=np.int16), points_per_pixel * factor
+    # A strip at a time, each a whole number of blocks high: Pillow holds an RGB page at four
+    # bytes a pixel, and the blocks (the last one's remainder too) come out the same.
+    step = max(1, strip_rows(image.shape[1]) // factor) * factor
+    parts = []
+    for top in range(0, image.shape[0], step):
+        grey = Image.fromarray(image[top : top + step])
+        if image.ndim == 3:
+            grey = grey.convert("L")
+        if factor > 1:
+            grey = grey.reduce(factor)
+        parts.append(np.asarray(grey, dtype=np.int16))
+    return (parts[0] if len(parts) == 1 else np.concatenate(parts)), points_per_pixel * factor
 
 
 def _steps(diff: np.ndarray) -> np.ndarray:
@@ -297,12 +307,47 @@ def warp_image(image: np.ndarray, matrix: Matrix) -> np.ndarray:
     scale = np.diag([width, height, 1.0])
     back = np.linalg.inv(scale @ matrix @ np.linalg.inv(scale))
     back = back / back[2, 2]
-    fill = 255 if image.ndim == 2 else (255,) * image.shape[2]
     coefficients = tuple(float(v) for v in back.ravel()[:8])
-    warped = Image.fromarray(image).transform(
-        (width, height), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor=fill
+    return by_plane(
+        image,
+        lambda plane: plane.transform(
+            (width, height), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor=255
+        ),
     )
-    return np.asarray(warped)
+
+
+def by_plane(image: np.ndarray, apply: Callable[[Image.Image], Image.Image]) -> np.ndarray:
+    """`apply` (a Pillow resampling or transform, white outside) on an RGB array one channel
+    at a time, or once when its channels are equal (a grey scan decoded as RGB), the
+    channels' results written into one array. The same pixels as on the RGB image: Pillow
+    resamples each band of an RGB image with the arithmetic of a grey one. But it holds an RGB
+    image at four bytes a pixel, in and out, so a 25-megapixel page took 400 MB besides its
+    copies in numpy; a channel takes one byte a pixel."""
+    if image.ndim == 2:
+        return np.asarray(apply(Image.fromarray(image)))
+    channels = 1 if _grey_channels(image) else image.shape[2]
+    out: np.ndarray | None = None
+    for channel in range(channels):
+        result = np.asarray(apply(Image.fromarray(np.ascontiguousarray(image[..., channel]))))
+        if out is None:
+            out = np.empty((*result.shape, image.shape[2]), dtype=image.dtype)
+        if channels == 1:
+            out[...] = result[..., None]
+        else:
+            out[..., channel] = result
+        del result
+    assert out is not None
+    return out
+
+
+def _grey_channels(image: np.ndarray) -> bool:
+    """Whether every pixel of an RGB array has its channels equal (a strip at a time)."""
+    step = strip_rows(image.shape[1])
+    for top in range(0, image.shape[0], step):
+        strip = image[top : top + step]
+        if not all(np.array_equal(strip[..., 0], strip[..., c]) for c in range(1, strip.shape[2])):
+            return False
+    return True
 
 
 def warp_box(box: Box, matrix: Matrix, width: float, height: float, inverse: bool = False) -> Box:
