@@ -2,11 +2,12 @@
 the pipeline's path, each stage in a fresh process, as each stage is its own Lambda function.
 
     python -m bench.hostile [--frames 1000] [--megapixels 36] [--table-pages 4]
-                            [--memory-mb 2048] [--out FILE.json]
+                            [--memory-mb 2048] [--out FILE.json] [--baseline CHECKOUT]
 
 The files are generated here (never committed): the TIFF is the sample's two pages scanned at
 200 dpi, bilevel, CCITT G4, repeated to `--frames` frames; the scan is the sample's first page at
-the resolution that makes `--megapixels`, grey, a little skewed and specked. Stages:
+the resolution that makes `--megapixels`, grey on a scanner's grey paper (228, noise 3 levels:
+the scan's cleaning has paper to whiten, as on a real scan), a little skewed and specked. Stages:
 
 - **TIFF conversion**: `open_document` (the frame and pixel budgets, from the headers) and every
   frame rendered one at a time (`render_page`, the PNG and the layout JSON), as the conversion
@@ -16,6 +17,10 @@ the resolution that makes `--megapixels`, grey, a little skewed and specked. Sta
   `decode_image` and `find_page_tables` within the page's time budget, as `process_page` does.
 - **Scan conversion** and **scan table stage**: the same for the 36 MP page (rendered within
   DOCTABLES_MAX_RENDER_PIXELS).
+
+With `--baseline CHECKOUT` (a checkout of the code before, e.g. a git worktree) each table
+stage runs again right after this tree's on the same files with the baseline's doctables: a
+before/after from one run.
 
 Peak memory is the child's high-water resident set (`VmHWM`: models, Python and native
 allocations; what Lambda reports as Max Memory Used, less its runtime's few tens of MB). A stage
@@ -68,15 +73,24 @@ def make_tiff(path: Path, frames: int, dpi: int = 200) -> dict[str, Any]:
     return {"frames": frames, "frame_pixels": pages[0].size, "bytes": path.stat().st_size}
 
 
+# The scan's paper: a scanner's grey level and noise (levels), not a rendering's pure white.
+SCAN_PAPER = 228
+SCAN_NOISE = 3.0
+
+
 def make_scan(path: Path, megapixels: float) -> dict[str, Any]:
-    """The sample's first page as a grey scan of about `megapixels`: skewed 0.4 degrees, specked."""
+    """The sample's first page as a grey scan of about `megapixels`: on grey, noisy paper,
+    skewed 0.4 degrees, specked."""
     import numpy as np
     from PIL import Image
 
     page, dpi = _sample_page(0, megapixels=megapixels)
     page = page.rotate(0.4, resample=Image.BICUBIC, fillcolor=255)
-    pixels = np.asarray(page).copy()
     rng = np.random.default_rng(7)
+    levels = np.asarray(page, dtype=np.float32) * np.float32(SCAN_PAPER / 255)
+    levels += rng.standard_normal(levels.shape, dtype=np.float32) * np.float32(SCAN_NOISE)
+    pixels = np.clip(levels, 0, 255).astype(np.uint8)
+    del levels
     specks = rng.random(pixels.shape) < 0.0005
     pixels[specks] = rng.integers(0, 120, int(specks.sum()), dtype=np.uint8)
     Image.fromarray(pixels).save(path, format="PNG", dpi=(round(dpi), round(dpi)))
@@ -173,16 +187,24 @@ def _image_pixels(pages: Path) -> list[int]:
     return []
 
 
-def _child(stage: str, source: str, keep: int, out: str) -> None:
+def _child(stage: str, source: str, keep: int, out: str, code: str = "") -> None:
+    if code:  # before anything imports doctables: the stage runs that checkout's code
+        sys.path.insert(0, str(Path(code).resolve()))
     report = _tables(Path(out)) if stage == "tables" else _convert(Path(source), keep, Path(out))
+    import doctables
+
+    report["code"] = str(Path(doctables.__file__).resolve().parent.parent)
     print(json.dumps(report))
 
 
 def run_stage(stage: str, source: Path, out: Path, keep: int = 0, timeout: float = 3600.0,
-              env: dict[str, str] | None = None) -> dict[str, Any]:
-    """One stage in a fresh Python process; its report (with `wall_s`, the process's own time)."""
+              env: dict[str, str] | None = None, code: Path | None = None) -> dict[str, Any]:
+    """One stage in a fresh Python process (with `code`: that checkout's doctables); its report
+    (with `wall_s`, the process's own time)."""
     command = [sys.executable, "-m", "bench.hostile", "--child", stage, "--source", str(source),
                "--keep", str(keep), "--pages-dir", str(out)]
+    if code is not None:
+        command += ["--code", str(code)]
     started = time.monotonic()
     answer = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, **(env or {})})
@@ -213,13 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table-pages", type=int, default=4, help="TIFF frames through the table stage")
     parser.add_argument("--memory-mb", type=int, default=2048, help="the functions' memory")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code before: each table stage runs "
+                        "again with its doctables, right after this tree's, on the same files")
+    parser.add_argument("--code", default="", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=("convert", "tables"), help=argparse.SUPPRESS)
     parser.add_argument("--source", default="", help=argparse.SUPPRESS)
     parser.add_argument("--keep", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--pages-dir", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(args.child, args.source, args.keep, args.pages_dir)
+        _child(args.child, args.source, args.keep, args.pages_dir, args.code)
         return 0
 
     report: dict[str, Any] = {"memory_mb": args.memory_mb, "margin": MARGIN, "stages": {}}
@@ -244,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
             result["fits_with_margin"] = result["peak_mb"] <= MARGIN * args.memory_mb
             report["stages"][name] = result
             print(f"  {_line(name, result, args.memory_mb)}", flush=True)
+            if args.baseline is not None and stage == "tables":
+                before = run_stage(stage, source, out, keep, code=args.baseline)
+                result["baseline"] = before
+                print(f"  before ({before['code']}): {_line(name, before, args.memory_mb)}", flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     ok = all(s["fits_with_margin"] for s in report["stages"].values())

@@ -182,4 +182,5 @@ def test_a_channel_at_a_time_is_what_pillow_gives_the_rgb_page():
     for image in (page, grey):
         for operation in operations:
             rgb = np.asarray(operation(Image.fromarray(image), (255, 255, 255)))
-            assert np.array_equal(perspective.by_plane(image, lambda plane: operation(plane, 255)), rgb)
+            one = perspective.by_plane(image, lambda plane, operation=operation: operation(plane, 255))
+            assert np.array_equal(one, rgb)
