@@ -715,17 +715,39 @@ def looks_tabular(words: list[Word], box: Box) -> bool:
         return False
     edges = [box[0], *[(g.lo + g.hi) / 2 for g in gaps], box[2]]
     columns = len(edges) - 1
-    multi = filled = phrases = 0
+    multi = filled = 0
     for band in bands:
         used = {bisect_right(edges, (words[i].bbox[0] + words[i].bbox[2]) / 2) for i in band.words}
         multi += len(used) >= 2
         filled += len(used)
-        phrases += refine.phrase_count(band, words, unit)
     return (
         multi >= _MIN_MULTI_COLUMN_LINES * len(bands)
         and filled >= _MIN_FILLED_SLOTS * len(bands) * columns
-        and len(words) <= _MAX_WORDS_PER_PHRASE * phrases
+        and _short_phrases(words, bands, edges, unit)
     )
+
+
+def _short_phrases(words: list[Word], bands: list[refine.Band], edges: list[float], unit: float) -> bool:
+    """Whether the region's cells are short texts: at most a few words a phrase, counted
+    without the column of the longest phrases when the other columns hold figures (a stub
+    of five-word labels beside figures is a table; prose set in columns, items after their
+    bullets, lines of prose running across the columns, are not)."""
+    counts: dict[int, list[int]] = {}  # column (-1: across columns) -> [words, phrases, figures]
+    for band in bands:
+        for lo, hi in refine.phrases(band, words, unit):
+            inside = [words[i] for i in band.words if lo <= words[i].bbox[0] and words[i].bbox[2] <= hi]
+            first, last = bisect_right(edges, lo + 1e-6), bisect_right(edges, hi - 1e-6)
+            tally = counts.setdefault(first if first == last else -1, [0, 0, 0])
+            tally[0] += len(inside)
+            tally[1] += 1
+            tally[2] += any(refine.is_number(w.text) for w in inside)
+    columns = [c for c in counts if c >= 0]
+    if len(columns) >= 2:
+        longest = max(columns, key=lambda c: counts[c][0] / counts[c][1])
+        rest = [t for c, t in counts.items() if c != longest]
+        if sum(t[2] for t in rest) >= _TEXT_TABLE_NUMBERS * sum(t[1] for t in rest):
+            del counts[longest]
+    return sum(t[0] for t in counts.values()) <= _MAX_WORDS_PER_PHRASE * sum(t[1] for t in counts.values())
 
 
 def split_stacked(words: list[Word], box: Box) -> list[Box]:

@@ -312,16 +312,30 @@ def column_gaps(
 def _touching(gap: Gap, bands: list[Band], words: list[Word], unit: float) -> int:
     """Lines with a word ending near the gap's left edge or starting near its right edge
     (within a quarter of its width, at least a line height): ragged columns end anywhere
-    near a wide gap, but only the one long label is near a space inside it."""
+    near a wide gap, but only the one long label is near a space inside it. A word that
+    the next word of its line follows a word space after, across the gap, ends no text there:
+    small text's word spaces line up by chance between two lines."""
     window = max(unit, 0.25 * (gap.hi - gap.lo))
     count = 0
     for band in bands:
-        for i in band.words:
+        ordered = sorted(band.words, key=lambda i: words[i].bbox[0])
+        for k, i in enumerate(ordered):
             a, _, b, _ = words[i].bbox
-            if gap.lo - window <= b <= gap.lo + 1.0 or gap.hi - 1.0 <= a <= gap.hi + window:
+            ends = gap.lo - window <= b <= gap.lo + 1.0
+            starts = gap.hi - 1.0 <= a <= gap.hi + window
+            if ends and k + 1 < len(ordered) and _spaced_across(words[i], words[ordered[k + 1]], gap, unit):
+                ends = False
+            if starts and k > 0 and _spaced_across(words[ordered[k - 1]], words[i], gap, unit):
+                starts = False
+            if ends or starts:
                 count += 1
                 break
     return count
+
+
+def _spaced_across(left: Word, right: Word, gap: Gap, unit: float) -> bool:
+    """Whether two neighbouring words of a line stand a word space apart across the gap."""
+    return left.bbox[2] <= gap.lo + 1.0 and right.bbox[0] >= gap.hi - 1.0 and right.bbox[0] - left.bbox[2] <= PHRASE_GAP * unit
 
 
 def _rule_cover(

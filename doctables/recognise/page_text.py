@@ -109,7 +109,9 @@ def prepare_page(
         )
 
     if verdict == "absent" and text.total < pages._MIN_TEXT_INK:
-        return image, layout, PageDecision(verdict, False, 0, reason)
+        if not pages.shows_text(image, points_per_pixel):
+            return image, layout, PageDecision(verdict, False, 0, reason)
+        reason = "the page has no text layer; its text, faint or small, is only in the image"
     models = models or load_ocr_models(settings)
     rotation = detect_rotation(image, ink, models)
     turned = rotate_image(image, rotation)
@@ -259,7 +261,8 @@ def read_regions(
         for (k, (lx0, ly0, lx1, ly1)), result in zip(kept, models.recognizer.recognise(crops)):
             if result.score < _MIN_LINE_SCORE or not result.words:
                 continue
-            line_ink = pages.denoise(pages.is_ink(crop[ly0:ly1, lx0:lx1]))
+            line = crop[ly0:ly1, lx0:lx1]
+            line_ink = pages.denoise(pages.is_ink(line, pages.ink_level(line)))
             extents = pages.fit_words(line_ink, [(w.x0, w.x1) for w in result.words])
             if k not in read:
                 read[k] = line_id

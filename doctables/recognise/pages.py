@@ -28,6 +28,11 @@ from doctables.recognise.components import label, label_runs, runs, strip_rows
 
 # A pixel is ink when its grey level (0-255) is below this.
 _INK_LEVEL = 150
+# An image's darkest strokes and its paper: these percentiles of its grey levels; strokes
+# at least this much darker than the paper (grey levels) are ink at all.
+_DARK_SHARE = 2
+_PAPER_SHARE = 90
+_MIN_INK_CONTRAST = 60
 # Text-like components of the point map (1 px ~ 1 pt): glyphs and words, not rules, frames,
 # photos or specks.
 _TEXT_MIN_PIXELS = 3
@@ -79,41 +84,60 @@ class InkMap:
     points_per_cell: float  # page points per map pixel
 
 
-def is_ink(image: np.ndarray) -> np.ndarray:
+def is_ink(image: np.ndarray, level: float = _INK_LEVEL) -> np.ndarray:
     """Pixels darker than the ink level (mean of the channels of an RGB image)."""
     if image.ndim == 2:
-        return image < _INK_LEVEL
+        return image < level
     height, width = image.shape[:2]
     step = strip_rows(width)
     if height <= step:
-        return _ink_rgb(image)
+        return _ink_rgb(image, level)
     dark = np.empty((height, width), dtype=bool)
     for top in range(0, height, step):
-        dark[top : top + step] = _ink_rgb(image[top : top + step])
+        dark[top : top + step] = _ink_rgb(image[top : top + step], level)
     return dark
 
 
-def _ink_rgb(image: np.ndarray) -> np.ndarray:
+def _ink_rgb(image: np.ndarray, level: float) -> np.ndarray:
     total = image[..., 0].astype(np.uint16)
     total += image[..., 1]
     total += image[..., 2]
-    return total < 3 * _INK_LEVEL
+    return total < 3 * level
 
 
-def ink_map(image: np.ndarray, points_per_pixel: float) -> InkMap:
+def ink_level(image: np.ndarray) -> float:
+    """The ink level for an image's own text: the fixed level, or halfway between its paper
+    and its darkest strokes where those are lighter (small or grey text, whose anti-aliased
+    strokes never reach the fixed level: its words came out thinned and their spaces
+    widened, a screenshot of it passed for a blank page)."""
+    grey = image if image.ndim == 2 else image.mean(axis=2)
+    if grey.size == 0:
+        return float(_INK_LEVEL)
+    dark, paper = (float(v) for v in np.percentile(grey, (_DARK_SHARE, _PAPER_SHARE)))
+    if paper - dark < _MIN_INK_CONTRAST:
+        return float(_INK_LEVEL)  # paper and its noise, no strokes
+    return max(float(_INK_LEVEL), (dark + paper) / 2)
+
+
+def shows_text(image: np.ndarray, points_per_pixel: float) -> bool:
+    """Whether a page image shows text at its own ink level (see `ink_level`)."""
+    return text_ink(ink_map(image, points_per_pixel, ink_level(image))).total >= _MIN_TEXT_INK
+
+
+def ink_map(image: np.ndarray, points_per_pixel: float, level: float = _INK_LEVEL) -> InkMap:
     """Binary ink map of an RGB page image, reduced to about one pixel per point (a strip of
     the page at a time: the full-size ink mask is never made)."""
     factor = max(1, round(1.0 / points_per_pixel)) if points_per_pixel > 0 else 1
     points_per_cell = factor * points_per_pixel
     if factor == 1:
-        return InkMap(mask=is_ink(image), pixels_per_cell=1.0, points_per_cell=points_per_cell)
+        return InkMap(mask=is_ink(image, level), pixels_per_cell=1.0, points_per_cell=points_per_cell)
     height, width = image.shape[:2]
     h, w = height // factor, width // factor
     mask = np.empty((h, w), dtype=bool)
     step = max(1, strip_rows(width) // factor)  # map rows a strip
     for top in range(0, h, step):
         bottom = min(h, top + step)
-        cells = is_ink(image[top * factor : bottom * factor, : w * factor]).view(np.uint8)
+        cells = is_ink(image[top * factor : bottom * factor, : w * factor], level).view(np.uint8)
         # Ink pixels per cell, summed over strided views (a reshape-and-sum is 5x slower).
         count = np.zeros((bottom - top, w), dtype=np.uint16)
         for dy in range(factor):

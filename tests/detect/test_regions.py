@@ -95,6 +95,31 @@ def test_long_phrases_in_columns_do_not_look_tabular():
     assert not regions.looks_tabular(words, (95, 95, 420, 170))
 
 
+def test_long_labels_beside_figures_look_tabular():
+    labels = (
+        "contact us feature on the page",
+        "search feature of each portal",
+        "audio or video contents shown",
+        "a site map or an index",
+        "advanced search options such as filters",
+        "help feature or a questions section",
+    )
+    words = []
+    for r, (label, figure) in enumerate(zip(labels, ("185", "168", "148", "131", "101", "89"))):
+        words += line(100 + 14 * r, (label, 100), (figure, 330))
+    assert len(words) > regions._MAX_WORDS_PER_PHRASE * 2 * len(labels)  # over three words a phrase in all
+    assert regions.looks_tabular(words, (95, 95, 360, 190))
+
+
+def test_long_items_after_bullets_or_numbers_in_prose_do_not_look_tabular():
+    bullets, numbered = [], []
+    for r in range(6):
+        bullets += line(100 + 14 * r, ("•", 100), ("one two three four five six", 130))
+        numbered += line(100 + 14 * r, ("one two three four", 100), ("five six 2019 and eight more", 300))
+    assert not regions.looks_tabular(bullets, (95, 95, 360, 190))
+    assert not regions.looks_tabular(numbered, (95, 95, 460, 190))
+
+
 # ------------------------------------------------------------------------- aligned blocks
 
 

@@ -281,6 +281,17 @@ def test_a_space_inside_one_long_label_is_no_column_gap():
     assert [(g.lo, g.hi) for g in gaps] == [(197.5, 240)]
 
 
+def test_word_spaces_lining_up_by_chance_are_no_column_gap():
+    # "inclusive" ends where "one" does, and "year" follows "one" a word space later: small
+    # text's word spaces line up by chance, two lines "end" there, yet no text ends there.
+    words = line(100, ("within one year", 100), ("12", 240))
+    words += line(114, ("inclusive", 103), ("34", 240)) + line(128, ("total", 100), ("56", 240))
+    assert words[1].bbox[2] == words[4].bbox[2] == 148
+    bands = refine.text_bands(words, SIZE)
+    gaps, *_ = refine.column_gaps(words, bands, bands, 95, 260, SIZE)
+    assert [(g.lo, g.hi) for g in gaps] == [(171.5, 240)]
+
+
 def test_refine_columns_keeps_the_model_columns_at_the_whitespace():
     words, bands = small_table()
     axis = refine.refine_columns([95, 190, 250, 300], words, bands, bands, [], BOX, SIZE)

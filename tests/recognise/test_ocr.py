@@ -567,3 +567,52 @@ def test_multipage_tiff_pages_have_the_scan_size(scans):
     with pymupdf.open(stream=io.BytesIO(data).getvalue(), filetype="tiff") as document:
         assert document.page_count == 2
         assert document[0].rect.width == pytest.approx(612, abs=1)
+
+
+# --- faint and small text ----------------------------------------------------------------------
+
+
+def _grey_table_screenshot(grey: float, size: float) -> np.ndarray:
+    """A table of grey text at `size` pt as a tight 72-dpi screenshot (anti-aliased strokes
+    lighter than the ink level)."""
+    rows = [("Region", "Sources", "Data")]
+    rows += [(name, str(40 + 7 * k), str(28 + 9 * k)) for k, name in enumerate(("Africa", "Americas", "Asia", "Europe"))]
+    with pymupdf.open() as document:
+        page = document.new_page(width=300, height=120)
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                page.insert_text((10 + 100 * c, 20 + 18 * r), text, fontsize=size, color=(grey, grey, grey))
+        pixmap = page.get_pixmap(dpi=72)
+        image = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    ys, xs = np.nonzero(image.min(axis=2) < 250)
+    return image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+
+
+def test_a_small_screenshot_of_grey_text_is_read_as_a_table(settings):
+    image = _grey_table_screenshot(0.5, 9)
+    assert pages.text_ink(pages.ink_map(image, 1.0)).total < pages._MIN_TEXT_INK  # blank at the fixed level
+    height, width = image.shape[:2]
+    layout = PageLayout(page=1, width=width, height=height, rotation=0, dpi=72, image_width=width, image_height=height)
+    tables, decision = find_page_tables(image, layout, settings)
+    assert decision.ocr and "faint or small" in decision.reason
+    assert [(t.rows, t.columns) for t in tables] == [(5, 3)]
+    assert {"Americas", "Europe"} <= {cell.text for cell in tables[0].cells}
+
+
+def test_paper_and_its_noise_show_no_text():
+    rng = np.random.default_rng(3)
+    paper = np.clip(rng.normal(236, 4, (120, 300, 3)), 0, 255).astype(np.uint8)
+    assert pages.ink_level(paper) == pages._INK_LEVEL
+    assert not pages.shows_text(paper, 1.0)
+
+
+def test_a_faint_lines_ink_keeps_its_strokes_and_its_word_spaces():
+    line = _grey_table_screenshot(0.55, 9)[:12]  # the heading line
+    fixed, own = pages.is_ink(line), pages.is_ink(line, pages.ink_level(line))
+    assert own.sum() > 2 * fixed.sum()
+    columns = own.any(axis=0)
+    inked = np.nonzero(columns)[0]
+    blank = ~columns[inked[0] : inked[-1] + 1]
+    runs = np.diff(np.concatenate(([0], blank.astype(np.int8), [0])))
+    starts, ends = np.nonzero(runs == 1)[0], np.nonzero(runs == -1)[0]
+    assert ((ends - starts) >= 20).sum() == 2  # the two spaces between the three headings
