@@ -71,7 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="score transformed copies of the documents, the truth carried over: image-only (pages "
         "rasterised at 200 dpi, no text layer: OCR), rotate90/180/270 (/Rotate added), sideways "
         "(content turned a quarter on a landscape page, no /Rotate), cropbox (CropBox inside the MediaBox), "
-        "table-crop (each table cut out as a screenshot), photo (perspective, uneven light, blur, JPEG), "
+        "table-crop (each table cut out as a screenshot), screenshot (the same as the PNG itself), "
+        "small-screenshot (a table shown at 54-80 dpi, cut with no margin, as the PNG), photo (perspective, uneven light, blur, JPEG), "
         "lowres-scan (100-150 dpi grey or bilevel, noise, slight turn), no-dpi / absurd-dpi (pages as bare "
         "PNG files without a resolution / saying 2400 dpi); see bench/README.md",
     )

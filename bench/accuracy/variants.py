@@ -115,12 +115,19 @@ def cropbox_copy(data: Path, target: Path, inset: tuple[float, float, float, flo
     return _copy(data, target, crop, truth)
 
 
-def table_crop_copy(data: Path, target: Path, as_image: bool = False) -> Path:
-    """Every true table cut out of its page as a user's screenshot: its box grown by 0-20 px,
-    rendered at 72-110 dpi, a PNG alone on a page of its pixel size (1 px = 1 pt, no text
-    layer), one document `<doc>-p<page>-t<i>.pdf` per table, its truth moved into the cut.
-    `as_image`: the PNG itself is the document (`.png`, saying 72 dpi), as a screenshot is
-    uploaded: the pipeline then reads it at its own pixels, not re-rendered at its DPI."""
+def table_crop_copy(
+    data: Path,
+    target: Path,
+    as_image: bool = False,
+    dpi: tuple[float, float] = (72, 110),
+    margin: tuple[float, float] = (0, 20),
+) -> Path:
+    """Every true table cut out of its page as a user's screenshot: its box grown by a margin
+    drawn from `margin` (pixels, 0-20), rendered at a resolution drawn from `dpi` (72-110), a
+    PNG alone on a page of its pixel size (1 px = 1 pt, no text layer), one document
+    `<doc>-p<page>-t<i>.pdf` per table, its truth moved into the cut. `as_image`: the PNG
+    itself is the document (`.png`, saying 72 dpi), as a screenshot is uploaded: the
+    pipeline then reads it at its own pixels, not re-rendered at its DPI."""
     target.mkdir(parents=True, exist_ok=True)
     for pdf in documents(data):
         truth: dict[str, Any] = json.loads(pdf.with_suffix(".json").read_text())
@@ -133,7 +140,7 @@ def table_crop_copy(data: Path, target: Path, as_image: bool = False) -> Path:
                 number = int(table["page"])
                 tables_on_page[number] += 1
                 name = f"{pdf.stem}-p{number}-t{tables_on_page[number]}"
-                stream, width, height, to_cut = _screenshot(document[number - 1], table["bbox"], rng)
+                stream, width, height, to_cut = _screenshot(document[number - 1], table["bbox"], rng, dpi, margin)
                 if as_image:
                     file = f"{name}.png"
                     (target / file).write_bytes(_encoded(Image.open(io.BytesIO(stream)), "PNG", dpi=(72, 72)))
@@ -147,11 +154,17 @@ def table_crop_copy(data: Path, target: Path, as_image: bool = False) -> Path:
     return target
 
 
-def _screenshot(page: pymupdf.Page, box: Box, rng: np.random.Generator) -> tuple[bytes, int, int, Matrix]:
+def _screenshot(
+    page: pymupdf.Page,
+    box: Box,
+    rng: np.random.Generator,
+    dpi: tuple[float, float] = (72, 110),
+    margin_px: tuple[float, float] = (0, 20),
+) -> tuple[bytes, int, int, Matrix]:
     """The table at `box` cut out of `page` with a drawn margin and resolution: PNG bytes, its
     pixel size, and the matrix from the page's points to the cut's pixels."""
-    zoom = float(rng.uniform(72, 110)) / 72
-    margin = float(rng.uniform(0, 20)) / zoom  # points
+    zoom = float(rng.uniform(*dpi)) / 72
+    margin = float(rng.uniform(*margin_px)) / zoom  # points
     clip = (pymupdf.Rect(box) + (-margin, -margin, margin, margin)) & page.rect
     pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, alpha=False)
     # The pixmap covers the clip rounded out to whole pixels; (x, y) is its corner in pixels.
@@ -355,6 +368,9 @@ VARIANTS: dict[str, Callable[[Path, Path], Path]] = {
     "cropbox": cropbox_copy,
     "table-crop": table_crop_copy,
     "screenshot": lambda data, target: table_crop_copy(data, target, as_image=True),
+    # A small screenshot: a table shown smaller than its print size (54-80 dpi: text lines of
+    # 8-12 pixels), cut at its box with no margin, as the PNG itself.
+    "small-screenshot": lambda data, target: table_crop_copy(data, target, as_image=True, dpi=(54, 80), margin=(0, 0)),
     "photo": photo_copy,
     "lowres-scan": lowres_scan_copy,
     "no-dpi": lambda data, target: png_page_copy(data, target, None),
