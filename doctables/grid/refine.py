@@ -335,7 +335,8 @@ def _touching(gap: Gap, bands: list[Band], words: list[Word], unit: float) -> in
 
 def _spaced_across(left: Word, right: Word, gap: Gap, unit: float) -> bool:
     """Whether two neighbouring words of a line stand a word space apart across the gap."""
-    return left.bbox[2] <= gap.lo + 1.0 and right.bbox[0] >= gap.hi - 1.0 and right.bbox[0] - left.bbox[2] <= PHRASE_GAP * unit
+    across = left.bbox[2] <= gap.lo + 1.0 and right.bbox[0] >= gap.hi - 1.0
+    return across and right.bbox[0] - left.bbox[2] <= PHRASE_GAP * unit
 
 
 def _rule_cover(

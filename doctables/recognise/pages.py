@@ -33,6 +33,7 @@ _INK_LEVEL = 150
 _DARK_SHARE = 2
 _PAPER_SHARE = 90
 _MIN_INK_CONTRAST = 60
+_LEVEL_SAMPLE = 1_000_000
 # Text-like components of the point map (1 px ~ 1 pt): glyphs and words, not rules, frames,
 # photos or specks.
 _TEXT_MIN_PIXELS = 3
@@ -110,9 +111,12 @@ def ink_level(image: np.ndarray) -> float:
     and its darkest strokes where those are lighter (small or grey text, whose anti-aliased
     strokes never reach the fixed level: its words came out thinned and their spaces
     widened, a screenshot of it passed for a blank page)."""
-    grey = image if image.ndim == 2 else image.mean(axis=2)
-    if grey.size == 0:
+    if image.size == 0:
         return float(_INK_LEVEL)
+    # A page's levels from about a megapixel of it: no page-sized float copy.
+    step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / _LEVEL_SAMPLE)))
+    sample = image[::step, ::step]
+    grey = sample if sample.ndim == 2 else sample.mean(axis=2)
     dark, paper = (float(v) for v in np.percentile(grey, (_DARK_SHARE, _PAPER_SHARE)))
     if paper - dark < _MIN_INK_CONTRAST:
         return float(_INK_LEVEL)  # paper and its noise, no strokes

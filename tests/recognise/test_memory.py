@@ -184,3 +184,14 @@ def test_a_channel_at_a_time_is_what_pillow_gives_the_rgb_page():
             rgb = np.asarray(operation(Image.fromarray(image), (255, 255, 255)))
             one = perspective.by_plane(image, lambda plane, operation=operation: operation(plane, 255))
             assert np.array_equal(one, rgb)
+
+
+def test_the_ink_level_of_a_page_reads_a_sample_of_it():
+    page = np.full((4000, 3000, 3), 250, np.uint8)
+    page[1000:1010, 500:2500] = 120  # grey strokes lighter than the fixed ink level
+    tracemalloc.start()
+    level = pages.ink_level(page)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < page.nbytes  # a sample's copies, never the page's grey in floats (8 bytes a pixel)
+    assert level == pages._INK_LEVEL  # the strokes are under 2% of the page: paper alone
