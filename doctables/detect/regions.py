@@ -731,13 +731,15 @@ def _short_phrases(words: list[Word], bands: list[refine.Band], edges: list[floa
     """Whether the region's cells are short texts: at most a few words a phrase, counted
     without the column of the longest phrases when the other columns hold figures (a stub
     of five-word labels beside figures is a table; prose set in columns, items after their
-    bullets, lines of prose running across the columns, are not)."""
-    counts: dict[int, list[int]] = {}  # column (-1: across columns) -> [words, phrases, figures]
+    bullets, lines of prose running across the region, are not). A phrase belongs to the
+    column it starts in: a long label runs on past a column's edge."""
+    counts: dict[int, list[int]] = {}  # column (-1: lines of prose) -> [words, phrases, figures]
+    width = edges[-1] - edges[0]
     for band in bands:
+        prose = refine.is_prose(band, words, width)
         for lo, hi in refine.phrases(band, words, unit):
             inside = [words[i] for i in band.words if lo <= words[i].bbox[0] and words[i].bbox[2] <= hi]
-            first, last = bisect_right(edges, lo + 1e-6), bisect_right(edges, hi - 1e-6)
-            tally = counts.setdefault(first if first == last else -1, [0, 0, 0])
+            tally = counts.setdefault(-1 if prose else bisect_right(edges, lo + 1e-6), [0, 0, 0])
             tally[0] += len(inside)
             tally[1] += 1
             tally[2] += any(refine.is_number(w.text) for w in inside)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doctables.detect import regions
+from doctables.grid import refine
 from doctables.geometry import union_box
 from doctables.model.layout import Rule, Word
 
@@ -109,6 +110,20 @@ def test_long_labels_beside_figures_look_tabular():
         words += line(100 + 14 * r, (label, 100), (figure, 330))
     assert len(words) > regions._MAX_WORDS_PER_PHRASE * 2 * len(labels)  # over three words a phrase in all
     assert regions.looks_tabular(words, (95, 95, 360, 190))
+
+
+def test_a_long_label_running_past_a_column_edge_is_still_the_stub():
+    # A stray gap in the labels put a column edge at 250: the labels start in the stub
+    # column and run past it, beside their figures.
+    labels = ("open university education for all the adult learners", "other education of the people in the work")
+    words = []
+    for r in range(6):
+        words += line(100 + 14 * r, (labels[r % 2], 100), (str(100 + r), 360), (str(50 + r), 400))
+    bands = refine.text_bands(words, SIZE)
+    edges = [95, 250, 350, 390, 420]
+    assert regions._short_phrases(words, bands, edges, SIZE)
+    prose = paragraph(100, 6)
+    assert not regions._short_phrases(prose, refine.text_bands(prose, SIZE), edges, SIZE)
 
 
 def test_long_items_after_bullets_or_numbers_in_prose_do_not_look_tabular():
