@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doctables.detect import regions
-from doctables.grid import refine
 from doctables.geometry import union_box
+from doctables.grid import refine
 from doctables.model.layout import Rule, Word
 
 FAST = settings(max_examples=50, deadline=None)

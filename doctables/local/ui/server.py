@@ -49,7 +49,6 @@ from werkzeug.routing import BaseConverter
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from doctables.model.formats import clip_span
-from doctables.model.layout import PageLayout
 from doctables.model.result import PageResult, ResultDocument
 from doctables.model.tables import Cell, Table
 from doctables.pipeline.jobs import job_id_for
