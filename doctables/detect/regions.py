@@ -136,6 +136,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
                 break
     text_boxes = [scale(t, points_per_pixel) for t in _text_boxes(found)]
     kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
+    if read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS:
+        kept = _grown_to_word_grids(kept, layout.words, layout.graphics)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     if not read_from_image:
         kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
@@ -192,6 +194,30 @@ def _tables_within(region: Region, page_words: list[Word], graphics: list[Box], 
     # figure over a whole photographed page): the table is where its text is. The structure
     # model still reads the region it was given (its cells follow the crop it sees).
     return [Region(union_box([w.bbox for w in words]), region.score, region.label, region.crop or region.box)]
+
+
+def _grown_to_word_grids(regions: list[Region], page_words: list[Word], graphics: list[Box]) -> list[Region]:
+    """On a small image read whole (a screenshot or a crop of a table), a region the model
+    drew around part of a grid of words (the figures without their row labels or heading)
+    grows to that grid: the block of aligned lines around the region's centre that passes
+    the grid test, unless another region lies in that block too (two tables of a page read
+    whole, a low-resolution scan, whose lines align across the heading between them)."""
+    blocks = [
+        block
+        for block in aligned_blocks(page_words)
+        if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
+    ]
+    grown: list[Region] = []
+    for region in regions:
+        around = [
+            b for b in blocks
+            if centre_in(region.box, b) and not any(centre_in(o.box, b) for o in regions if o is not region)
+        ]
+        box = union_box([region.box, *around])
+        if any(g.box == box for g in grown):
+            continue
+        grown.append(region if box == region.box else Region(box, region.score, region.label, region.crop))
+    return grown
 
 
 def _band_in(band: refine.Band, box: Box) -> bool:

@@ -57,6 +57,10 @@ _READ_LINE_HEIGHT = 28.0
 # A vertical rule crosses a text line when ink runs over this share of the line box's height.
 _RULE_THROUGH_LINE = 0.9
 _MIN_ENLARGEMENT = 1.5
+# A found box this many times taller than wide is not a line of text across (upright page).
+_TALL_BOX = 2.0
+# A box no taller than this many times its width holds a short text set upright (a figure).
+_SHORT_TEXT = 1.5
 _MAX_ENLARGEMENT = 3.0
 # Upright or upside down: this many of the widest lines are read both ways, each cut to this
 # many line heights (what the recogniser reads in one 48 x 384 input).
@@ -168,7 +172,7 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
     factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
     small = pages.shrink(image, factor)
     lines = models.detector.detect(small)
-    if vertical and _mostly_across(lines):
+    if vertical and (_mostly_across(lines) or _stacked_figures(image, lines, factor, models)):
         # Ruled columns and stacked figures make an ink profile look vertical; the text
         # detector's line boxes show which way the text runs.
         vertical = False
@@ -184,6 +188,31 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
     # 3 of 23 photographed pages and missed 10 of 23 upside-down ones.)
     scale = upright.shape[1] / small.shape[1]
     return (base + 180) % 360 if _reads_better_turned(upright, lines, scale, models) else base
+
+
+def _stacked_figures(image: np.ndarray, lines: list, factor: float, models: OcrModels) -> bool:
+    """Whether the tallest boxes found on the page shrunk by `factor` are columns of short
+    texts set close (a tax table's figures), not lines running down the page: searched again
+    in the full-size image enlarged as small lines are, they come apart into short texts (no
+    taller than half again their width), where a line running down stays one tall box."""
+    tall = sorted(
+        (line for line in lines if line.box[3] - line.box[1] > line.box[2] - line.box[0]),
+        key=lambda line: line.box[1] - line.box[3],
+    )[:_CONFIRM_LINES]
+    height, width = image.shape[:2]
+    short = total = 0.0
+    for line in tall:
+        x0, y0, x1, y1 = (v / factor for v in line.box)
+        side = x1 - x0  # a margin of the box's own width on each side
+        top, bottom = max(0, int(y0 - side)), min(height, int(y1 + side))
+        crop = image[top:bottom, max(0, int(x0 - side)) : min(width, int(x1 + side))]
+        if min(crop.shape[:2]) < 8:
+            continue
+        for found in models.detector.detect(crop, min(_MAX_ENLARGEMENT, _DETECTION_SIDE / max(crop.shape[:2]))):
+            w, h = found.box[2] - found.box[0], found.box[3] - found.box[1]
+            total += max(w, h)
+            short += max(w, h) if h <= _SHORT_TEXT * w else 0.0
+    return total > 0 and short > 0.5 * total
 
 
 def _reads_better_turned(image: np.ndarray, lines: list, scale: float, models: OcrModels) -> bool:
@@ -235,6 +264,7 @@ def read_regions(
         for r in rules
         if not r.horizontal
     ]
+    margin = round(_REGION_MARGIN / points_per_pixel)
     regions = _merge([_grow(b, _REGION_MARGIN / points_per_pixel, width, height) for b in boxes])
     words: list[Word] = []
     line_id = first_line
@@ -243,6 +273,7 @@ def read_regions(
         crop = image[iy0:iy1, ix0:ix1]
         if crop.shape[0] < 8 or crop.shape[1] < 8:
             continue
+        crop, (ix0, iy0) = _with_margin(crop, (ix0, iy0), (width, height), margin)
         # Text detection sees at most _DETECTION_SIDE pixels on the longer side (RapidOCR's
         # own cap): its input and feature maps grow with the area, and text on a larger
         # region is large enough to be found shrunk; lines are then read at full resolution.
@@ -268,16 +299,39 @@ def read_regions(
                 read[k] = line_id
                 line_id += 1
             for word, (wx0, wx1) in zip(result.words, extents):
-                bx0 = ix0 + lx0 + max(0.0, wx0)
-                bx1 = ix0 + lx0 + min(float(lx1 - lx0), wx1)
+                bx0 = max(0.0, ix0 + lx0 + max(0.0, wx0))
+                bx1 = min(float(width), ix0 + lx0 + min(float(lx1 - lx0), wx1))
                 word_box = (
                     bx0 * points_per_pixel,
-                    (iy0 + ly0) * points_per_pixel,
+                    max(0, iy0 + ly0) * points_per_pixel,
                     max(bx1, bx0 + 1) * points_per_pixel,
-                    (iy0 + ly1) * points_per_pixel,
+                    min(height, iy0 + ly1) * points_per_pixel,
                 )
                 words.append(Word(text=word.text, bbox=word_box, line=read[k], confidence=round(word.score, 4)))
     return words
+
+
+def _with_margin(
+    crop: np.ndarray, origin: tuple[int, int], size: tuple[int, int], margin: int
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """A crop given `margin` pixels of its own paper on each side where it meets the image's
+    edge with ink within half that margin, and its new origin in image pixels: the text
+    detector misses lines that touch the border (a screenshot cut tight round a table lost
+    its first and last rows). Elsewhere the crop is left as it is."""
+    (x0, y0), (width, height) = origin, size
+    ink = pages.is_ink(crop, pages.ink_level(crop))
+    near = max(1, margin // 2)
+    top = margin if y0 <= 0 and ink[:near].any() else 0
+    bottom = margin if y0 + crop.shape[0] >= height and ink[-near:].any() else 0
+    left = margin if x0 <= 0 and ink[:, :near].any() else 0
+    right = margin if x0 + crop.shape[1] >= width and ink[:, -near:].any() else 0
+    if not (top or bottom or left or right):
+        return crop, origin
+    paper = np.median(crop.reshape(-1, crop.shape[2]) if crop.ndim == 3 else crop.reshape(-1, 1), axis=0)
+    padded = np.empty((crop.shape[0] + top + bottom, crop.shape[1] + left + right, *crop.shape[2:]), crop.dtype)
+    padded[...] = paper.astype(crop.dtype) if crop.ndim == 3 else crop.dtype.type(paper[0])
+    padded[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+    return padded, (x0 - left, y0 - top)
 
 
 def _crossing(
@@ -328,10 +382,16 @@ def _find_lines(crop: np.ndarray, scale: float, models: OcrModels) -> list:
     """Text lines of a region searched at `scale`, then again enlarged when they are small
     (a screenshot's text: lines under about 18 pixels are cut and misread)."""
     found = models.detector.detect(crop, scale)
+    most = min(_DETECTION_SIDE / max(crop.shape[:2]), _MAX_ENLARGEMENT)
     if not found:
-        return found
-    height = float(np.median([line.box[3] - line.box[1] for line in found]))
-    larger = min(_READ_LINE_HEIGHT / max(height, 1.0), _DETECTION_SIDE / max(crop.shape[:2]), _MAX_ENLARGEMENT)
+        # Text too small to be found at all (a thumbnail-sized screenshot): search it once
+        # more, as enlarged as a small line is.
+        return models.detector.detect(crop, most) if most >= _MIN_ENLARGEMENT * scale else found
+    # A column of small figures found as one tall box is no line: its height says nothing
+    # of the text's (and those boxes are what an enlarged search reads apart).
+    across = [line for line in found if line.box[3] - line.box[1] <= _TALL_BOX * (line.box[2] - line.box[0])]
+    height = float(np.median([line.box[3] - line.box[1] for line in across or found]))
+    larger = min(_READ_LINE_HEIGHT / max(height, 1.0), most)
     if larger < _MIN_ENLARGEMENT * scale:
         return found
     return models.detector.detect(crop, larger)

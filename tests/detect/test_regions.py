@@ -344,6 +344,48 @@ def test_row_labels_the_model_boxed_as_text_beside_the_table_are_taken_in():
     assert regions.candidate_boxes(IMAGE, LayoutDetector(found)) == [table]
 
 
+def _long_labelled_table(top: float) -> list[Word]:
+    """A heading over three columns of figures and records whose labels run to five words."""
+    words = line(top, ("2010", 300), ("2011", 360), ("2012", 420))
+    for r in range(1, 6):
+        y = top + 14 * r
+        label = f"The Mutual Life Insurance Company {r}"
+        words += line(y, (label, 20), (f"{r}.1", 300), (f"{r}.2", 360), (f"{r}.3", 420))
+    return words
+
+
+def test_on_a_small_image_read_whole_a_region_over_part_of_a_grid_grows_to_the_grid():
+    # A screenshot of a table: the model boxes the figures as a figure; the long row labels
+    # and the heading line, read by OCR with the rest of the image, are the table's too.
+    table = _long_labelled_table(300)
+    figures = (295, 312, 445, 385)
+    detector = LayoutDetector({"figure": [(figures, 0.6)]})
+    (found,) = regions.find_regions(IMAGE, page(table), detector, read_from_image=True)
+    assert found.box == (20, 300, 445, 385)
+    # A page image read region by region, or a born-digital page, keeps the model's region
+    # (its words beyond it were not read, or are another block's).
+    large = np.zeros((2200, 1700, 3), np.uint8)
+    (found,) = regions.find_regions(large, page(table), detector, read_from_image=True)
+    assert found.box[0] == 295
+    (found,) = regions.find_regions(IMAGE, page(table), detector)
+    assert found.box[0] == 295
+
+
+def test_a_region_grows_to_its_own_grid_and_not_to_another_below_it():
+    upper, lower = _long_labelled_table(100), _long_labelled_table(400)
+    detector = LayoutDetector({"figure": [((295, 112, 445, 185), 0.6)], "table": [((15, 395, 450, 485), 0.9)]})
+    layout = page(upper + paragraph(250, 4) + lower)
+    found = regions.find_regions(IMAGE, layout, detector, read_from_image=True)
+    assert [r.box for r in found] == [(20, 100, 445, 185), (15, 395, 450, 485)]
+    # Two regions in one block of aligned lines (two tables whose lines align across the
+    # heading between them) are two tables: neither grows over the other.
+    heading = line(200, ("Second part", 20))
+    lower = _long_labelled_table(214)
+    detector = LayoutDetector({"figure": [((295, 112, 445, 185), 0.6)], "table": [((295, 226, 445, 299), 0.9)]})
+    found = regions.find_regions(IMAGE, page(upper + heading + lower), detector, read_from_image=True)
+    assert len(found) == 2 and found[0].box[3] < found[1].box[1]
+
+
 def test_a_chart_whose_labels_make_a_grid_is_not_a_table():
     curves = [(110 + 20 * k, 310, 125 + 20 * k, 320) for k in range(3)]
     detector = LayoutDetector({"figure": [((95, 295, 360, 385), 0.8)]})

@@ -23,6 +23,7 @@ from doctables.recognise import components, pages
 from doctables.recognise.ocr_models import TextRecognizer, boxes_from_map
 from doctables.recognise.page_text import (
     PageDecision,
+    detect_rotation,
     load_ocr_models,
     prepare_page,
     read_regions,
@@ -560,6 +561,78 @@ def test_small_text_is_searched_enlarged(ocr_models):
     spy = _AskedScales(ocr_models.detector)
     read = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 0.5, replace(ocr_models, detector=spy))
     assert [w.text for w in read] == words and spy.scales == [1.0]
+
+
+def test_a_thumbnail_cut_tight_round_its_text_is_read_every_line(ocr_models):
+    # The same table at 36 dpi, cut at its ink (a thumbnail-sized screenshot, no margin):
+    # at its own size the detector finds no line at all, so it searches again enlarged; and
+    # the lines touching the image's edges are found once the crop has a margin of paper.
+    image, words = _small_table_image(36)
+    ys, xs = np.nonzero(image.min(axis=2) < 200)
+    tight = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+    spy = _AskedScales(ocr_models.detector)
+    read = read_regions(tight, [(0, 0, tight.shape[1], tight.shape[0])], 2.0, replace(ocr_models, detector=spy))
+    assert spy.scales == [1.0, 3.0]
+    centres = [(w.bbox[1] + w.bbox[3]) / 2 for w in read]
+    rows = {round((c - min(centres)) / 16.0) for c in centres}  # 16 pt a row
+    assert rows == {0, 1, 2, 3}  # the heading and the last record too
+    assert len(read) >= len(words) - 2
+    assert all(0 <= w.bbox[0] and w.bbox[2] <= 2.0 * tight.shape[1] for w in read)
+
+
+def test_columns_of_small_figures_found_as_tall_boxes_are_searched_enlarged(ocr_models):
+    # 7 pt figures 8 pt apart at 72 dpi: at its own size the detector boxes each column of
+    # figures as one tall box, which is no text line to judge the text's size by.
+    figures = [[f"{(r * 7 + c * 13) % 90 + 10}.{r}" for c in range(5)] for r in range(10)]
+    with pymupdf.open() as document:
+        page = document.new_page(width=300, height=116)
+        page.insert_text((10, 14), "Concentration   Body weight   Relative", fontsize=7)
+        for r, row in enumerate(figures):
+            for x, text in zip((10, 90, 150, 210, 260), row):
+                page.insert_text((x, 22 + 8 * r), text, fontsize=7)
+        pixmap = page.get_pixmap(dpi=72, alpha=False)
+    image = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    first = ocr_models.detector.detect(image, 1.0)
+    assert sum(b.box[3] - b.box[1] > 2 * (b.box[2] - b.box[0]) for b in first) >= 3
+    spy = _AskedScales(ocr_models.detector)
+    read = read_regions(image, [(0, 0, image.shape[1], image.shape[0])], 1.0, replace(ocr_models, detector=spy))
+    assert spy.scales[0] == 1.0 and len(spy.scales) == 2 and spy.scales[1] >= 1.5
+    texts = [w.text for w in read]
+    assert sum(text in texts for row in figures for text in row) >= 45
+
+
+def _tax_table_page() -> np.ndarray:
+    """A letter page at 200 dpi: a heading over 84 rows of 6.5 pt figures in 13 columns set
+    8 pt apart (a payroll tax table), whose ink profile runs down the page."""
+    with pymupdf.open() as document:
+        page = document.new_page(width=612, height=792)
+        page.insert_text((150, 50), "SINGLE Persons - WEEKLY Payroll Period", fontsize=14)
+        for r in range(84):
+            y = 80 + 8.0 * r
+            page.insert_text((40, y), f"{100 + 5 * r}", fontsize=6.5)
+            page.insert_text((75, y), f"{105 + 5 * r}", fontsize=6.5)
+            for c in range(11):
+                page.insert_text((115 + 42 * c, y), f"{max(0, r * 3 - c * 9) // 2}", fontsize=6.5)
+        pixmap = page.get_pixmap(dpi=200, alpha=False)
+    return np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+
+
+def test_a_page_of_figures_stacked_close_is_not_turned(ocr_models):
+    # Shrunk for the orientation check, each column of figures is one tall box to the text
+    # detector, as a line running down would be; at full size they are short texts across.
+    image = _tax_table_page()
+    ink = pages.ink_map(image, 72.0 / 200.0)
+    assert pages.line_direction(ink)[0]  # the ink profile alone says "vertical"
+    assert detect_rotation(image, ink, ocr_models) == 0
+    # A page whose lines do run down is still turned.
+    with pymupdf.open() as document:
+        page = document.new_page(width=612, height=792)
+        for k in range(30):
+            page.insert_text((60, 60 + 22 * k), "The quick brown fox jumps over the lazy dog again and", fontsize=12)
+        pixmap = page.get_pixmap(dpi=100, alpha=False)
+        text = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    sideways = np.ascontiguousarray(np.rot90(text, 1))
+    assert detect_rotation(sideways, pages.ink_map(sideways, 72.0 / 100.0), ocr_models) == 90
 
 
 def test_multipage_tiff_pages_have_the_scan_size(scans):
