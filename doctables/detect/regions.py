@@ -157,10 +157,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         elif read_from_image:
             # Else each block of lines with cells side by side that forms a grid (a table
             # between paragraphs of a page image the model did not see).
-            for block in aligned_blocks(words):
-                inside = refine_words(layout.words, block)
-                if looks_tabular(inside, block) and not _drawn_figure(layout.graphics, block):
-                    kept.append(Region(block, _GRID_SCORE, "grid"))
+            kept += [Region(block, _GRID_SCORE, "grid") for block in _grid_blocks(words, layout.words, layout.graphics)]
     regions: list[Region] = []
     for region in kept:
         words = refine_words(layout.words, region.box)
@@ -179,11 +176,7 @@ def _tables_within(region: Region, page_words: list[Word], graphics: list[Box], 
     its paragraphs, is not one table. Else the region, cut to its words when it covers most
     of the page."""
     words = refine_words(page_words, region.box)
-    blocks = [
-        block
-        for block in aligned_blocks(words)
-        if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
-    ]
+    blocks = _grid_blocks(words, page_words, graphics)
     unit = refine.median_height(words)
     outside = [b for b in refine.text_bands(words, unit) if not any(_band_in(b, block) for block in blocks)]
     if len(outside) >= _MIN_LINES and _running_text([words[i] for b in outside for i in b.words]):
@@ -202,11 +195,7 @@ def _grown_to_word_grids(regions: list[Region], page_words: list[Word], graphics
     grows to that grid: the block of aligned lines around the region's centre that passes
     the grid test, unless another region lies in that block too (two tables of a page read
     whole, a low-resolution scan, whose lines align across the heading between them)."""
-    blocks = [
-        block
-        for block in aligned_blocks(page_words)
-        if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
-    ]
+    blocks = _grid_blocks(page_words, page_words, graphics)
     grown: list[Region] = []
     for region in regions:
         around = [
@@ -218,6 +207,15 @@ def _grown_to_word_grids(regions: list[Region], page_words: list[Word], graphics
             continue
         grown.append(region if box == region.box else Region(box, region.score, region.label, region.crop))
     return grown
+
+
+def _grid_blocks(words: list[Word], page_words: list[Word], graphics: list[Box]) -> list[Box]:
+    """The aligned blocks of `words` whose page words pass the grid test, drawn figures left out."""
+    return [
+        block
+        for block in aligned_blocks(words)
+        if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
+    ]
 
 
 def _band_in(band: refine.Band, box: Box) -> bool:

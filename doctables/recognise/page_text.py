@@ -319,12 +319,15 @@ def _with_margin(
     detector misses lines that touch the border (a screenshot cut tight round a table lost
     its first and last rows). Elsewhere the crop is left as it is."""
     (x0, y0), (width, height) = origin, size
-    ink = pages.is_ink(crop, pages.ink_level(crop))
+    edges = (y0 <= 0, y0 + crop.shape[0] >= height, x0 <= 0, x0 + crop.shape[1] >= width)
+    if not any(edges):
+        return crop, origin  # a region inside the page: nothing to look at
+    level = pages.ink_level(crop)
     near = max(1, margin // 2)
-    top = margin if y0 <= 0 and ink[:near].any() else 0
-    bottom = margin if y0 + crop.shape[0] >= height and ink[-near:].any() else 0
-    left = margin if x0 <= 0 and ink[:, :near].any() else 0
-    right = margin if x0 + crop.shape[1] >= width and ink[:, -near:].any() else 0
+    strips = (crop[:near], crop[-near:], crop[:, :near], crop[:, -near:])
+    top, bottom, left, right = (
+        margin if meets and pages.is_ink(strip, level).any() else 0 for meets, strip in zip(edges, strips)
+    )
     if not (top or bottom or left or right):
         return crop, origin
     paper = np.median(crop.reshape(-1, crop.shape[2]) if crop.ndim == 3 else crop.reshape(-1, 1), axis=0)
