@@ -64,6 +64,9 @@ _SIDE_COLUMNS = 2
 _SIDE_REACH = 12.0
 _SIDE_SHARE = 0.6
 _SIDE_WORDS = 3
+# Lines of text this many of a table's line pitches above and below the row labels left of
+# it make them a column of the page's text instead.
+_LABEL_REACH = 1.5
 # Page images up to this many pixels (about 1000 x 1000) are read with OCR whole.
 _SMALL_PAGE_PIXELS = 1_000_000
 # The grid test.
@@ -136,6 +139,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
                 break
     text_boxes = [scale(t, points_per_pixel) for t in _text_boxes(found)]
     kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
+    kept = [_with_label_column(region, kept, layout.words) for region in kept]
     if read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS:
         kept = _grown_to_word_grids(kept, layout.words, layout.graphics)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
@@ -663,6 +667,47 @@ def _with_row_labels(region: Region, text_boxes: list[Box], page_words: list[Wor
         if labels and not _running_text(labels) and _on_rows(labels, rows):
             box = union_box([box, union_box([w.bbox for w in labels])])
     return region if box == region.box else Region(box, region.score, region.label, region.crop)
+
+
+def _with_label_column(region: Region, regions: list[Region], page_words: list[Word]) -> Region:
+    """A region of figures alone widened over the row labels left of it: the words on its
+    lines between it and the page's margin (or the nearest other region), when they read as
+    a table's labels (see _row_labels) and not as running text."""
+    inside = refine_words(page_words, region.box)
+    if len(inside) < 6:
+        return region
+    x0, y0, _, y1 = region.box
+    rows = refine.text_bands(inside, refine.median_height(inside))
+    stops = [o.box[2] for o in regions if o is not region and o.box[2] <= x0 and o.box[1] < y1 and o.box[3] > y0]
+    left = max(stops, default=0.0)
+    extra = [
+        w for w in page_words
+        if left <= w.bbox[0] and w.bbox[2] <= x0 and not refine.is_filler(w.text)
+        and any(min(r.y1, w.bbox[3]) - max(r.y0, w.bbox[1]) > 0.5 * (w.bbox[3] - w.bbox[1]) for r in rows)
+    ]
+    if not extra or not _row_labels(extra, inside) or (_running_text(extra) and _justified(extra)):
+        return region
+    # A column of the page's text beside the table goes on above and below it; labels do not.
+    pitch = sorted(b.y0 - a.y0 for a, b in itertools.pairwise(rows))[(len(rows) - 1) // 2] if len(rows) > 1 else 0.0
+    beside = [w for w in page_words if left <= w.bbox[0] and w.bbox[2] <= x0 and w not in extra]
+    above = any(y0 - _LABEL_REACH * pitch <= w.bbox[3] <= y0 for w in beside)
+    below = any(y1 <= w.bbox[1] <= y1 + _LABEL_REACH * pitch for w in beside)
+    if above and below:
+        return region
+    box = union_box([region.box, union_box([w.bbox for w in extra])])
+    return Region(box, region.score, region.label, region.crop)
+
+
+def _justified(words: list[Word]) -> bool:
+    """Whether lines of words start and end at the same places, as a justified paragraph's
+    (labels of a table are set ragged on one side)."""
+    unit = refine.median_height(words)
+    bands = refine.text_bands(words, unit)
+    if len(bands) < 2:
+        return False
+    starts = [min(words[i].bbox[0] for i in b.words) for b in bands]
+    ends = [max(words[i].bbox[2] for i in b.words) for b in bands]
+    return max(starts) - min(starts) <= unit and max(ends) - min(ends) <= unit
 
 
 def _row_labels(extra: list[Word], table: list[Word]) -> bool:

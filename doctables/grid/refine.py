@@ -459,12 +459,16 @@ def _heading_sides(
             others = [p for p in runs if p is not inside[0]]
             left = [p for p in others if edges[k - 1] <= (p[0] + p[1]) / 2 < e]
             right = [p for p in others if e <= (p[0] + p[1]) / 2 < edges[k + 1]]
+            # The heading beside it stands a column's gap away, not a word space (read
+            # from an image, word spaces vary: "September 30," may come as two phrases).
             if (lo + hi) / 2 < e and left and not right:
                 before = max([gap.lo, *[p[1] for p in others if p[1] <= lo]])
-                edges[k] = (before + lo) / 2
+                if lo - max([p[1] for p in left if p[1] <= lo], default=-float("inf")) > unit:
+                    edges[k] = (before + lo) / 2
             elif (lo + hi) / 2 >= e and right and not left:
                 after = min([gap.hi, *[p[0] for p in others if p[0] >= hi]])
-                edges[k] = (hi + after) / 2
+                if min([p[0] for p in right if p[0] >= hi], default=float("inf")) - hi > unit:
+                    edges[k] = (hi + after) / 2
             break
     return edges
 
@@ -699,7 +703,7 @@ def refine_rows(
     col_edges: list[float],
     header_bottom: float,
     unit: float,
-    groups: list[tuple[float, float]] = (),
+    groups: list[Box] = (),
     columns_ruled: bool = False,
     row_spans: list[Box] = (),
 ) -> Axis:
@@ -824,7 +828,7 @@ def _wrapped_heading(
     col_edges: list[float],
     header_bottom: float,
     unit: float,
-    groups: list[tuple[float, float]],
+    groups: list[Box],
 ) -> set[int]:
     """Boundaries inside the heading that only cut wrapped heading text: in every column
     holding text on both sides, the lines are words, not numbers, and follow each other
@@ -838,11 +842,7 @@ def _wrapped_heading(
             continue
         k = positions.index(at)
         top = positions[k - 1] if k > 0 else min(w.bbox[1] for w in words) - 1.0
-        if any(top < (a + b) / 2 < at for a, b in groups):
-            continue  # the row above holds headings over groups of columns
         bottom = positions[k + 1] if k + 1 < len(positions) else float("inf")
-        if bottom > header_bottom + 1.0:
-            continue  # the row below is body, not heading
         above: dict[int, list[Word]] = {}
         below: dict[int, list[Word]] = {}
         for w in words:
@@ -852,6 +852,10 @@ def _wrapped_heading(
                 above.setdefault(column, []).append(w)
             elif at < cy < bottom:
                 below.setdefault(column, []).append(w)
+        if any((w.bbox[1] + w.bbox[3]) / 2 > header_bottom for ws in below.values() for w in ws):
+            continue  # the row below is body, not heading
+        if any(_heads_group(g, top, at, words, unit) for g in groups):
+            continue  # the row above holds a heading over a group of columns
         shared = set(above) & set(below)
         if not shared or any(is_number(w.text) for c in shared for w in above[c] + below[c]):
             continue
@@ -861,6 +865,38 @@ def _wrapped_heading(
         ):
             removed.add(g)
     return removed
+
+
+def _heads_group(group: Box, top: float, at: float, words: list[Word], unit: float) -> bool:
+    """Whether the row between `top` and `at` holds the heading of a model cell spanning
+    columns (`group`: its columns and its first row): the cell's row lies in it (a boundary
+    above that runs through the cell's row leaves its heading above), and the row's text over
+    the group's columns is one phrase (several are headings of their own), on lines running
+    over much of the group when there are several."""
+    x0, y0, x1, y1 = group
+    if not top < (y0 + y1) / 2 < at or top > y0 + 0.5 * unit:
+        return False
+    over = sorted(
+        (w for w in words if top < (w.bbox[1] + w.bbox[3]) / 2 < at and x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1),
+        key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]),
+    )
+    lines: list[list[Word]] = []
+    for w in over:
+        if lines and same_line(lines[-1][-1], w):
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    one_phrase = all(
+        b.bbox[0] - a.bbox[2] <= PHRASE_GAP * unit
+        for ln in lines
+        for a, b in itertools.pairwise(sorted(ln, key=lambda w: w.bbox[0]))
+    )
+    if len(lines) < 2 or not one_phrase:
+        return one_phrase
+    # Lines stacked in one column of the group are that column's heading, wrapped; a heading
+    # over the group set on two lines runs over much of its width.
+    extent = max(w.bbox[2] for w in over) - min(w.bbox[0] for w in over)
+    return extent >= 0.5 * (x1 - x0)
 
 
 def _wrapped_body(

@@ -21,7 +21,7 @@ from doctables.grid.refine import (
     rule_slack,
     same_line,
 )
-from doctables.model.layout import Word
+from doctables.model.layout import Word, unspaced_script
 
 
 def covered(edges: list[float], lo: float, hi: float) -> range:
@@ -78,16 +78,6 @@ class RuleIndex:
         return self.rules[lo:hi]
 
 
-def _unspaced_script(ch: str) -> bool:
-    """Characters of scripts written without spaces between words (CJK, kana, Hangul, Thai)."""
-    code = ord(ch)
-    return (
-        0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
-        or 0x3000 <= code <= 0x30FF or 0x1100 <= code <= 0x11FF or 0x0E00 <= code <= 0x0E7F
-        or 0xFF00 <= code <= 0xFFEF
-    )
-
-
 def split_glued(
     words: list[Word], col_edges: list[float], vertical: list[tuple[float, float, float]], unit: float
 ) -> list[Word]:
@@ -105,7 +95,7 @@ def split_glued(
             and any(a <= y0 + 1.0 and b >= y1 - 1.0 for _, a, b in index.near(x, slack))
         ]
         text = w.text
-        if not cuts or len(text) < 2 or not any(_unspaced_script(ch) for ch in text):
+        if not cuts or len(text) < 2 or not any(unspaced_script(ch) for ch in text):
             result.append(w)
             continue
         start, left = 0, x0
@@ -267,9 +257,12 @@ def span_agrees(
     slot_words: dict[tuple[int, int], list[int]],
     words: list[Word],
     unit: float,
+    lines_apart: bool = False,
 ) -> bool:
     """Whether the text under a spanning cell reads as one cell: text in a single slot, or
-    one phrase running across columns, or one wrapped text running down rows."""
+    one phrase running across columns, or one wrapped text running down rows (`lines_apart`:
+    or its lines set further apart than a wrapped text's, in a cell that other evidence
+    spans)."""
     filled = [(r, c) for r in rows for c in cols if slot_words.get((r, c))]
     if len(filled) <= 1:
         return True
@@ -287,6 +280,8 @@ def span_agrees(
                 continue
             if wb.bbox[0] - wa.bbox[2] > PHRASE_GAP * unit:
                 return False
+    if lines_apart:
+        return True
     # Down rows: the lines of each column must follow each other closely.
     for c in cols:
         used = [r for r in rows if slot_words.get((r, c))]

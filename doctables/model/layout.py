@@ -96,5 +96,37 @@ class PageLayout:
         return asdict(self)
 
 
+def unspaced_script(ch: str) -> bool:
+    """Characters of scripts written without spaces between words (CJK, kana, Hangul, Thai)."""
+    code = ord(ch)
+    return (
+        0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+        or 0x3000 <= code <= 0x30FF or 0x1100 <= code <= 0x11FF or 0x0E00 <= code <= 0x0E7F
+        or 0xFF00 <= code <= 0xFFEF
+    )
+
+
+def _hangul(ch: str) -> bool:
+    code = ord(ch)
+    return 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF
+
+
+def joined_text(texts: list[str]) -> str:
+    """Texts in reading order as one text: a space between them, except between two
+    characters of a script written without spaces (Chinese, Japanese, Thai: a line wrapped
+    or a run read in pieces goes on without one; Korean puts spaces between words)."""
+    result = ""
+    for text in texts:
+        if not text:
+            continue
+        if result:
+            a, b = result[-1], text[0]
+            glued = unspaced_script(a) and unspaced_script(b) and not (_hangul(a) or _hangul(b))
+            result += text if glued else " " + text
+        else:
+            result = text
+    return result
+
+
 def _r(value: float) -> float:
     return round(float(value), 2)

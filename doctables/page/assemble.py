@@ -14,7 +14,7 @@ from doctables.detect.regions import find_regions
 from doctables.geometry import Box, union_box
 from doctables.grid import refine, spans
 from doctables.grid.tokens import LogicalCell, decode_grid
-from doctables.model.layout import PageLayout, Rule, Word
+from doctables.model.layout import PageLayout, Rule, Word, joined_text
 from doctables.model.tables import Cell, CellWord, Table
 from doctables.models import TableModels
 
@@ -139,7 +139,14 @@ def build_table(
         if len(words) != glued:
             bands = refine.text_bands(words, unit)
     groups = [
-        (model_grid.row_edges[c.row], model_grid.row_edges[c.row + 1]) for c in logical if c.col_span > 1
+        (
+            model_grid.col_edges[c.col],
+            model_grid.row_edges[c.row],
+            model_grid.col_edges[c.col + c.col_span],
+            model_grid.row_edges[c.row + 1],
+        )
+        for c in logical
+        if c.col_span > 1
     ]
     row_spans = [
         (
@@ -232,16 +239,21 @@ def _place_cells(
     def free(span_rows: range, span_cols: range) -> bool:
         return not any((r, c) in taken for r in span_rows for c in span_cols)
 
+    def on_grid(cell: LogicalCell) -> tuple[range, range]:
+        return (
+            spans.covered(row_edges, rows.model_edges[cell.row], rows.model_edges[cell.row + cell.row_span]),
+            spans.covered(col_edges, cols.model_edges[cell.col], cols.model_edges[cell.col + cell.col_span]),
+        )
+
+    model_spans = {on_grid(c) for c in logical if c.row_span * c.col_span > 1}
     for span_rows, span_cols in spans.rule_spans(rows, cols, horizontal, vertical, unit):
-        if spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
+        # Rules that leave a block open and a model cell over the same block outvote text
+        # lines set further apart than a wrapped cell's (a label centred in a tall cell).
+        both = (span_rows, span_cols) in model_spans
+        if spans.span_agrees(span_rows, span_cols, slot_words, words, unit, lines_apart=both):
             take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
     for cell in sorted(logical, key=lambda c: -(c.row_span * c.col_span)):
-        span_rows = spans.covered(
-            row_edges, rows.model_edges[cell.row], rows.model_edges[cell.row + cell.row_span]
-        )
-        span_cols = spans.covered(
-            col_edges, cols.model_edges[cell.col], cols.model_edges[cell.col + cell.col_span]
-        )
+        span_rows, span_cols = on_grid(cell)
         if len(span_rows) * len(span_cols) <= 1 or not free(span_rows, span_cols):
             continue
         if any(row_edges[r] in rows.hard for r in span_rows[1:]):
@@ -292,7 +304,7 @@ def _table(
                 col=cols.start,
                 row_span=len(rows),
                 col_span=len(cols),
-                text=" ".join(w.text for w in ordered),
+                text=joined_text([w.text for w in ordered]),
                 bbox=(
                     grid.col_edges[cols.start],
                     grid.row_edges[rows.start],
@@ -346,7 +358,7 @@ def words_in(words: list[Word], region: Box) -> list[Word]:
 
 def join_words(words: list[Word]) -> str:
     """Reading-order text of a cell's words (see reading_order)."""
-    return " ".join(w.text for w in reading_order(words))
+    return joined_text([w.text for w in reading_order(words)])
 
 
 def reading_order(words: list[Word]) -> list[Word]:

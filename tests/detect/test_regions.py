@@ -537,3 +537,20 @@ def test_a_small_page_image_is_read_whole_and_a_page_by_its_candidates():
     assert regions.regions_to_read(page_image, detector) == [(10, 20, 300, 200)]  # text is not read
     assert regions.regions_to_read(page_image, LayoutDetector({})) == [(0.0, 0.0, 1200.0, 1600.0)]
 
+
+
+def test_long_row_labels_far_left_of_a_region_of_figures_are_taken_in():
+    # The detector boxed the figures only; the rows' labels (long, ragged) stand far to the
+    # left on the same lines, past the reach of a cut-off column: they are the table's.
+    figures = line(300, ("2015", 300), ("2016", 360), ("2017", 420))
+    labels = ["Within 90 days", "Over 90 days and within 365 days", "Over 365 days", "Total"]
+    for k, label in enumerate(labels):
+        figures += line(314 + 14 * k, ("606,451", 300), ("462,869", 360), ("577,445", 420))
+        figures += line(314 + 14 * k, (label, 60))
+    (region,) = regions.find_regions(IMAGE, page(figures), Detector((295, 298, 460, 370)))
+    assert region.box[0] <= 60 and region.box[2] >= 455
+    # A justified column of the page's text beside the figures is not their labels.
+    prose = [w for k in range(5) for w in line(300 + 14 * k, ("one two three four five six", 20))]
+    numbers = [w for w in figures if w.bbox[0] >= 300]
+    (region,) = regions.find_regions(IMAGE, page(prose + numbers), Detector((295, 298, 460, 370)))
+    assert region.box[0] >= 290

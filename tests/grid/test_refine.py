@@ -694,3 +694,51 @@ def test_refined_axes_run_edge_to_edge_and_hold_each_word_once(case, columns_rul
         assert len(axis.model_edges) == len(model) + 2
     slots = _slots(words, rows.edges, cols.edges)
     assert all(0 <= r < len(rows.edges) - 1 and 0 <= c < len(cols.edges) - 1 for r, c in slots)
+
+
+def test_a_heading_line_the_models_heading_edge_cuts_is_still_heading():
+    # "Body / weight" is one heading wrapped over two lines; the model's heading ends at 118,
+    # inside the second line (centre 116): the line is heading, and the boundary under "Body"
+    # only cuts the wrapped text.
+    words = line(100, ("Name", 100), ("Body", 200)) + line(111, ("weight", 200))
+    words += line(128, ("alpha", 100), ("1.5", 200)) + line(142, ("beta", 100), ("2.5", 200))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 260, 155), [95, 190, 260]
+    axis = refine.refine_rows([98, 110.5, 125, 140, 155], words, bands, [], box, col_edges, 118, SIZE)
+    assert len(axis.edges) == 4 and 121 < axis.edges[1] < 128
+
+
+def test_a_model_group_over_headings_of_their_own_does_not_hold_their_wrapped_lines_apart():
+    # The model spans "Weight Weight" as one heading over two columns; the text shows two
+    # headings, each wrapped over three lines: one heading row.
+    words = line(100, ("Name", 100), ("Weight", 200), ("Weight", 260))
+    words += line(111, ("Relative", 200), ("Relative", 260)) + line(122, ("to body", 200), ("to body", 260))
+    words += line(140, ("alpha", 100), ("1.5", 200), ("2.5", 260))
+    words += line(154, ("beta", 100), ("3.5", 200), ("4.5", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 310, 166), [95, 190, 250, 310]
+    model = [98, 110.5, 121.5, 136, 151, 166]
+    axis = refine.refine_rows(model, words, bands, [], box, col_edges, 136, SIZE, [(190, 98, 310, 110.5)])
+    assert len(axis.edges) == 4 and 132 < axis.edges[1] < 140
+    # A heading of one phrase over the two columns is the group's: its row stays apart.
+    words = line(100, ("Name", 100), ("Body weight", 215))
+    words += line(111, ("Relative", 200), ("Relative", 260)) + line(122, ("to body", 200), ("to body", 260))
+    words += line(140, ("alpha", 100), ("1.5", 200), ("2.5", 260))
+    words += line(154, ("beta", 100), ("3.5", 200), ("4.5", 260))
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_rows(model, words, bands, [], box, col_edges, 136, SIZE, [(190, 98, 310, 110.5)])
+    assert 108 < axis.edges[1] < 112
+
+
+def test_a_heading_read_in_two_pieces_a_little_over_a_word_space_apart_is_not_cut():
+    # "September" stands in the gap between the last two columns of figures, "30," a little
+    # more than a word space after it (OCR's word boxes): both head the last column.
+    words = line(100, ("As of December 31,", 314), ("September", 445), ("30,", 497))
+    for k, y in enumerate((130, 144, 158)):
+        words += line(y, (f"label{k}", 110), ("1,020", 331), ("2,370", 402), ("4,326", 485))
+    bands = refine.text_bands(words, SIZE)
+    body = bands[1:]
+    axis = refine.refine_columns([110, 293, 384, 444, 518], words, bands, body, [], (110, 98, 518, 170), SIZE)
+    # The last boundary stays in the figures' gap, left of the heading's middle: both pieces
+    # fall in the last column.
+    assert len(axis.edges) == 5 and 427 < axis.edges[3] < 467

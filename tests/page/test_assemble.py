@@ -1019,3 +1019,27 @@ def test_aligned_blocks_are_runs_of_lines_with_cells_side_by_side():
     blocks = regions.aligned_blocks(words)
     assert len(blocks) == 1
     assert blocks[0][1] == 114 and blocks[0][3] == 156 + SIZE
+
+
+def test_lines_of_unspaced_scripts_join_without_a_space():
+    # A Chinese cell wrapped over two lines is one run of text; Korean and Latin keep spaces.
+    words = [word("南京新城", 0, 0), word("平台公司", 0, 12)]
+    assert join_words(words) == "南京新城平台公司"
+    assert join_words([word("서울", 0, 0), word("특별시", 0, 12)]) == "서울 특별시"
+    assert join_words([word("ABC", 0, 0), word("公司", 0, 12)]) == "ABC 公司"
+
+
+def test_a_ruled_block_the_model_also_spans_is_one_cell_though_its_lines_stand_apart():
+    # "Account" and "method" are centred in a tall cell that two ruled rows share beside it:
+    # the rule under the first row stops short of the cell, and the model spans it too.
+    words = line(101, ("Item", 100), ("Share", 200), ("Account", 260))
+    words += line(120, ("direct", 200), ("method", 260))
+    words += line(138, ("alpha", 100), ("1.5", 200), ("cost", 260))
+    words += line(154, ("beta", 100), ("2.5", 200), ("equity", 260))
+    rules = [Rule(95, y, 330, y) for y in (98, 134, 150, 166)] + [Rule(95, 116, 250, 116)]
+    rules += [Rule(x, 98, x, 166) for x in (95, 190, 250, 330)]
+    spanned = table_of(words, [98, 116, 134, 150, 166], [95, 190, 250, 330], rules=rules, spans={(0, 2): (2, 1)})
+    assert (cell_at(spanned, 0, 2).text, cell_at(spanned, 0, 2).row_span) == ("Account method", 2)
+    # The rules alone, with lines that far apart, do not make one cell of them.
+    apart = table_of(words, [98, 116, 134, 150, 166], [95, 190, 250, 330], rules=rules)
+    assert cell_at(apart, 0, 2).text == "Account" and cell_at(apart, 1, 2).text == "method"
