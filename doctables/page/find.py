@@ -17,6 +17,9 @@ from doctables.model.tables import CellWord, Table
 from doctables.models import load_models
 from doctables.models.detection import Detection, TableDetector
 from doctables.page.assemble import extract_tables
+from doctables.recognise.cell_ink import read_empty_cells
+from doctables.recognise.ocr_models import load_ocr_models
+from doctables.recognise.separators import consistent_separators
 from doctables.recognise.page_text import PageDecision, prepare_page
 from doctables.settings import Settings
 
@@ -36,6 +39,12 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
 
     upright_image, upright_layout, decision = prepare_page(image, layout, settings, table_regions)
     tables = extract_tables(upright_image, upright_layout, models, read_from_image=decision.ocr)
+    if decision.ocr and tables:
+        ocr_models = load_ocr_models(settings)
+        points_per_pixel = upright_layout.width / upright_image.shape[1]
+        tables = [
+            consistent_separators(read_empty_cells(t, upright_image, points_per_pixel, ocr_models)) for t in tables
+        ]
     if decision.rotation_applied or decision.skew or decision.perspective:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision
