@@ -29,6 +29,13 @@ _RULE_SHARE = 0.9
 # bar: a dash.
 _FLAT = 0.3
 _BAR = 2.0
+# A cell's edges lie in the gaps between texts, or on rules: a shape whose middle is within
+# this share of a text line of them is a piece of a rule (a dashed one, or one broken on a
+# photo), not a glyph.
+_EDGE = 0.25
+# A mark that is a stroke down narrower than this share of a text line is a piece of a
+# rule: a glyph's stem has its serifs or a flag ("1").
+_THIN = 0.12
 # A dash stands in the middle of its row: within this share of the row's height of it.
 _DASH_MIDDLE = 0.25
 # Fewer ink pixels than this (after specks are removed) are dirt, not a mark.
@@ -150,8 +157,9 @@ def _mark(
     mid_x = (parts.x0 + parts.x1) / 2 + wx0
     mid_y = (parts.y0 + parts.y1) / 2 + wy0
     longest = _RULE_LINES * line if line else _RULE_SHARE * (cx1 - cx0)
+    edge = _EDGE * line
     inside = (
-        (mid_x > cx0) & (mid_x < cx1) & (mid_y > cy0) & (mid_y < cy1)
+        (mid_x > cx0 + edge) & (mid_x < cx1 - edge) & (mid_y > cy0) & (mid_y < cy1)
         & (parts.width < min(longest, _RULE_SHARE * (cx1 - cx0))) & (parts.height < cy1 - cy0)
     )
     if int(parts.pixels[inside].sum()) < _MIN_INK:
@@ -174,6 +182,10 @@ def _mark(
     flat = bottom - top <= _FLAT * line and right - left >= _BAR * (bottom - top)
     if flat and abs(wy0 + (top + bottom) / 2 - (cy0 + cy1) / 2) > _DASH_MIDDLE * (cy1 - cy0):
         return None  # a bar off the row's middle is a piece of a rule (broken on a photo)
+    if flat and right - left > _RULE_LINES * line:
+        return None  # dot leaders, blurred into one bar
+    if right - left < _THIN * line and bottom - top > 2 * (right - left):
+        return None  # a stroke down, thinner than a glyph: a piece of a rule
     return _Mark(
         index,
         (wx0 + left, wy0 + top, wx0 + right, wy0 + bottom),
