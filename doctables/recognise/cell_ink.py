@@ -49,6 +49,10 @@ _MARKS = frozenset("✓✔√✗✘×•●○◦*+%#")
 _STROKES = frozenset("-_‐‑‒–—―−─━一－ー")
 _NIL_DASH = "\u2013"
 _ROOT, _TICK = "\u221a", "\u2713"
+# At most this many marks are read a table: each is a run of the recogniser (about 45 ms at
+# two threads), and a column of figures that text detection passed over whole (a tax table's)
+# would cost tens of seconds read mark by mark.
+_MAX_MARKS = 32
 # Readings less sure than this are left out (the recogniser's line score, 0..1).
 _MIN_SCORE = 0.5
 
@@ -75,23 +79,23 @@ def read_empty_cells(table: Table, image: np.ndarray, points_per_pixel: float, m
     taken = [w.bbox for cell in table.cells for w in cell.words]
     heights = sorted(b[3] - b[1] for b in taken)
     line = heights[len(heights) // 2] / points_per_pixel if heights else 0.0
-    marks = [
-        mark for k in empty
-        if (mark := _mark(k, table.cells[k].bbox, image, points_per_pixel, level, taken, line)) is not None
-    ]
+    marks: list[_Mark] = []
+    for k in empty:  # row by row, as the cells come
+        if len(marks) == _MAX_MARKS:
+            break
+        mark = _mark(k, table.cells[k].bbox, image, points_per_pixel, level, taken, line)
+        if mark is not None:
+            marks.append(mark)
     if not marks:
         return table
-    # Each mark is read twice, cut close and cut a text line tall, and the surer reading
-    # kept: the recogniser, trained on lines, takes a dash cut close for "_" or "一" and one
-    # cut a line tall for "-", and is surer of a tick or a figure cut close.
-    readings = models.recognizer.recognise([crop for m in marks for crop in (m.close, m.tall)])
+    # A mark is read cut close (the recogniser is surest of a tick or a figure so); a short
+    # flat bar is a dash for nil however it reads (close, as "_" or even "1"; a line tall, as
+    # "-" or "一"), and is read cut a line tall only for its confidence.
+    readings = models.recognizer.recognise([m.tall if m.flat else m.close for m in marks])
     cells = list(table.cells)
     ideographic = any(unspaced_script(ch) for cell in cells for ch in cell.text)
-    for n, mark in enumerate(marks):
-        result = max(readings[2 * n:2 * n + 2], key=lambda r: r.score)
+    for mark, result in zip(marks, readings):
         if mark.flat:
-            # A short flat bar alone in a cell is a dash for nil, however it reads cut out
-            # (close, as "_" or even "1"; a line tall, as "-" or "一").
             text = _NIL_DASH
         else:
             text = _as_mark(result.text.strip(), ideographic)

@@ -7,6 +7,7 @@ import numpy as np
 import pymupdf
 
 from doctables.model.tables import Cell, CellWord, Table
+from doctables.recognise import cell_ink
 from doctables.recognise.cell_ink import read_empty_cells
 from doctables.recognise.ocr_models import load_ocr_models
 from doctables.settings import Settings
@@ -67,3 +68,14 @@ def test_a_square_root_sign_alone_in_a_cell_is_a_tick():
     found = read_empty_cells(_table(cells), _page_image(lambda page: None), 1 / SCALE, load_ocr_models(Settings()))
     assert [c.text for c in found.cells] == ["Hedging", "\u2713", "\u221a2"]
     assert found.cells[1].words[0].text == "\u2713"
+
+
+def test_a_table_is_read_at_most_its_budget_of_marks_row_by_row(monkeypatch):
+    def draw(page):
+        page.insert_text((135, 60), "7", fontsize=11)
+        page.insert_text((215, 60), "8", fontsize=11)
+
+    monkeypatch.setattr(cell_ink, "_MAX_MARKS", 1)
+    table = _table([_cell(0, "Total", 30), _cell(1), _cell(2)])
+    found = read_empty_cells(table, _page_image(draw), 1 / SCALE, load_ocr_models(Settings()))
+    assert [c.text for c in found.cells] == ["Total", "7", ""]
