@@ -689,7 +689,8 @@ def _with_label_column(region: Region, regions: list[Region], page_words: list[W
         return region
     # A column of the page's text beside the table goes on above and below it; labels do not.
     pitch = sorted(b.y0 - a.y0 for a, b in itertools.pairwise(rows))[(len(rows) - 1) // 2] if len(rows) > 1 else 0.0
-    beside = [w for w in page_words if left <= w.bbox[0] and w.bbox[2] <= x0 and w not in extra]
+    labels = {id(w) for w in extra}
+    beside = [w for w in page_words if left <= w.bbox[0] and w.bbox[2] <= x0 and id(w) not in labels]
     above = any(y0 - _LABEL_REACH * pitch <= w.bbox[3] <= y0 for w in beside)
     below = any(y1 <= w.bbox[1] <= y1 + _LABEL_REACH * pitch for w in beside)
     if above and below:

@@ -61,8 +61,7 @@ _MIN_SCORE = 0.5
 class _Mark:
     cell: int  # index in the table's cells
     box: tuple[int, int, int, int]  # the mark's ink, image pixels
-    close: np.ndarray  # the mark on paper, a little paper around it
-    tall: np.ndarray  # the same, at least a text line tall
+    crop: np.ndarray  # the mark on paper, a little paper around it (a bar: a text line tall)
     flat: bool  # a short bar, much wider than high, low against the text's lines
 
 
@@ -91,7 +90,7 @@ def read_empty_cells(table: Table, image: np.ndarray, points_per_pixel: float, m
     # A mark is read cut close (the recogniser is surest of a tick or a figure so); a short
     # flat bar is a dash for nil however it reads (close, as "_" or even "1"; a line tall, as
     # "-" or "一"), and is read cut a line tall only for its confidence.
-    readings = models.recognizer.recognise([m.tall if m.flat else m.close for m in marks])
+    readings = models.recognizer.recognise([m.crop for m in marks])
     cells = list(table.cells)
     ideographic = any(unspaced_script(ch) for cell in cells for ch in cell.text)
     for mark, result in zip(marks, readings):
@@ -138,9 +137,8 @@ def _mark(
 ) -> _Mark | None:
     """The mark in a cell: the ink shapes whose middle lies inside it (a mark may stand out
     over a tight row's edges; a figure set right, to its edge), less other cells' words and
-    the rules, set on plain paper; None when
-    the cell shows none. `line`: a text line's height (pixels), as tall as a dash is cut too
-    (alone it shows no baseline)."""
+    the rules, set on plain paper; None when the cell shows none. `line`: a text line's
+    height (pixels), as tall as a dash is cut (alone it shows no baseline)."""
     height, width = image.shape[:2]
     cx0, cy0, cx1, cy1 = (v / points_per_pixel for v in cell)
     reach = _REACH * (cy1 - cy0)
@@ -190,13 +188,8 @@ def _mark(
         return None  # dot leaders, blurred into one bar
     if right - left < _THIN * line and bottom - top > 2 * (right - left):
         return None  # a stroke down, thinner than a glyph: a piece of a rule
-    return _Mark(
-        index,
-        (wx0 + left, wy0 + top, wx0 + right, wy0 + bottom),
-        _on_paper(alone[top:bottom, left:right], pad, pad),
-        _on_paper(alone[top:bottom, left:right], extra, pad),
-        flat,
-    )
+    crop = _on_paper(alone[top:bottom, left:right], extra if flat else pad, pad)
+    return _Mark(index, (wx0 + left, wy0 + top, wx0 + right, wy0 + bottom), crop, flat)
 
 
 def _on_paper(mark: np.ndarray, up_down: int, sides: int) -> np.ndarray:
