@@ -1,10 +1,11 @@
 """Cells of a table read from an image that came out empty while the image shows a mark in
-them: the mark is read alone.
+them: the mark is read on its own.
 
 Text detection finds lines of text; a lone short mark (a tick, a dash for nil, a single digit
 or letter set apart in its cell) is often no line to it, and its cell came out empty though
 the page shows something there. Once the grid is known, each such cell's ink is cut out and
-given to the recogniser by itself, on plain paper (nothing of its neighbours with it)."""
+set on plain paper (nothing of its neighbours with it) and read apart from the other cells'
+marks, side by side with them on a strip (`TextRecognizer.recognise_apart`)."""
 
 from __future__ import annotations
 
@@ -49,10 +50,10 @@ _MARKS = frozenset("✓✔√✗✘×•●○◦*+%#")
 _STROKES = frozenset("-_‐‑‒–—―−─━一－ー")
 _NIL_DASH = "\u2013"
 _ROOT, _TICK = "\u221a", "\u2713"
-# At most this many marks are read a table: each is a run of the recogniser (about 45 ms at
-# two threads), and a column of figures that text detection passed over whole (a tax table's)
-# would cost tens of seconds read mark by mark.
-_MAX_MARKS = 32
+# At most this many marks are read a table: a strip of about a dozen is a run of the
+# recogniser (about 60 ms at two threads); a tax table's columns of figures that text
+# detection passed over whole are some hundreds.
+_MAX_MARKS = 1024
 # Readings less sure than this are left out (the recogniser's line score, 0..1).
 _MIN_SCORE = 0.5
 
@@ -90,7 +91,7 @@ def read_empty_cells(table: Table, image: np.ndarray, points_per_pixel: float, m
     # A mark is read cut close (the recogniser is surest of a tick or a figure so); a short
     # flat bar is a dash for nil however it reads (close, as "_" or even "1"; a line tall, as
     # "-" or "一"), and is read cut a line tall only for its confidence.
-    readings = models.recognizer.recognise([m.crop for m in marks])
+    readings = models.recognizer.recognise_apart([m.crop for m in marks])
     cells = list(table.cells)
     ideographic = any(unspaced_script(ch) for cell in cells for ch in cell.text)
     for mark, result in zip(marks, readings):

@@ -11,6 +11,8 @@ Recognition (PP-OCRv6 small rec): each line crop resized to 48 pixels high and r
 alone (padded to the training width of 320); CTC greedy decoding (argmax per step, repeats
 merged, blanks dropped) over the character list that the model carries in its ONNX
 metadata (`character`), framed as Paddle does: index 0 is the CTC blank, the last is space.
+Many short crops (a table's lone marks) are read side by side on strips instead, each given
+the characters over it (`recognise_apart`).
 
 Which way up a page is comes from the recogniser too (see `doctables.recognise.page_text.detect_rotation`).
 """
@@ -46,6 +48,10 @@ _REC_MIN_RATIO = 320 / 48
 # A run of this many CTC steps (8 input pixels each) without a character splits a word even
 # when the model wrote no space: 5 steps = 40 px at height 48, most of a text line's height.
 _WORD_GAP_STEPS = 5
+# Short crops read together (`recognise_apart`) stand side by side on a strip this many text
+# heights wide at most, this much paper between them: over the word gap, so each stays apart.
+_STRIP_RATIO = 20
+_STRIP_GAP = 48
 
 
 @dataclass(frozen=True)
@@ -193,15 +199,65 @@ class TextRecognizer:
             results.append(self._decode(probabilities[0], step * crop.shape[1] / width))
         return results
 
-    def _decode(self, probabilities: np.ndarray, step: float) -> RecognisedLine:
+    def recognise_apart(self, crops: list[np.ndarray]) -> list[RecognisedLine]:
+        """Text of each of many short RGB crops (marks, single words), in the order given:
+        they are set side by side on strips of paper, far enough apart that the model reads
+        each as a word of its own, and each character goes to the crop it stands over. One
+        run reads a strip of a dozen marks where `recognise` would pad each to the
+        training width and run it alone."""
+        gap = np.full((_REC_HEIGHT, _STRIP_GAP, 3), 255, dtype=np.uint8)
+        resized = [
+            _resize(_rgb(crop), max(1, math.ceil(_REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))), _REC_HEIGHT,
+                    sharp=True)
+            for crop in crops
+        ]
+        results: list[RecognisedLine] = []
+        start = 0
+        while start < len(resized):
+            end, width = start + 1, _STRIP_GAP + resized[start].shape[1]
+            while end < len(resized) and width + _STRIP_GAP + resized[end].shape[1] <= _STRIP_RATIO * _REC_HEIGHT:
+                width += _STRIP_GAP + resized[end].shape[1]
+                end += 1
+            pieces, spans, x = [gap], [], _STRIP_GAP
+            for image in resized[start:end]:
+                pieces += [image, gap]
+                spans.append((x, x + image.shape[1]))
+                x += image.shape[1] + _STRIP_GAP
+            strip = np.concatenate(pieces, axis=1)
+            input_width = max(strip.shape[1], int(_REC_HEIGHT * _REC_MIN_RATIO))
+            tensor = np.zeros((1, 3, _REC_HEIGHT, input_width), dtype=np.float32)
+            tensor[0, :, :, : strip.shape[1]] = _tensor(strip)[0]
+            probabilities = self.model.run(tensor)[0][0]
+            step = input_width / probabilities.shape[0]
+            chars, positions, scores = self._characters(probabilities)
+            centres = (positions + 0.5) * step
+            owner = np.array([_nearest(spans, c) for c in centres], dtype=int)
+            for k, (x0, _) in enumerate(spans):
+                mine = np.nonzero(owner == k)[0]
+                shift = x0 / step  # the crop's first CTC step
+                scale = step * crops[start + k].shape[1] / resized[start + k].shape[1]
+                results.append(
+                    self._line([chars[i] for i in mine], positions[mine] - shift, scores[mine], scale)
+                )
+            start = end
+        return results
+
+    def _characters(self, probabilities: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """CTC greedy decoding: the characters, the step each stands at, and its score."""
         indices = probabilities.argmax(axis=1)
         best = probabilities.max(axis=1)
         keep = np.ones(indices.size, dtype=bool)
         keep[1:] = indices[1:] != indices[:-1]
         keep &= indices != 0
         positions = np.nonzero(keep)[0]
-        chars = [self.characters[k] for k in indices[positions]]
-        scores = best[positions]
+        return [self.characters[k] for k in indices[positions]], positions, best[positions]
+
+    def _decode(self, probabilities: np.ndarray, step: float) -> RecognisedLine:
+        return self._line(*self._characters(probabilities), step)
+
+    @staticmethod
+    def _line(chars: list[str], positions: np.ndarray, scores: np.ndarray, step: float) -> RecognisedLine:
+        """The line of decoded characters at `positions` (CTC steps of `step` crop pixels each)."""
         words: list[RecognisedWord] = []
         current: list[int] = []
 
@@ -227,8 +283,17 @@ class TextRecognizer:
             current.append(k)
         close()
         text = " ".join(w.text for w in words)
-        score = float(np.mean(scores)) if scores.size else 0.0
+        score = float(np.mean(scores)) if len(scores) else 0.0
         return RecognisedLine(text=text, score=score, words=words)
+
+
+def _nearest(spans: list[tuple[int, int]], x: float) -> int:
+    """The index of the span that holds `x`, or the nearest one."""
+    return min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
 
 
 @dataclass(frozen=True)

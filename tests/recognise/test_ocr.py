@@ -318,6 +318,28 @@ def test_ocr_reads_known_text_with_word_boxes(ocr_models):
         assert 0.9 < word.confidence <= 1.0
 
 
+def test_many_short_crops_are_read_apart_on_strips_in_their_order(ocr_models, monkeypatch):
+    """Marks read together (recognise_apart): each crop keeps its own reading, none takes
+    a neighbour's characters, and a strip holds several of them (fewer runs than crops)."""
+    texts = ["7", "12", "X", "No", "4.5", "0", "Yes", "31", "A", "9", "N/A", "100", "5", "B", "64", "2"]
+    crops = []
+    for text in texts:
+        document = pymupdf.open()
+        page = document.new_page(width=20 + 7 * len(text), height=24)
+        page.insert_text((6, 17), text, fontsize=11, fontname="helv")
+        pixmap = page.get_pixmap(dpi=144, alpha=False)
+        crops.append(np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3))
+    runs = []
+    model_run = ocr_models.recognizer.model.run
+    monkeypatch.setattr(ocr_models.recognizer.model, "run", lambda tensor: runs.append(tensor.shape) or model_run(tensor))
+    readings = ocr_models.recognizer.recognise_apart(crops)
+    assert [r.text for r in readings] == texts
+    assert 1 < len(runs) < len(texts) // 3
+    for crop, reading in zip(crops, readings):
+        (word,) = reading.words
+        assert 0 <= word.x0 < word.x1 <= crop.shape[1] + 8 and reading.score > 0.8
+
+
 def test_a_word_set_tight_against_a_vertical_rule_does_not_run_over_it(ocr_models):
     """Figures right-aligned against the rules of a ruled table: the recogniser reads "25.0"
     and "4,090,000" as one line across the rule between them, and fitted to the ink alone the
