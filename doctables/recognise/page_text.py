@@ -25,6 +25,7 @@ image when the layout had none.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -34,7 +35,7 @@ from doctables.geometry import Box, centre_in, intersection
 from doctables.model.layout import PageLayout, Rule, Word
 from doctables.recognise import pages, perspective
 from doctables.recognise.ocr_models import OcrModels, load_ocr_models
-from doctables.recognise.transform import deskew_image, rotate_image, to_original, upright_layout
+from doctables.recognise.transform import deskew_image, enlarge, rotate_image, to_original, upright_layout
 from doctables.settings import Settings
 
 __all__ = ["PageDecision", "load_ocr_models", "prepare_page", "read_regions", "to_original"]
@@ -132,6 +133,12 @@ def prepare_page(
     # cleaned page was garbled.
     upright = deskew_image(cleaned, skew)
     as_scanned = deskew_image(turned, skew)
+    # Small text (a screenshot at 72 dpi, a page image shrunk) is read, ruled and modelled
+    # enlarged to the size text is read best at, the whole page at once.
+    enlargement = _enlargement(as_scanned, models, settings.max_render_pixels)
+    if enlargement > 1.0:
+        upright, as_scanned = enlarge(upright, enlargement), enlarge(as_scanned, enlargement)
+        points_per_pixel /= enlargement
     if warp is None:
         new_layout = upright_layout(layout, rotation, skew)
     else:
@@ -148,7 +155,9 @@ def prepare_page(
     read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
     read_points = [tuple(v * points_per_pixel for v in b) for b in read]
     kept = [w for w in new_layout.words if not any(centre_in(w.bbox, b) for b in read_points)]
-    new_layout = replace(new_layout, words=kept + ocr_words, rules=rules)
+    new_layout = replace(
+        new_layout, words=kept + ocr_words, rules=rules, image_width=upright.shape[1], image_height=upright.shape[0]
+    )
     turned = []
     if rotation:
         turned.append(f"turned {rotation} degrees")
@@ -156,12 +165,30 @@ def prepare_page(
         turned.append("its perspective straightened")
     if skew:
         turned.append(f"deskewed by {skew:.2f} degrees")
+    if enlargement > 1.0:
+        turned.append(f"enlarged {enlargement:.2f} times for its small text")
     what = "the whole page" if settings.ocr_full_page else f"{len(boxes)} table region(s)"
     sentence = f"{reason}; read {what} with OCR ({len(ocr_words)} words)"
     if turned:
         sentence += ", " + " and ".join(turned)
     flat = None if warp is None else tuple(round(float(v), 6) for v in (warp / warp[2, 2]).ravel())
     return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat)
+
+
+def _enlargement(image: np.ndarray, models: OcrModels, max_pixels: int) -> float:
+    """How many times an upright page image is enlarged before it is read: 1 when its text
+    lines (the median height of those found on the page shrunk as for its orientation) are
+    near the height text is read best at, else enough to bring them there, at most
+    `_MAX_ENLARGEMENT` times and `max_pixels` in all."""
+    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
+    lines = models.detector.detect(pages.shrink(image, factor))
+    across = [line.box for line in lines if line.box[3] - line.box[1] <= _TALL_BOX * (line.box[2] - line.box[0])]
+    if not across:
+        return 1.0
+    height = float(np.median([y1 - y0 for _, y0, _, y1 in across])) / factor
+    room = math.sqrt(max_pixels / (image.shape[0] * image.shape[1]))
+    enlargement = min(_READ_LINE_HEIGHT / max(height, 1.0), _MAX_ENLARGEMENT, room)
+    return enlargement if enlargement >= _MIN_ENLARGEMENT else 1.0
 
 
 def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> int:

@@ -56,6 +56,15 @@ def deskew_image(image: np.ndarray, skew: float) -> np.ndarray:
     return by_plane(image, lambda plane: plane.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=255))
 
 
+def enlarge(image: np.ndarray, factor: float) -> np.ndarray:
+    """The image enlarged `factor` times (bicubic: small text keeps its strokes apart)."""
+    height, width = image.shape[:2]
+    size = (round(width * factor), round(height * factor))
+    if image.ndim == 2:
+        return np.asarray(Image.fromarray(image).resize(size, Image.BICUBIC))
+    return by_plane(image, lambda plane: plane.resize(size, Image.BICUBIC))
+
+
 def skew_box(box: Box, skew: float, width: float, height: float, inverse: bool = False) -> Box:
     """Where a box lands when its page (width x height) is turned counter-clockwise by `skew`
     degrees about the centre (or back, with `inverse`): the bounding box of its turned corners."""

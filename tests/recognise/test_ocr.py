@@ -585,6 +585,28 @@ def test_small_text_is_searched_enlarged(ocr_models):
     assert [w.text for w in read] == words and spy.scales == [1.0]
 
 
+@pytest.mark.parametrize("dpi", [72, 144])
+def test_a_page_image_of_small_text_is_read_enlarged_in_points_as_given(dpi, settings):
+    """A page image whose text is small (8 pt at 72 dpi: lines of about 15 pixels as the
+    detector boxes them) is read, ruled and modelled enlarged as a whole; at 144 dpi it is
+    read as it is. Either way the words stand where they are on the page, in points."""
+    image, words = _small_table_image(dpi)
+    height, width = image.shape[:2]
+    layout = PageLayout(page=1, width=200, height=75, rotation=0, dpi=dpi, image_width=width, image_height=height)
+    whole = lambda upright: [(0.0, 0.0, float(upright.shape[1]), float(upright.shape[0]))]  # noqa: E731
+    upright, read, decision = prepare_page(image, layout, settings, whole)
+    enlarged = upright.shape[1] / width
+    if dpi == 72:
+        assert 1.5 <= enlarged <= 3.0 and "enlarged" in decision.reason
+    else:
+        assert enlarged == 1.0 and "enlarged" not in decision.reason
+    assert (read.image_width, read.image_height) == (upright.shape[1], upright.shape[0])
+    assert [w.text for w in read.words] == words
+    for i, word in enumerate(read.words):  # drawn at (8 + 65 col, 16 + 16 row), 8 pt
+        assert abs(word.bbox[0] - (8 + (i % 3) * 65)) < 2.0
+        assert word.bbox[1] < 16 + (i // 3) * 16 - 3 < word.bbox[3]
+
+
 def test_a_thumbnail_cut_tight_round_its_text_is_read_every_line(ocr_models):
     # The same table at 36 dpi, cut at its ink (a thumbnail-sized screenshot, no margin):
     # at its own size the detector finds no line at all, so it searches again enlarged; and
