@@ -48,7 +48,12 @@ _PAD = 0.5
 # filled with (ticks, crosses, bullets, stars, dashes).
 _MARKS = frozenset("✓✔√✗✘×•●○◦*+%#")
 _STROKES = frozenset("-_‐‑‒–—―−─━一－ー")
-_NIL_DASH = "\u2013"
+# A dash for nil is written as the dash its length says, against the text line's height (a
+# word box's, about twice the font's x-height): a hyphen is a third of an em, an en dash
+# half of one, an em dash a whole one.
+_HYPHEN, _EN_DASH, _EM_DASH = "-", "\u2013", "\u2014"
+_HYPHEN_LONGEST = 0.3
+_EN_DASH_LONGEST = 0.6
 _ROOT, _TICK = "\u221a", "\u2713"
 # At most this many marks are read a table: a strip of about a dozen is a run of the
 # recogniser (about 60 ms at two threads); a tax table's columns of figures that text
@@ -95,10 +100,11 @@ def read_empty_cells(table: Table, image: np.ndarray, points_per_pixel: float, m
     cells = list(table.cells)
     ideographic = any(unspaced_script(ch) for cell in cells for ch in cell.text)
     for mark, result in zip(marks, readings):
+        dash = _dash(mark.box[2] - mark.box[0], line)
         if mark.flat:
-            text = _NIL_DASH
+            text = dash
         else:
-            text = _as_mark(result.text.strip(), ideographic)
+            text = _as_mark(result.text.strip(), ideographic, dash)
             if not text or result.score < _MIN_SCORE:
                 continue
         mx0, my0, mx1, my1 = mark.box
@@ -120,12 +126,20 @@ def _ticks(table: Table) -> Table:
     return replace(table, cells=cells)
 
 
-def _as_mark(text: str, ideographic: bool) -> str:
-    """A lone mark's reading as the cell's text, or "" where it is no plausible mark."""
+def _dash(width: float, line: float) -> str:
+    """The dash a bar `width` pixels long is, beside text lines `line` pixels high."""
+    if not line or _HYPHEN_LONGEST * line <= width <= _EN_DASH_LONGEST * line:
+        return _EN_DASH
+    return _HYPHEN if width < _HYPHEN_LONGEST * line else _EM_DASH
+
+
+def _as_mark(text: str, ideographic: bool, dash: str) -> str:
+    """A lone mark's reading as the cell's text (`dash` for any stroke), or "" where it is
+    no plausible mark."""
     if text and set(text) <= _STROKES:
         # A stroke alone in a cell is a dash for nil, whichever stroke the recogniser took it
         # for (it reads Chinese too: "一", "one", is one of them).
-        return _NIL_DASH
+        return dash
     if text == _ROOT:
         return _TICK
     if not ideographic and any(unspaced_script(ch) for ch in text):

@@ -42,9 +42,20 @@ def test_a_lone_figure_and_a_nil_dash_in_empty_cells_are_read():
 
     table = _table([_cell(0, "Total", 30), _cell(1), _cell(2)])
     found = read_empty_cells(table, _page_image(draw), 1 / SCALE, load_ocr_models(Settings()))
-    assert [c.text for c in found.cells] == ["Total", "7", "\u2013"]
+    assert [c.text for c in found.cells] == ["Total", "7", "\u2014"]  # a bar nearly an em long
     (word,) = found.cells[1].words
     assert 130 <= word.bbox[0] < word.bbox[2] <= 145  # the mark's own box, in points
+
+
+def test_a_dash_for_nil_is_the_dash_its_length_says():
+    def draw(page):
+        page.insert_text((30, 60), "Total", fontsize=11)
+        page.draw_line((136, 56), (139.5, 56), width=0.8)  # a hyphen's length (a third of an em)
+        page.draw_line((216, 56), (222, 56), width=0.8)  # an en dash's (half an em)
+
+    table = _table([_cell(0, "Total", 30), _cell(1), _cell(2)])
+    found = read_empty_cells(table, _page_image(draw), 1 / SCALE, load_ocr_models(Settings()))
+    assert [c.text for c in found.cells] == ["Total", "-", "\u2013"]
 
 
 def test_blank_cells_rules_and_a_neighbours_overflowing_text_stay_empty():
