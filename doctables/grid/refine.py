@@ -172,6 +172,7 @@ def is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.strip()))
 
 
+_CURRENCY = frozenset("$€£¥₹₩")
 _LEADER_CHARS = frozenset(".·…_-‐‑–—―=─━•")
 _RULE_CHARS = frozenset("_-‐‑–—―=─━")
 
@@ -742,6 +743,11 @@ def refine_rows(
     # rows it does not rule to the text and the model: without vertical rules, ruled row by
     # row takes two or more rules between body lines (one over the total is no ruling).
     counted = chosen if columns_ruled else chosen | strong
+    if not columns_ruled:
+        # Body lines that are two records (figures in the same columns) are rows apart
+        # whatever the model drew: rules that leave most of them unparted are no ruling row
+        # by row (a low-resolution image's model rows hold several records each).
+        counted |= _record_splits(gaps, set(), bands, words, col_edges, header_bottom)
     least = 1 if columns_ruled else 2
     ruled = len(strong & body) >= max(least, 0.5 * len(counted & body)) and len(strong) >= 2
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
@@ -941,7 +947,11 @@ def _numeric_columns(band: Band, words: list[Word], col_edges: list[float]) -> s
         cx = (w.bbox[0] + w.bbox[2]) / 2
         col = min(max(bisect_right(col_edges, cx) - 1, 0), len(col_edges) - 2)
         texts.setdefault(col, []).append(w.text)
-    return {c for c, t in texts.items() if all(is_number(x) for x in t)}
+    # A currency sign set apart from its figure ("$ 1,498") goes with it.
+    return {
+        c for c, t in texts.items()
+        if all(is_number(x) or x.strip() in _CURRENCY for x in t) and any(is_number(x) for x in t)
+    }
 
 
 def _record_splits(
@@ -964,7 +974,7 @@ def _record_splits(
         k = gap.above
         if gi in keep or k is None:
             continue
-        if bands[k].y0 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
+        if (bands[k].y0 + bands[k].y1) / 2 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
             added.add(gi)
         elif _heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k]):
             # Inside the heading, lines of cells wrapped column by column are one row.

@@ -400,6 +400,34 @@ def test_a_wrapped_line_with_figures_keeps_its_row():
     assert axis.edges == [98, 112, 124, 137, 152, 166]
 
 
+def test_records_between_rules_across_only_are_rows_though_the_model_joined_them():
+    """Rules under the heading, within the body and over the total, no rules down: a low-
+    resolution image's model drew one row for each ruled block, but each line is a record
+    (figures in the same columns, a currency sign set apart from its first figure)."""
+    words = line(100, ("Year", 100), ("2018", 200), ("2017", 260))
+    words += line(114, ("Core", 100), ("$ 1,498", 200), ("$ 1,426", 260))
+    for k, y in enumerate((128, 142, 156, 170, 184)):
+        words += line(y, (f"item{k}", 100), (f"{k}.1", 200), (f"{k}.2", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 300, 196), [95, 190, 250, 300]
+    horizontal = [(y, 95.0, 300.0) for y in (112, 154, 182)]
+    axis = refine.refine_rows([98, 112, 154, 182, 196], words, bands, horizontal, box, col_edges, 112, SIZE)
+    assert not axis.ruled
+    assert axis.edges == [98, 112, 126, 140, 154, 168, 182, 196]
+
+
+def test_lines_of_one_record_between_rules_across_stay_one_row():
+    words = line(100, ("Year", 100), ("2018", 200), ("2017", 260))
+    words += line(114, ("first", 100), ("1.5", 200), ("2.5", 260)) + line(124, ("label", 100))
+    words += line(140, ("second", 100), ("3.5", 200), ("4.5", 260)) + line(150, ("wrapped", 100))
+    words += line(166, ("third", 100), ("5.5", 200), ("6.5", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 300, 178), [95, 190, 250, 300]
+    horizontal = [(y, 95.0, 300.0) for y in (112, 137, 163)]
+    axis = refine.refine_rows([98, 112, 137, 163, 178], words, bands, horizontal, box, col_edges, 112, SIZE)
+    assert axis.ruled and axis.edges == [98, 112, 137, 163, 178]
+
+
 def test_refine_rows_follows_rules_in_a_ruled_table():
     words, bands = small_table()
     horizontal, _ = as_lines(lattice_rules([95, 190, 250, 300], [98, 112, 126, 140, 155]))
