@@ -331,7 +331,8 @@ def test_many_short_crops_are_read_apart_on_strips_in_their_order(ocr_models, mo
         crops.append(np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3))
     runs = []
     model_run = ocr_models.recognizer.model.run
-    monkeypatch.setattr(ocr_models.recognizer.model, "run", lambda tensor: runs.append(tensor.shape) or model_run(tensor))
+    counted = lambda tensor: runs.append(tensor.shape) or model_run(tensor)  # noqa: E731
+    monkeypatch.setattr(ocr_models.recognizer.model, "run", counted)
     readings = ocr_models.recognizer.recognise_apart(crops)
     assert [r.text for r in readings] == texts
     assert 1 < len(runs) < len(texts) // 3
