@@ -46,15 +46,18 @@ def unread_marks(image: np.ndarray, words: list[Word], points_per_pixel: float) 
     boxes = sorted(
         (int(parts.x0[i]), int(parts.y0[i]), int(parts.x1[i]), int(parts.y1[i])) for i in np.nonzero(glyph)[0]
     )
+    reach = _JOIN * line
     marks: list[list[int]] = []
-    for x0, y0, x1, y1 in boxes:
-        for mark in marks:
-            if x0 - mark[2] <= _JOIN * line and min(y1, mark[3]) > max(y0, mark[1]):
+    near: list[list[int]] = []  # the marks a shape further right may still join
+    for x0, y0, x1, y1 in boxes:  # left to right
+        near = [mark for mark in near if x0 - mark[2] <= reach]
+        for mark in near:
+            if min(y1, mark[3]) > max(y0, mark[1]):
                 mark[:] = [min(mark[0], x0), min(mark[1], y0), max(mark[2], x1), max(mark[3], y1)]
                 break
         else:
             marks.append([x0, y0, x1, y1])
-    reach = _JOIN * line
+            near.append(marks[-1])
     return [
         Word(MARK_TEXT, _as_word_box(mark, line, points_per_pixel), confidence=0.0)
         for mark in marks

@@ -118,7 +118,7 @@ def prepare_page(
             return image, layout, PageDecision(verdict, False, 0, reason)
         reason = "the page has no text layer; its text, faint or small, is only in the image"
     models = models or load_ocr_models(settings)
-    rotation = detect_rotation(image, ink, models)
+    rotation, line_height = _orientation(image, ink, models)
     turned = rotate_image(image, rotation)
     warp = perspective.estimate(turned, points_per_pixel)
     if warp is not None:
@@ -135,7 +135,7 @@ def prepare_page(
     as_scanned = deskew_image(turned, skew)
     # Small text (a screenshot at 72 dpi, a page image shrunk) is read, ruled and modelled
     # enlarged to the size text is read best at, the whole page at once.
-    enlargement = _enlargement(as_scanned, models, settings.max_render_pixels)
+    enlargement = _enlargement(line_height, as_scanned, settings.max_render_pixels)
     if enlargement > 1.0:
         upright, as_scanned = enlarge(upright, enlargement), enlarge(as_scanned, enlargement)
         points_per_pixel /= enlargement
@@ -175,19 +175,15 @@ def prepare_page(
     return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat)
 
 
-def _enlargement(image: np.ndarray, models: OcrModels, max_pixels: int) -> float:
+def _enlargement(line_height: float | None, image: np.ndarray, max_pixels: int) -> float:
     """How many times an upright page image is enlarged before it is read: 1 when its text
-    lines (the median height of those found on the page shrunk as for its orientation) are
-    near the height text is read best at, else enough to bring them there, at most
-    `_MAX_ENLARGEMENT` times and `max_pixels` in all."""
-    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
-    lines = models.detector.detect(pages.shrink(image, factor))
-    across = [line.box for line in lines if line.box[3] - line.box[1] <= _TALL_BOX * (line.box[2] - line.box[0])]
-    if not across:
+    lines (`line_height`: their median height as found for its orientation, on the page
+    shrunk) are near the height text is read best at, else enough to bring them there, at
+    most `_MAX_ENLARGEMENT` times and `max_pixels` in all."""
+    if not line_height:
         return 1.0
-    height = float(np.median([y1 - y0 for _, y0, _, y1 in across])) / factor
     room = math.sqrt(max_pixels / (image.shape[0] * image.shape[1]))
-    enlargement = min(_READ_LINE_HEIGHT / max(height, 1.0), _MAX_ENLARGEMENT, room)
+    enlargement = min(_READ_LINE_HEIGHT / max(line_height, 1.0), _MAX_ENLARGEMENT, room)
     return enlargement if enlargement >= _MIN_ENLARGEMENT else 1.0
 
 
@@ -195,6 +191,12 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
     """Clockwise quarter turn (0/90/180/270) that makes a scanned page's text upright: lines
     running vertically mean 90 or 270; the recogniser then tells upright from upside down by
     reading the page's widest text lines both ways."""
+    return _orientation(image, ink, models)[0]
+
+
+def _orientation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> tuple[int, float | None]:
+    """`detect_rotation`'s turn, and the median height (pixels of `image`) of the text lines
+    it found across the upright page (None when it found none)."""
     vertical = pages.line_direction(ink)[0]
     factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
     small = pages.shrink(image, factor)
@@ -209,12 +211,14 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
         small = pages.shrink(upright, factor)
         lines = models.detector.detect(small)
     if not lines:
-        return base
+        return base, None
+    across = [line.box for line in lines if line.box[3] - line.box[1] <= _TALL_BOX * (line.box[2] - line.box[0])]
+    height = float(np.median([y1 - y0 for _, y0, _, y1 in across])) / factor if across else None
     # Upright or upside down: the recogniser reads the widest lines both ways. (PP-OCR's
     # small text-line orientation model, asked the same, called upright text upside down on
     # 3 of 23 photographed pages and missed 10 of 23 upside-down ones.)
     scale = upright.shape[1] / small.shape[1]
-    return (base + 180) % 360 if _reads_better_turned(upright, lines, scale, models) else base
+    return ((base + 180) % 360 if _reads_better_turned(upright, lines, scale, models) else base), height
 
 
 def _stacked_figures(image: np.ndarray, lines: list, factor: float, models: OcrModels) -> bool:
