@@ -1,9 +1,12 @@
-"""Thousands separators made consistent down a column of figures read with OCR.
+"""Thousands separators and currency signs made consistent down a column of figures read
+with OCR.
 
 Small or blurred text makes a comma and a full stop one speck of ink apart: in a column of
 "606,451", "131,176", "1,039,025" the recogniser reads "301.398" now and then. Where the
 column shows which separator it groups thousands with, a figure grouped with the other one
-is that column's misreading, and is written with the column's separator."""
+is that column's misreading, and is written with the column's separator. Likewise a dollar
+sign set apart from its figure reads "5", "s" or "S" when small ("5 986" under "$ 1,498"):
+where the column writes the sign so, its look-alike in the sign's place is the sign."""
 
 from __future__ import annotations
 
@@ -39,6 +42,39 @@ def consistent_separators(table: Table) -> Table:
                 for k in members:
                     cells[k] = _regrouped(cells[k], other, usual)
     return replace(table, cells=cells)
+
+
+# What a small dollar sign set apart from its figure is misread as.
+_SIGN, _LOOK_ALIKES = "$", frozenset("5sS§")
+_FIGURE = re.compile(r"^[(\[-]?\d[\d.,]*[)\]%]?$")
+
+
+def consistent_currency(table: Table) -> Table:
+    """The table with, in each column where a dollar sign stands apart (alone in its cell,
+    or before a figure), its look-alikes in the same place read as the sign: a cell that is
+    only a look-alike in a column of lone signs, a look-alike before a figure in a column
+    with "$ 1,498"."""
+    columns: dict[int, list[int]] = {}
+    for k, cell in enumerate(table.cells):
+        if cell.col_span == 1 and cell.words:
+            columns.setdefault(cell.col, []).append(k)
+    cells = list(table.cells)
+    for members in columns.values():
+        tokens = [[w.text for w in cells[k].words] for k in members]
+        signs_alone = all(len(t) == 1 for t in tokens) and any(t == [_SIGN] for t in tokens)
+        signed = any(len(t) == 2 and t[0] == _SIGN and _FIGURE.match(t[1]) for t in tokens)
+        for k, t in zip(members, tokens):
+            if t[0] in _LOOK_ALIKES and (
+                (signs_alone and len(t) == 1) or (signed and len(t) == 2 and _FIGURE.match(t[1]))
+            ):
+                cells[k] = _signed(cells[k])
+    return replace(table, cells=cells)
+
+
+def _signed(cell: Cell) -> Cell:
+    first, *rest = cell.words
+    words = [CellWord(_SIGN, first.bbox, first.confidence), *rest]
+    return replace(cell, text=" ".join(w.text for w in words), words=words)
 
 
 def _regrouped(cell: Cell, wrong: str, right: str) -> Cell:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from doctables.model.tables import Cell, CellWord, Table
-from doctables.recognise.separators import consistent_separators
+from doctables.recognise.separators import consistent_currency, consistent_separators
 
 
 def _table(columns: list[list[str]]) -> Table:
@@ -36,3 +36,18 @@ def test_a_figure_misread_with_the_other_separator_takes_its_columns():
 def test_a_column_without_a_clear_majority_is_left_as_read():
     table = _table([["1,234", "5.678", "9,012", "3.456"]])
     assert texts(consistent_separators(table), 0) == ["1,234", "5.678", "9,012", "3.456"]
+
+
+def test_a_small_dollar_sign_misread_takes_its_columns_sign():
+    table = consistent_currency(_table([
+        ["$ 1,498", "(301)", "5 986", "s (174)", "5", "S 12"],
+        ["$", "", "5", "s", "$", ""],
+        ["5 986", "5", "12", "", "", ""],
+    ]))
+    # A column with "$ 1,498": a look-alike before a figure is the sign; a lone "5" is a figure.
+    assert texts(table, 0) == ["$ 1,498", "(301)", "$ 986", "$ (174)", "5", "$ 12"]
+    assert [c.words[0].text for c in table.cells if c.col == 0 and c.words][2] == "$"
+    # A column of lone signs: its lone look-alikes are signs.
+    assert texts(table, 1) == ["$", "", "$", "$", "$", ""]
+    # No sign anywhere in the column: "5 986" is a figure with a space grouping thousands.
+    assert texts(table, 2) == ["5 986", "5", "12", "", "", ""]
