@@ -31,7 +31,6 @@ from doctables.detect import extent, lattice
 from doctables.geometry import Box, area, centre_in, intersection, scale, union_box
 from doctables.grid import refine
 from doctables.model.layout import PageLayout, Rule, Word
-from doctables.recognise.marks import unread_marks
 
 # Extra candidates: table regions scored at least this, and figure regions at least this.
 _LOW_TABLE_SCORE = 0.25
@@ -141,9 +140,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
     text_boxes = [scale(t, points_per_pixel) for t in _text_boxes(found)]
     kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
     kept = [_with_label_column(region, kept, layout.words) for region in kept]
-    small = read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS
-    if small:
-        kept = _grown_to_word_grids(kept, _tokens(image, layout, points_per_pixel), layout.graphics)
+    if read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS:
+        kept = _grown_to_word_grids(kept, layout.words, layout.graphics)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     if not read_from_image:
         kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
@@ -155,18 +153,15 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
             kept.append(Region(grid.box, _RULED_SCORE, "ruled"))
     if not kept and layout.words:
         # A page the model is silent on whose words all form a grid is one table (a
-        # screenshot or a crop of a table, a spreadsheet printed alone). On a small image
-        # the marks text detection passed over (a table's ticks) stand beside its words (on
-        # a photographed page, its grain and a figure's dots would make a grid of anything).
-        tokens = _tokens(image, layout, points_per_pixel) if small else layout.words
-        box = union_box([w.bbox for w in tokens])
-        words = refine_words(tokens, box)
+        # screenshot or a crop of a table, a spreadsheet printed alone).
+        box = union_box([w.bbox for w in layout.words])
+        words = refine_words(layout.words, box)
         if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
-            kept += _tables_within(Region(box, _GRID_SCORE, "grid"), tokens, layout.graphics, page_area)
+            kept += _tables_within(Region(box, _GRID_SCORE, "grid"), layout.words, layout.graphics, page_area)
         elif read_from_image:
             # Else each block of lines with cells side by side that forms a grid (a table
             # between paragraphs of a page image the model did not see).
-            kept += [Region(block, _GRID_SCORE, "grid") for block in _grid_blocks(words, tokens, layout.graphics)]
+            kept += [Region(block, _GRID_SCORE, "grid") for block in _grid_blocks(words, layout.words, layout.graphics)]
     regions: list[Region] = []
     for region in kept:
         words = refine_words(layout.words, region.box)
@@ -176,12 +171,6 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
             crop = union_box([region.crop, grown]) if region.crop is not None and box == region.box else None
             regions.append(Region(grown, region.score, region.label, crop))
     return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
-
-
-def _tokens(image: np.ndarray, layout: PageLayout, points_per_pixel: float) -> list[Word]:
-    """A page image's words and the marks its text detection passed over (a table's ticks),
-    for the grid tests: a table of ticks shows its columns only with them."""
-    return layout.words + unread_marks(image, layout.words, points_per_pixel)
 
 
 def _tables_within(region: Region, page_words: list[Word], graphics: list[Box], page_area: float) -> list[Region]:

@@ -742,12 +742,13 @@ def refine_rows(
     # table ruled only across (a rule under the heading, one over the total) leaves the
     # rows it does not rule to the text and the model: without vertical rules, ruled row by
     # row takes two or more rules between body lines (one over the total is no ruling).
+    records = _record_splits(gaps, bands, words, col_edges, header_bottom)
     counted = chosen if columns_ruled else chosen | strong
     if not columns_ruled:
         # Body lines that are two records (figures in the same columns) are rows apart
         # whatever the model drew: rules that leave most of them unparted are no ruling row
         # by row (a low-resolution image's model rows hold several records each).
-        counted |= _record_splits(gaps, set(), bands, words, col_edges, header_bottom)
+        counted |= records
     least = 1 if columns_ruled else 2
     ruled = len(strong & body) >= max(least, 0.5 * len(counted & body)) and len(strong) >= 2
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
@@ -764,7 +765,7 @@ def refine_rows(
                 keep.add(len(gaps) - 1)
     else:
         keep = chosen | strong | split
-        splits = _record_splits(gaps, keep, bands, words, col_edges, header_bottom)
+        splits = records - keep
         keep |= splits
         hard |= splits
         keep -= _wrapped_heading(
@@ -956,7 +957,6 @@ def _numeric_columns(band: Band, words: list[Word], col_edges: list[float]) -> s
 
 def _record_splits(
     gaps: list[Gap],
-    keep: set[int],
     bands: list[Band],
     words: list[Word],
     col_edges: list[float],
@@ -972,7 +972,7 @@ def _record_splits(
     phrases = [_phrase_columns(b, words, col_edges, unit) for b in bands]
     for gi, gap in enumerate(gaps):
         k = gap.above
-        if gi in keep or k is None:
+        if k is None:
             continue
         if (bands[k].y0 + bands[k].y1) / 2 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
             added.add(gi)

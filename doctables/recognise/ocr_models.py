@@ -207,7 +207,7 @@ class TextRecognizer:
         training width and run it alone."""
         gap = np.full((_REC_HEIGHT, _STRIP_GAP, 3), 255, dtype=np.uint8)
         resized = [
-            _resize(_rgb(crop), max(1, math.ceil(_REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))), _REC_HEIGHT,
+            _resize(crop, max(1, math.ceil(_REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))), _REC_HEIGHT,
                     sharp=True)
             for crop in crops
         ]
@@ -290,10 +290,6 @@ class TextRecognizer:
 def _nearest(spans: list[tuple[int, int]], x: float) -> int:
     """The index of the span that holds `x`, or the nearest one."""
     return min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))
-
-
-def _rgb(image: np.ndarray) -> np.ndarray:
-    return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
 
 
 @dataclass(frozen=True)

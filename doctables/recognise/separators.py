@@ -30,12 +30,8 @@ _MAJORITY = 2
 def consistent_separators(table: Table) -> Table:
     """The table with, in each column, figures grouped by the separator the column's other
     figures do not use rewritten with the one they do."""
-    columns: dict[int, list[int]] = {}
-    for k, cell in enumerate(table.cells):
-        if cell.col_span == 1:
-            columns.setdefault(cell.col, []).append(k)
     cells = list(table.cells)
-    for members in columns.values():
+    for members in _columns(table):
         counts = {sep: sum(len(pattern.findall(cells[k].text)) for k in members) for sep, pattern in _GROUPED.items()}
         for usual, other in ((",", "."), (".", ",")):
             if counts[usual] >= _MIN_FIGURES and counts[usual] >= _MAJORITY * max(1, counts[other]) and counts[other]:
@@ -54,12 +50,9 @@ def consistent_currency(table: Table) -> Table:
     or before a figure), its look-alikes in the same place read as the sign: a cell that is
     only a look-alike in a column of lone signs, a look-alike before a figure in a column
     with "$ 1,498"."""
-    columns: dict[int, list[int]] = {}
-    for k, cell in enumerate(table.cells):
-        if cell.col_span == 1 and cell.words:
-            columns.setdefault(cell.col, []).append(k)
     cells = list(table.cells)
-    for members in columns.values():
+    for members in _columns(table):
+        members = [k for k in members if cells[k].words]
         tokens = [[w.text for w in cells[k].words] for k in members]
         signs_alone = all(len(t) == 1 for t in tokens) and any(t == [_SIGN] for t in tokens)
         signed = any(len(t) == 2 and t[0] == _SIGN and _FIGURE.match(t[1]) for t in tokens)
@@ -69,6 +62,15 @@ def consistent_currency(table: Table) -> Table:
             ):
                 cells[k] = _signed(cells[k])
     return replace(table, cells=cells)
+
+
+def _columns(table: Table) -> list[list[int]]:
+    """The indices of the cells of each column (cells spanning columns left out)."""
+    columns: dict[int, list[int]] = {}
+    for k, cell in enumerate(table.cells):
+        if cell.col_span == 1:
+            columns.setdefault(cell.col, []).append(k)
+    return list(columns.values())
 
 
 def _signed(cell: Cell) -> Cell:

@@ -15,7 +15,6 @@ from doctables.detect import regions
 from doctables.geometry import union_box
 from doctables.grid import refine
 from doctables.model.layout import Rule, Word
-from doctables.recognise.marks import unread_marks
 
 FAST = settings(max_examples=50, deadline=None)
 IMAGE = np.zeros((800, 600, 3), np.uint8)
@@ -310,35 +309,6 @@ def test_a_figure_over_a_table_with_its_title_and_heading_lines_keeps_them():
     detector = LayoutDetector({"figure": [((5, 5, 595, 795), 0.9)]})
     (found,) = regions.find_regions(IMAGE, layout, detector, read_from_image=True)
     assert found.box == union_box([w.bbox for w in words])
-
-
-def _tick(image: np.ndarray, x: int, y: int) -> None:
-    """A tick about 7 x 8 pixels drawn in black, its top left at (x, y)."""
-    for k in range(3):
-        image[y + 4 + k, x + k : x + k + 2] = 0
-    for k in range(7):
-        image[y + 6 - k, x + 2 + k // 2 + k : x + 4 + k // 2 + k] = 0
-
-
-def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
-    """A screenshot of a table whose body is row labels and ticks: text detection reads the
-    labels and the heading, not the ticks; the model boxed only the heading. The ticks,
-    marks beside the words, show the body's columns and the region grows over it."""
-    heading = line(300, ("Risk", 100), ("Equity", 200), ("Rates", 260), ("Credit", 320))
-    labels = [w for k in range(1, 6) for w in line(300 + 14 * k, (f"product{k}", 100))]
-    image = np.full((800, 600, 3), 255, np.uint8)
-    for k in range(1, 6):
-        for column, x in enumerate((210, 270, 330)):
-            if (k + column) % 3:
-                _tick(image, x, 301 + 14 * k)
-    marks = unread_marks(image, heading + labels, 1.0)
-    assert len(marks) == sum(1 for k in range(1, 6) for c in range(3) if (k + c) % 3)
-    layout = page(heading + labels)
-    detector = LayoutDetector({"figure": [((95, 295, 355, 312), 0.7)]})
-    (found,) = regions.find_regions(image, layout, detector, read_from_image=True)
-    assert found.box[1] <= 300 and found.box[3] >= 300 + 14 * 5 + SIZE - 1
-    # Without the ticks the words are a heading over a list: no table.
-    assert regions.find_regions(np.full((800, 600, 3), 255, np.uint8), layout, detector, read_from_image=True) == []
 
 
 def test_a_heading_and_a_body_the_model_drew_apart_are_one_table():
