@@ -11,6 +11,8 @@ from doctables.model.layout import Word
 
 # A line of running text has at least this many words.
 _SENTENCE_WORDS = 4
+# A paragraph's line above a table runs across more than this share of it (as a note below).
+_PROSE_WIDTH = 0.5
 _CAPTION = re.compile(
     r"^(?:(?:table|figure|exhibit|chart)\b|(?:tab|fig)\.|\[?(?:표|그림|表|图|図)\s*[\d０-９一二三四五六七八九十])",
     re.IGNORECASE,
@@ -136,4 +138,25 @@ def trim_extent(
         ):
             j += 1
         top = (bands[j - 1].y1 + bands[j].y0) / 2
+    elif _prose_above(bands, words, unit, left, width):
+        # The end of a paragraph above the table (a screenshot cut with the line over it).
+        j = 1
+        while j < len(bands) - 2 and _prose_above(bands[j:], words, unit, left, width):
+            j += 1
+        top = (bands[j - 1].y1 + bands[j].y0) / 2
     return top, bottom
+
+
+def _prose_above(bands: list[Band], words: list[Word], unit: float, left: float, width: float) -> bool:
+    """Whether the first of the bands is a line of running text ending a sentence: one run
+    of several words, mostly not figures, from the table's left edge across most of it,
+    its last word closing with a full stop (a title or a heading over columns does not)."""
+    ordered = _ordered(bands[0], words)
+    first, last = words[ordered[0]], words[ordered[-1]]
+    return (
+        first.bbox[0] <= left + 1.5 * unit
+        and last.bbox[2] - first.bbox[0] > _PROSE_WIDTH * width
+        and last.text.rstrip().endswith(".")
+        and _is_running_text([words[i].text for i in ordered])
+        and _single_run(bands[0], words, unit, skip_marker=False)
+    )

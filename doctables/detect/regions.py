@@ -31,6 +31,7 @@ from doctables.detect import extent, lattice
 from doctables.geometry import Box, area, centre_in, intersection, scale, union_box
 from doctables.grid import refine
 from doctables.model.layout import PageLayout, Rule, Word
+from doctables.recognise.marks import unread_marks
 
 # Extra candidates: table regions scored at least this, and figure regions at least this.
 _LOW_TABLE_SCORE = 0.25
@@ -141,7 +142,12 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
     kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
     kept = [_with_label_column(region, kept, layout.words) for region in kept]
     if read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS:
-        kept = _grown_to_word_grids(kept, layout.words, layout.graphics)
+        # The marks text detection passed over (a table's ticks) stand beside the words: a
+        # table of ticks whose heading alone the model boxed shows its body's columns so.
+        # Only to grow a region the model found: on their own, a chart's legend and labels
+        # would make a grid.
+        tokens = layout.words + unread_marks(image, layout.words, points_per_pixel)
+        kept = _grown_to_word_grids(kept, tokens, layout.graphics)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     if not read_from_image:
         kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
@@ -375,7 +381,9 @@ def extend_to_rows(
                 break
             lines = refine.text_bands(candidates, unit)
             line = lines[-1] if direction < 0 else lines[0]
-            if not _is_row(line, candidates, edges, unit, x0, x1):
+            if not _is_row(line, candidates, edges, unit, x0, x1) and not (
+                direction < 0 and _wrapped_heading_above(line, candidates, edges, page_words, (x0, y0, x1, y1), unit)
+            ):
                 break
             if edge - line.y1 > _EXTEND_REACH * pitch - (line.y1 - line.y0) and not _heads_every_column(
                 line, candidates, edges
@@ -499,6 +507,33 @@ def _is_row(line: refine.Band, words: list[Word], edges: list[float], unit: floa
                 return False
         phrase = [w] if w is not None else []
     return True
+
+
+def _wrapped_heading_above(
+    line: refine.Band, words: list[Word], edges: list[float], page_words: list[Word], box: Box, unit: float
+) -> bool:
+    """Whether a line of one phrase, no figures, within one column other than the first,
+    sits on the table's top line as a column heading's first line sits on its second: set
+    over the heading's text in that column, no further above it than a wrapped line."""
+    members = sorted((words[i] for i in line.words), key=lambda w: w.bbox[0])
+    if refine.phrase_count(line, words, unit) != 1 or any(refine.is_number(w.text) for w in members):
+        return False
+    lo, hi = members[0].bbox[0], members[-1].bbox[2]
+    column = bisect_right(edges, (lo + hi) / 2)
+    if column <= 1 or column >= len(edges) or lo < edges[column - 1] - unit or hi > edges[column] + unit:
+        return False
+    y0 = box[1]
+    bottom = max(w.bbox[3] for w in members)
+    below = [
+        w for w in page_words
+        if y0 - 0.5 * unit <= w.bbox[1] <= y0 + unit and w.bbox[1] > bottom - 0.5 * unit
+        and bisect_right(edges, (w.bbox[0] + w.bbox[2]) / 2) == column
+    ]
+    return any(
+        min(hi, w.bbox[2]) - max(lo, w.bbox[0]) >= 0.5 * min(hi - lo, w.bbox[2] - w.bbox[0])
+        and w.bbox[1] - bottom <= refine.WRAP_GAP * unit
+        for w in below
+    )
 
 
 def _heads_every_column(line: refine.Band, words: list[Word], edges: list[float]) -> bool:

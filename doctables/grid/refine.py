@@ -65,6 +65,12 @@ _NEW_COLUMN_FILL = 0.3
 WRAP_GAP = 0.6
 # Lines closer than this (median word heights) follow each other as a wrapped cell's do.
 _TIGHT_GAP = 0.3
+# A wrapped label's later lines may hang indented under its first by this many median word
+# heights, under a first line running this share of the column's widest line.
+_HANG_LEAST, _HANG_MOST = 0.5, 4.0
+_HANG_LINE = 0.6
+# A word space, in median word heights (a text line's height is about twice the x-height).
+_WORD_SPACE = 0.3
 # Texts of two lines in one column overlapping across this share of the narrower are stacked.
 _STACKED_OVERLAP = 0.5
 # A heading phrase with this share of its width in a column gap stands in the gap.
@@ -133,14 +139,9 @@ def text_bands(words: list[Word], unit: float) -> list[Band]:
         tall = []
     regular.sort()
     bands: list[Band] = []
-    reach = float("-inf")
-    for top, bottom, i in regular:
-        if bands and top < reach:
-            bands[-1].words.append(i)
-            reach = max(reach, bottom)
-        else:
-            bands.append(Band(0.0, 0.0, [i]))
-            reach = bottom
+    for line in _sweep(regular):
+        bands += _unbridged(line, words)
+    bands = _merge_lone_labels(bands, words)
     for band in bands:
         # A symbol font's bullet has a box far taller than its glyph: it does not move the
         # band's edges while the band has other words.
@@ -154,6 +155,97 @@ def text_bands(words: list[Word], unit: float) -> list[Band]:
             nearest = min(bands, key=lambda b: 0 if b.y0 <= cy <= b.y1 else min(abs(cy - b.y0), abs(cy - b.y1)))
             nearest.words.append(i)
     return bands
+
+
+def _sweep(spans: list[tuple[float, float, int]]) -> list[list[tuple[float, float, int]]]:
+    """Runs of vertical spans (sorted by top) that overlap one another, chained."""
+    runs: list[list[tuple[float, float, int]]] = []
+    reach = float("-inf")
+    for span in spans:
+        if runs and span[0] < reach:
+            runs[-1].append(span)
+            reach = max(reach, span[1])
+        else:
+            runs.append([span])
+            reach = span[1]
+    return runs
+
+
+def _unbridged(spans: list[tuple[float, float, int]], words: list[Word]) -> list[Band]:
+    """One band of the chained spans, or its lines where words set between two lines, each
+    alone in its column (a label centred on the two records beside it), alone chain them:
+    lines stacked in two or more columns are lines, and such a word goes with the upper
+    one, as a spanning cell's text is read with its first row."""
+    if len(spans) >= 5:
+        bridges = {
+            s[2] for s in spans
+            if _between([a for a in spans if a is not s and _touch(s, a)])
+            and not any(a is not s and _x_overlap(words[s[2]], words[a[2]]) for a in spans)
+        }
+        lines = _sweep([s for s in spans if s[2] not in bridges]) if bridges else []
+        if len(lines) >= 2 and all(_columns_stacked(a, b, words) >= 2 for a, b in itertools.pairwise(lines)):
+            found = [Band(0.0, 0.0, [s[2] for s in line]) for line in lines]
+            for s in spans:
+                if s[2] in bridges:
+                    home = next((k for k, line in enumerate(lines) if any(_touch(s, t) for t in line)), 0)
+                    found[home].words.append(s[2])
+            return found
+    return [Band(0.0, 0.0, [s[2] for s in spans])]
+
+
+def _touch(a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _between(near: list[tuple[float, float, int]]) -> bool:
+    """Whether two of these spans lie one over the other."""
+    return any(a[1] <= b[0] for a in near for b in near)
+
+
+def _merge_lone_labels(bands: list[Band], words: list[Word]) -> list[Band]:
+    """Bands of words alone in their columns that lie between two lines stacked in two or
+    more columns, over both (a label centred on the two records beside it that touches
+    neither line's shrunk extent), joined to the upper line."""
+    result: list[Band] = []
+    k = 0
+    while k < len(bands):
+        band = bands[k]
+        if result and k + 1 < len(bands):
+            upper, lower = result[-1], bands[k + 1]
+            mine = [words[i] for i in band.words]
+            around = [words[i] for i in upper.words + lower.words]
+            y0, y1 = min(w.bbox[1] for w in mine), max(w.bbox[3] for w in mine)
+            if (
+                not any(_x_overlap(w, o) for w in mine for o in around)
+                and y0 < max(words[i].bbox[3] for i in upper.words)
+                and y1 > min(words[i].bbox[1] for i in lower.words)
+                and _columns_stacked(*([(0.0, 0.0, i) for i in b.words] for b in (upper, lower)), words) >= 2
+            ):
+                upper.words.extend(band.words)
+                k += 1
+                continue
+        result.append(band)
+        k += 1
+    return result
+
+
+def _x_overlap(a: Word, b: Word) -> bool:
+    return min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
+
+
+def _columns_stacked(upper: list[tuple[float, float, int]], lower: list[tuple[float, float, int]],
+                     words: list[Word]) -> int:
+    """In how many separate places (x ranges apart) a word of the lower line stands under one
+    of the upper line."""
+    places: list[tuple[float, float]] = []
+    for a in upper:
+        for b in lower:
+            wa, wb = words[a[2]], words[b[2]]
+            if _x_overlap(wa, wb):
+                x0, x1 = min(wa.bbox[0], wb.bbox[0]), max(wa.bbox[2], wb.bbox[2])
+                if not any(x0 < p1 and p0 < x1 for p0, p1 in places):
+                    places.append((x0, x1))
+    return len(places)
 
 
 def first_data_line(bands: list[Band], words: list[Word], box: Box) -> float:
@@ -185,6 +277,17 @@ def is_filler(text: str) -> bool:
     """Dot leaders and lines typed as characters: layout, not content."""
     text = text.strip()
     return len(text) >= 4 and all(ch in _LEADER_CHARS for ch in text)
+
+
+# Dots left at the end of a label by dot leaders that were read as text: two or more dots
+# with only spaces between them, or one set apart by a space ("days. . ." and "days .").
+_TRAILING_LEADERS = re.compile(r"(?:\s*[.·…]){2,}\s*$|\s+[.·…]\s*$")
+
+
+def without_trailing_leaders(text: str) -> str:
+    """A cell's text less the dots of leaders read at its end; a cell of dots alone stays."""
+    stripped = _TRAILING_LEADERS.sub("", text)
+    return stripped if stripped.strip() else text
 
 
 def text_rule(word: Word) -> Rule | None:
@@ -310,6 +413,21 @@ def column_gaps(
     return gaps, counts, step, len(counted)
 
 
+def _clear_part(gap: Gap, body: list[Band], words: list[Word], unit: float) -> Gap:
+    """The gap less the part that row labels running into it cover (phrases from the table's
+    left edge: the long labels of lines with nothing else, left out when the gaps were
+    found), where at least a quarter line's width of it is left: a boundary there cuts no
+    label. Text set further right (a note centred over the figures) says nothing of it."""
+    left = min((words[i].bbox[0] for band in body for i in band.words), default=gap.lo)
+    reach = max(
+        (b for band in body
+         for a, b in join_intervals([(words[i].bbox[0], words[i].bbox[2]) for i in band.words], PHRASE_GAP * unit)
+         if a <= left + unit and gap.lo < b < gap.hi),
+        default=gap.lo,
+    )
+    return Gap(reach, gap.hi) if gap.hi - reach >= 0.25 * unit else gap
+
+
 def _touching(gap: Gap, bands: list[Band], words: list[Word], unit: float) -> int:
     """Lines with a word ending near the gap's left edge or starting near its right edge
     (within a quarter of its width, at least a line height): ragged columns end anywhere
@@ -394,6 +512,8 @@ def refine_columns(
     x0, y0, x1, y1 = box
     inner = model_edges[1:-1]
     gaps, counts, step, lines = column_gaps(words, bands, body, x0, x1, unit)
+    if lines < len(body):
+        gaps = [_clear_part(g, body, words, unit) for g in gaps]
     gaps = _add_rule_gaps(gaps, words, counts, step, vertical, box, len(body))
     gaps = _split_at_rules(gaps, vertical, (y0, y1), unit)
     for g in gaps:
@@ -492,12 +612,12 @@ def _is_bullet(text: str) -> bool:
 
 
 def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[float]) -> bool:
-    """Whether inner boundary `k` closes a column of bullets alone (they belong to the items
-    on their right) and no rule draws it."""
+    """Whether inner boundary `k` closes a column of bullets or currency signs alone (they
+    belong to the items or figures on their right) and no rule draws it."""
     if k == 0 or k >= len(edges) - 1 or edges[k] in ruled_at:
         return False
     inside = [w for w in words if edges[k - 1] <= (w.bbox[0] + w.bbox[2]) / 2 < edges[k]]
-    return bool(inside) and all(_is_bullet(w.text) for w in inside)
+    return bool(inside) and all(_is_bullet(w.text) or w.text.strip() in _CURRENCY for w in inside)
 
 
 def _add_rule_gaps(
@@ -572,6 +692,34 @@ def _substantial(text: str) -> bool:
     return sum(ch.isalnum() for ch in text) >= 2 or (len(text.strip()) == 1 and text.strip().isalnum())
 
 
+def _widths_past_marks(gaps: list[Gap], words: list[Word], body: list[Band]) -> list[float]:
+    """Each gap's width, or, for the widest of gaps parted only by signs and marks (a
+    currency sign set apart before its figures), the width of them all with the marks:
+    the space between two columns of figures."""
+    widths = [g.hi - g.lo for g in gaps]
+    order = sorted(range(len(gaps)), key=lambda g: gaps[g].lo)
+    marks = [
+        words[i].bbox for band in body for i in band.words if not _substantial(words[i].text)
+    ]
+    texts = [
+        words[i].bbox for band in body for i in band.words if _substantial(words[i].text)
+    ]
+    run = [order[0]] if order else []
+    for g in [*order[1:], None]:
+        if g is not None:
+            lo, hi = gaps[run[-1]].hi, gaps[g].lo
+            between = [b for b in texts if b[0] < hi and b[2] > lo]
+            if not between and any(b[0] < hi and b[2] > lo for b in marks):
+                run.append(g)
+                continue
+        if len(run) > 1:
+            widest = max(run, key=lambda k: widths[k])
+            widths[widest] = gaps[run[-1]].hi - gaps[run[0]].lo
+        if g is not None:
+            run = [g]
+    return widths
+
+
 def _new_columns(
     gaps: list[Gap], keep: set[int], words: list[Word], body: list[Band], unit: float
 ) -> set[int]:
@@ -581,8 +729,9 @@ def _new_columns(
         return set()
     added: set[int] = set()
     kept = sorted(gaps[g].position for g in keep)
+    widths = _widths_past_marks(gaps, words, body)
     for gi, gap in enumerate(gaps):
-        if gi in keep or gap.hi - gap.lo < _MIN_NEW_COLUMN_GAP * unit:
+        if gi in keep or widths[gi] < _MIN_NEW_COLUMN_GAP * unit:
             continue
         centre = (gap.lo + gap.hi) / 2
         k = bisect_right(kept, centre)
@@ -707,11 +856,14 @@ def refine_rows(
     groups: list[Box] = (),
     columns_ruled: bool = False,
     row_spans: list[Box] = (),
+    column_rule_ends: list[tuple[int, float]] = (),
 ) -> Axis:
     """Row boundaries, from the gaps between text lines and horizontal rules, the model's as
     the prior; boundaries between split records are ones no cell may span. `groups` are
     the heading rows where the model has cells spanning columns; `columns_ruled`, whether
-    vertical rules part the columns; `row_spans`, the model's cells spanning rows."""
+    vertical rules part the columns; `row_spans`, the model's cells spanning rows;
+    `column_rule_ends`, where rules on inner column boundaries (by index) start or stop
+    inside the table."""
     x0, y0, x1, y1 = box
     inner = model_edges[1:-1]
     gaps = row_gaps(bands)
@@ -735,6 +887,14 @@ def refine_rows(
     # behind the text of one column (or one line) do not.
     single = len(col_edges) <= 2
     strong = {i for i, g in enumerate(gaps) if g.crossing or (single and g.rule >= _STRONG_RULE)}
+    # Rules down two or more column boundaries that start (or stop) in one gap draw a row
+    # boundary there with no rule across: a title over all the columns inside the frame.
+    # (They say nothing of whether rules draw every row.)
+    slack = rule_slack(unit)
+    ends = {
+        i for i, g in enumerate(gaps)
+        if len({k for k, y in column_rule_ends if g.lo - slack <= y <= g.hi + slack}) >= 2
+    }
     # Ruled row by row: rules part the body's lines wherever the model parts them (most
     # places); rules in the heading only (or every few rows) leave the rows to the model.
     body = {i for i, g in enumerate(gaps) if g.lo > header_bottom}
@@ -751,6 +911,10 @@ def refine_rows(
         counted |= records
     least = 1 if columns_ruled else 2
     ruled = len(strong & body) >= max(least, 0.5 * len(counted & body)) and len(strong) >= 2
+    if ruled and not columns_ruled:
+        # As many records left unparted as rules between them: the rules group the records
+        # (every two, a region's), they do not draw the rows.
+        ruled = len((records & body) - strong) < len(strong & body)
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
     if ruled:
         keep = set(strong) | split
@@ -765,13 +929,15 @@ def refine_rows(
                 keep.add(len(gaps) - 1)
     else:
         keep = chosen | strong | split
-        splits = records - keep
-        keep |= splits
-        hard |= splits
+        # Two records are never one cell, wherever the boundary between them came from.
+        keep |= records
+        hard |= records
         keep -= _wrapped_heading(
             gaps, keep - strong - hard - split, keep, words, col_edges, header_bottom, unit, groups
         )
         keep -= _wrapped_body(gaps, keep - strong - hard - split, keep, bands, words, col_edges, header_bottom, unit)
+        keep -= _wrapped_labels(gaps, keep - strong - hard - split, bands, words, col_edges, header_bottom, unit)
+    keep |= ends
     edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
     hard_positions = {gaps[g].position for g in hard}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard_positions)
@@ -941,6 +1107,52 @@ def _wrapped_body(
     return removed
 
 
+def _wrapped_labels(
+    gaps: list[Gap],
+    candidates: set[int],
+    bands: list[Band],
+    words: list[Word],
+    col_edges: list[float],
+    header_bottom: float,
+    unit: float,
+) -> set[int]:
+    """Body boundaries under a row label's line that wrapped: the line holds text in the
+    first column only, no figures, and the line below goes on with it there, either because
+    its first word would not have fitted on the line (it ran to the column's widest line's
+    width) or because it hangs indented under a line that runs most of that width (figures
+    stand on a wrapped label's last line)."""
+    if len(col_edges) < 3:
+        return set()
+    texts = [_column_texts(b, words, col_edges) for b in bands]
+    widest = _widest_label(texts, [(b.y0 + b.y1) / 2 > header_bottom for b in bands])
+    removed: set[int] = set()
+    for g in candidates:
+        k = gaps[g].above
+        if k is None or gaps[g].lo <= header_bottom:
+            continue
+        upper, lower = texts[k], texts[k + 1]
+        if set(upper) != {0} or 0 not in lower or any(is_number(words[i].text) for i in bands[k].words):
+            continue
+        (ux0, _, ux1, _), _ = upper[0]
+        (lx0, _, _, _), first = lower[0]
+        if is_number(first.text):
+            continue  # figures set in under a heading: a record of their own
+        runs_on = (ux1 - ux0) + _WORD_SPACE * unit + (first.bbox[2] - first.bbox[0]) > widest
+        hangs = _HANG_LEAST * unit <= lx0 - ux0 <= _HANG_MOST * unit and ux1 - ux0 >= _HANG_LINE * widest
+        # A label with its figures ends its record: the next line goes back to the left (the
+        # next label), where lines set in as far as it with figures of their own are the
+        # items under a heading, not a label's last line.
+        after = texts[k + 2] if k + 2 < len(texts) else {}
+        ends = (
+            not any(is_number(words[i].text) for i in bands[k + 1].words)
+            or 0 not in after
+            or after[0][0][0] < lx0 - _HANG_LEAST * unit
+        )
+        if (runs_on or hangs) and ends:
+            removed.add(g)
+    return removed
+
+
 def _numeric_columns(band: Band, words: list[Word], col_edges: list[float]) -> set[int]:
     texts: dict[int, list[str]] = {}
     for i in band.words:
@@ -962,25 +1174,84 @@ def _record_splits(
     col_edges: list[float],
     header_bottom: float,
 ) -> set[int]:
-    """Gaps between two body lines that both carry numbers in the same two or more columns
-    (two records that the model put in one row), and gaps between a line running across
+    """Gaps between two body lines that are two records: both carry numbers in the same two
+    or more columns; both hold text in the first column and another, the lower line's
+    first label word fitting on the upper line (no label wrapped there); or a record's
+    line over a label that starts the next one. Also gaps between a line running across
     columns and a line with separate cells in two or more of those columns (a heading over
     them, never part of their row)."""
     added: set[int] = set()
     numeric = [_numeric_columns(b, words, col_edges) for b in bands]
     unit = median_height(words)
     phrases = [_phrase_columns(b, words, col_edges, unit) for b in bands]
+    texts = [_column_texts(b, words, col_edges) for b in bands]
+    body = [(b.y0 + b.y1) / 2 >= header_bottom for b in bands]
+    widest = _widest_label(texts, body)
     for gi, gap in enumerate(gaps):
         k = gap.above
         if k is None:
             continue
-        if (bands[k].y0 + bands[k].y1) / 2 >= header_bottom and len(numeric[k] & numeric[k + 1]) >= 2:
+        if body[k] and len(numeric[k] & numeric[k + 1]) >= 2:
+            added.add(gi)
+        elif body[k] and _unwrapped(texts[k], texts[k + 1], widest, unit):
+            added.add(gi)
+        elif body[k] and numeric[k] and not numeric[k + 1] and _label_starts(texts[k], texts[k + 1], widest, unit):
             added.add(gi)
         elif _heads(phrases[k], phrases[k + 1]) or _heads(phrases[k + 1], phrases[k]):
             # Inside the heading, lines of cells wrapped column by column are one row.
             if not (bands[k + 1].y1 <= header_bottom + 1.0 and _stacked(bands[k], bands[k + 1], words, col_edges)):
                 added.add(gi)
     return added
+
+
+def _column_texts(band: Band, words: list[Word], col_edges: list[float]) -> dict[int, tuple[Box, Word]]:
+    """A line's text in each column: its extent and its first word."""
+    found: dict[int, tuple[Box, Word]] = {}
+    for i in sorted(band.words, key=lambda i: words[i].bbox[0]):
+        w = words[i]
+        c = locate(col_edges, (w.bbox[0] + w.bbox[2]) / 2)
+        if c in found:
+            (x0, y0, x1, y1), first = found[c]
+            found[c] = ((x0, min(y0, w.bbox[1]), max(x1, w.bbox[2]), max(y1, w.bbox[3])), first)
+        else:
+            found[c] = (w.bbox, w)
+    return found
+
+
+def _widest_label(texts: list[dict[int, tuple[Box, Word]]], body: list[bool]) -> float:
+    """The width of the widest text of a body line in the first column: as wide as the
+    column's text may run before it wraps."""
+    return max((t[0][0][2] - t[0][0][0] for t, in_body in zip(texts, body) if in_body and 0 in t), default=0.0)
+
+
+def _unwrapped(
+    upper: dict[int, tuple[Box, Word]], lower: dict[int, tuple[Box, Word]], widest: float, unit: float
+) -> bool:
+    """Whether two lines are two records of text: they share the first column and another,
+    and the lower line's first word in the first column would have fitted on the upper
+    line within that column's widest line (so the row's label did not wrap there)."""
+    shared = set(upper) & set(lower)
+    if 0 not in shared or len(shared) < 2:
+        return False
+    (x0, _, x1, _), _ = upper[0]
+    first = lower[0][1]
+    return (x1 - x0) + _WORD_SPACE * unit + (first.bbox[2] - first.bbox[0]) <= widest
+
+
+def _label_starts(
+    upper: dict[int, tuple[Box, Word]], lower: dict[int, tuple[Box, Word]], widest: float, unit: float
+) -> bool:
+    """Whether a line of text in the first column only, under a record's line (its label
+    and figures), starts the next record: it stands no further right than the record's
+    label, and its first word would have fitted on the label's line (no wrapped label goes
+    on there)."""
+    if set(lower) != {0} or 0 not in upper:
+        return False
+    (ux0, _, ux1, _), _ = upper[0]
+    (lx0, _, _, _), first = lower[0]
+    if lx0 > ux0 + _HANG_LEAST * unit:
+        return False
+    return (ux1 - ux0) + _WORD_SPACE * unit + (first.bbox[2] - first.bbox[0]) <= widest
 
 
 def _stacked(upper: Band, lower: Band, words: list[Word], col_edges: list[float]) -> bool:

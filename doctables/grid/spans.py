@@ -238,9 +238,27 @@ def text_spans(
                 continue
             above = [i for c, i in in_row if c in under]
             outside = [i for c, i in in_row if c not in under and a - 1.0 < words[i].bbox[0] < b + 1.0]
-            if above and not outside and _one_phrase(above, words, unit):
+            if (
+                above and not outside and _one_phrase(above, words, unit)
+                and _over_group(above, words, under, cols.edges)
+            ):
                 spans.append((range(r, r + 1), range(under[0], under[-1] + 1)))
     return spans
+
+
+def _over_group(indices: list[int], words: list[Word], under: list[int], col_edges: list[float]) -> bool:
+    """Whether a phrase stands over a group of columns rather than in one of them: it runs
+    into two or more, stands in the first (set flush left over the group), or its middle
+    lies nearer the group's middle than its own column's (a record's last cell over a rule
+    under a group of columns is no heading of them)."""
+    x0, x1 = min(words[i].bbox[0] for i in indices), max(words[i].bbox[2] for i in indices)
+    middle = (x0 + x1) / 2
+    touched = [c for c in under if x0 < col_edges[c + 1] and x1 > col_edges[c]]
+    if len(touched) >= 2 or touched == [under[0]]:
+        return True
+    own = touched[0] if touched else under[0]
+    group_middle = (col_edges[under[0]] + col_edges[under[-1] + 1]) / 2
+    return abs(middle - group_middle) < abs(middle - (col_edges[own] + col_edges[own + 1]) / 2)
 
 
 def _one_phrase(indices: list[int], words: list[Word], unit: float) -> bool:

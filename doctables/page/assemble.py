@@ -45,8 +45,8 @@ def extract_tables(
     """All tables on a page; `image` is the page rendering (RGB) that `layout` describes;
     `read_from_image`: its words were read with OCR (see `regions.find_regions`)."""
     points_per_pixel = layout.width / layout.image_width
-    # The PDF's own rules (not rules read off a page image) may give a table its grid.
-    grids = [] if read_from_image else lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
+    # The page's rules (the PDF's own, or those read off a page image) may give a table its grid.
+    grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     tables: list[Table] = []
     for found in find_regions(image, layout, models.detector, read_from_image):
         region = found.box
@@ -160,7 +160,7 @@ def build_table(
     ]
     rows = refine.refine_rows(
         model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled,
-        row_spans,
+        row_spans, _column_rule_ends(vertical, horizontal, cols.edges, outer, unit),
     )
     if ruled is not None:
         rows = replace(rows, edges=list(ruled.ys), ruled=True, hard=set())
@@ -328,6 +328,34 @@ def _table(
         structure_confidence=structure_score,
         cells=cells,
     )
+
+
+def _column_rule_ends(
+    vertical: list[tuple[float, float, float]],
+    horizontal: list[tuple[float, float, float]],
+    col_edges: list[float],
+    box: Box,
+    unit: float,
+) -> list[tuple[int, float]]:
+    """Where rules on the table's inner column boundaries (by index) start or stop, away
+    from its top and bottom, at no rule across (a grid drawn cell by cell ends its rules
+    at every junction) and not where the rule goes on after a break."""
+    slack = refine.rule_slack(unit)
+    ends = []
+    for x, top, bottom in vertical:
+        edge = next((k for k, e in enumerate(col_edges[1:-1]) if abs(x - e) <= slack), None)
+        if edge is None:
+            continue
+        for y in (top, bottom):
+            if not box[1] + unit < y < box[3] - unit:
+                continue
+            if any(abs(y - hy) <= slack and hx0 - slack <= x <= hx1 + slack for hy, hx0, hx1 in horizontal):
+                continue
+            if any(abs(x - vx) <= slack and vy0 - slack <= y <= vy1 + slack and (vy0, vy1) != (top, bottom)
+                   for vx, vy0, vy1 in vertical):
+                continue
+            ends.append((edge, y))
+    return ends
 
 
 def _table_rules(

@@ -12,6 +12,7 @@ import numpy as np
 
 from doctables.detect.regions import regions_to_read
 from doctables.geometry import Box
+from doctables.grid.refine import without_trailing_leaders
 from doctables.model.layout import PageLayout
 from doctables.model.tables import CellWord, Table
 from doctables.models import load_models
@@ -42,13 +43,19 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
     if decision.ocr and tables:
         ocr_models = load_ocr_models(settings)
         points_per_pixel = upright_layout.width / upright_image.shape[1]
-        tables = [
-            consistent_currency(consistent_separators(read_empty_cells(t, upright_image, points_per_pixel, ocr_models)))
-            for t in tables
-        ]
+        tables = [read_empty_cells(t, upright_image, points_per_pixel, ocr_models) for t in tables]
+        tables = [_without_leader_dots(consistent_currency(consistent_separators(t))) for t in tables]
     if decision.rotation_applied or decision.skew or decision.perspective:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision
+
+
+def _without_leader_dots(table: Table) -> Table:
+    """An OCR'd table with the dot leaders read at the ends of its labels ("days. . .") left
+    out of their text: read off an image they are stray dots, not the document's characters
+    (a text layer's leaders stay as the document has them)."""
+    cells = [replace(c, text=without_trailing_leaders(c.text)) for c in table.cells]
+    return replace(table, cells=cells)
 
 
 class _OnePageDetector:

@@ -55,6 +55,15 @@ def test_a_caption_set_as_a_table_row_is_kept():
     assert trim(words) == (None, None)
 
 
+def test_the_last_line_of_a_paragraph_above_is_left_out_but_a_title_is_not():
+    # A screenshot cut with the line over the table: a sentence's end, across most of it.
+    prose = line(80, ("and a decrease in net income of $51 million post-tax.", 100))
+    assert trim(prose + TABLE) == (95.0, None)
+    # A title over the table (no full stop), or a short phrase ending one, stays.
+    assert trim(line(80, ("Consolidated statement of income for the year", 100)) + TABLE) == (None, None)
+    assert trim(line(80, ("Amounts in thousands.", 100)) + TABLE) == (None, None)
+
+
 @pytest.mark.parametrize(
     "notes",
     [

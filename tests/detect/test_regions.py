@@ -15,6 +15,7 @@ from doctables.detect import regions
 from doctables.geometry import union_box
 from doctables.grid import refine
 from doctables.model.layout import Rule, Word
+from doctables.recognise.marks import unread_marks
 
 FAST = settings(max_examples=50, deadline=None)
 IMAGE = np.zeros((800, 600, 3), np.uint8)
@@ -220,6 +221,16 @@ def test_a_region_grows_by_a_heading_a_blank_line_above_but_not_by_a_caption_or_
     assert regions.extend_to_rows(paragraph(286, 1) + GRID, (95, 298, 360, 385)) == (95, 298, 360, 385)
 
 
+def test_a_region_grows_by_the_first_line_of_a_column_heading_wrapped_above_it():
+    # "Approximate" over "percentage" (the last column's heading, wrapped over two lines):
+    # one phrase over one column, set on the heading as its next line is.
+    above = line(287, ("Approximate", 300))
+    assert regions.extend_to_rows(above + GRID, (95, 298, 360, 385)) == (95, 286.0, 360, 385)
+    # Not over the first column (a caption's place), nor a line apart from the heading.
+    assert regions.extend_to_rows(line(287, ("Approximate", 100)) + GRID, (95, 298, 360, 385)) == (95, 298, 360, 385)
+    assert regions.extend_to_rows(line(280, ("Approximate", 300)) + GRID, (95, 298, 360, 385)) == (95, 298, 360, 385)
+
+
 def test_a_region_does_not_grow_past_the_table_bottom_rule():
     rule = Rule(95, 354, 360, 354)
     assert regions.extend_to_rows(GRID, (95, 298, 360, 353), rules=[rule]) == (95, 298, 360, 353)
@@ -309,6 +320,38 @@ def test_a_figure_over_a_table_with_its_title_and_heading_lines_keeps_them():
     detector = LayoutDetector({"figure": [((5, 5, 595, 795), 0.9)]})
     (found,) = regions.find_regions(IMAGE, layout, detector, read_from_image=True)
     assert found.box == union_box([w.bbox for w in words])
+
+
+def _tick(image: np.ndarray, x: int, y: int) -> None:
+    """A tick about 7 x 8 pixels drawn in black, its top left at (x, y)."""
+    for k in range(3):
+        image[y + 4 + k, x + k : x + k + 2] = 0
+    for k in range(7):
+        image[y + 6 - k, x + 2 + k // 2 + k : x + 4 + k // 2 + k] = 0
+
+
+def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
+    """A screenshot of a table whose body is row labels and ticks: text detection reads the
+    labels and the heading, not the ticks; the model boxed only the heading as a table. The
+    ticks, marks beside the words, show the body's columns and the region grows over it."""
+    heading = line(300, ("Risk", 100), ("Equity", 200), ("Rates", 260), ("Credit", 320))
+    labels = [w for k in range(1, 6) for w in line(300 + 14 * k, (f"product{k}", 100))]
+    image = np.full((800, 600, 3), 255, np.uint8)
+    for k in range(1, 6):
+        for column, x in enumerate((210, 270, 330)):
+            if (k + column) % 3:
+                _tick(image, x, 301 + 14 * k)
+    marks = unread_marks(image, heading + labels, 1.0)
+    assert len(marks) == sum(1 for k in range(1, 6) for c in range(3) if (k + c) % 3)
+    layout = page(heading + labels)
+    detector = LayoutDetector({"table": [((195, 295, 355, 312), 0.9)]})
+    (found,) = regions.find_regions(image, layout, detector, read_from_image=True)
+    assert found.box[1] <= 300 and found.box[3] >= 300 + 14 * 5 + SIZE - 1 and found.box[0] <= 100
+    # Without the ticks the region stays the heading's.
+    (alone,) = regions.find_regions(np.full((800, 600, 3), 255, np.uint8), layout, detector, read_from_image=True)
+    assert alone.box[3] < 320
+    # Marks make no table where the model found none (a chart's legend and its labels).
+    assert regions.find_regions(image, layout, LayoutDetector({}), read_from_image=True) == []
 
 
 def test_a_heading_and_a_body_the_model_drew_apart_are_one_table():

@@ -78,6 +78,45 @@ def test_lines_that_touch_stay_apart_but_overlapping_ones_merge():
     assert len(refine.text_bands(line(100, ("a", 0)) + line(104, ("b", 50)), SIZE)) == 1
 
 
+def _centred_label_table(pitch: float) -> list[Word]:
+    """Country lists two lines a region, `pitch` apart: the region's name set alone in its
+    column, halfway between the region's two lines."""
+    words = []
+    for k, (first, second, region, one, two) in enumerate(
+        [
+            ("Netherlands", "Korea", "AFRICA", "Morocco", "Kenya"),
+            ("Uruguay", "France", "ASIA", "Japan", "Chile"),
+            ("United States of America", "Singapore", "OCEANIA", "Australia", "New Zealand"),
+            ("Chile", "Spain", "EUROPE", "France", "Italy"),
+            ("Japan", "India", "ASIA", "Fiji", "Samoa"),
+        ]
+    ):
+        y = 100 + 28 * k
+        words += line(y, (first, 100), (one, 300)) + line(y + pitch, (second, 100), (two, 300))
+        words.append(word(region, 240, y + pitch / 2))
+    return words
+
+
+@pytest.mark.parametrize("pitch", [12.0, 11.0])
+def test_a_label_centred_between_two_lines_does_not_join_them(pitch):
+    # 12: the label's (shrunk) extent touches both lines' exactly; 11: it overlaps both.
+    words = _centred_label_table(pitch)
+    bands = refine.text_bands(words, SIZE)
+    texts = [sorted(words[i].text for i in b.words) for b in bands]
+    assert texts[:4] == [
+        ["AFRICA", "Morocco", "Netherlands"], ["Kenya", "Korea"], ["ASIA", "Japan", "Uruguay"], ["Chile", "France"]
+    ]
+    assert len(texts) == 10
+
+
+def test_a_figure_centred_beside_a_wrapped_label_keeps_the_label_one_band():
+    # The figure joins the label's two lines; they are stacked in one column only: one
+    # record, one band.
+    words = line(100, ("Republic of", 100)) + line(111, ("Korea", 100)) + [word("12.5", 260, 105.5)]
+    bands = refine.text_bands(words, SIZE)
+    assert len(bands) == 1
+
+
 def test_first_data_line_is_the_first_line_with_two_numbers():
     words = grid_words([["Name", "Mean", "Count"], *TEXTS[1:]], XS, YS)
     assert refine.first_data_line(refine.text_bands(words, SIZE), words, BOX) == 113.5
@@ -148,6 +187,23 @@ def test_fillers_and_typed_rules():
 
 
 # ---------------------------------------------------------------------------- intervals
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Within 90 days. . .", "Within 90 days"),  # leaders read as dots after the label
+        ("Over 365 days .", "Over 365 days"),
+        ("Total ...", "Total"),
+        ("etc.", "etc."),  # a full stop, an abbreviation, a figure: not leaders
+        ("U.S.", "U.S."),
+        ("1,234.", "1,234."),
+        (".", "."),  # a cell of dots alone (a nil mark) stays
+        ("a . b", "a . b"),
+    ],
+)
+def test_trailing_leader_dots_leave_the_cell_text(text, kept):
+    assert refine.without_trailing_leaders(text) == kept
 
 
 def test_join_intervals_and_merge_runs():
@@ -318,6 +374,35 @@ def test_refine_columns_moves_a_boundary_out_of_a_long_label():
     assert len(axis.edges) == 3 and 155 < axis.edges[1] < 200
 
 
+def test_a_boundary_goes_past_the_long_labels_of_lines_with_no_figures():
+    """Lines holding only a long label (wrapped over lines, the figures on the last) are left
+    out when the gaps are found; the boundary is set where none of them runs."""
+    words = []
+    y = 100
+    for _ in range(3):
+        words += line(y, ("Shares to be issued under the long", 100))  # 100 .. 273
+        words += line(y + 12, ("Offer", 110), ("1,234", 300), ("5.6", 360))
+        y += 28
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_columns([95, 285, 340, 380], words, bands, bands, [], (95, 98, 380, y), SIZE)
+    assert len(axis.edges) == 4 and 273 < axis.edges[1] < 300
+
+
+def test_a_currency_sign_between_two_columns_of_figures_does_not_hide_their_gap():
+    # 2018's figures end at 172, 2017's "$" stands 6 pt on, its figures 8 pt after it: the
+    # gap between the columns is the sign's and both sides', and the boundary goes left of
+    # the sign, in the wider of its two parts.
+    words = []
+    for r, (a, b) in enumerate([("1,498", "1,426"), ("301", "344"), ("98", "99"), ("986", "816")]):
+        y = 100 + 12 * r
+        sign = [word("$", 178, y)] if r in (0, 3) else []
+        words += line(y, (f"label{r}", 100)) + [Word(a, (172 - CHAR * len(a), y, 172, y + SIZE))] + sign
+        words.append(Word(b, (211 - CHAR * len(b), y, 211, y + SIZE)))
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_columns([95, 140, 215], words, bands, bands, [], (95, 98, 215, 150), SIZE)
+    assert len(axis.edges) == 4 and 172 < axis.edges[2] < 178
+
+
 def test_refine_columns_follows_vertical_rules_in_a_ruled_table():
     words, bands = small_table()
     _, vertical = as_lines(lattice_rules([95, 190, 250, 300], [98, 112, 126, 140, 155]))
@@ -333,6 +418,17 @@ def test_a_column_of_bullets_belongs_to_the_items_beside_it():
     bands = refine.text_bands(words, SIZE)
     axis = refine.refine_columns([95, 115, 210, 240], words, bands, bands, [], (95, 98, 240, 155), SIZE)
     assert len(axis.edges) == 3 and 160 < axis.edges[1] < 220
+
+
+def test_a_column_of_currency_signs_belongs_to_the_figures_beside_it():
+    # The model drew a boundary between the signs and their figures (a low-resolution
+    # screenshot's): the signs go with the figures.
+    words = []
+    for r in range(4):
+        words += line(100 + 14 * r, (f"item {r}", 100), ("$", 200), (f"{r}12.5", 220))
+    bands = refine.text_bands(words, SIZE)
+    axis = refine.refine_columns([95, 160, 212, 260], words, bands, bands, [], (95, 98, 260, 155), SIZE)
+    assert len(axis.edges) == 3 and 140 < axis.edges[1] < 200
 
 
 def test_marks_set_apart_make_no_column_without_a_model():
@@ -365,7 +461,8 @@ def test_refine_rows_keeps_the_model_rows_at_the_gaps():
     axis = refine.refine_rows([98, 111, 127, 139, 155], words, bands, [], BOX, [95, 162.75, 240.25, 300], 112, SIZE)
     assert axis.edges == [98, 112, 126, 140, 155]
     assert axis.model_edges == [98, 112, 126, 140, 155]
-    assert not axis.ruled and axis.hard == set()
+    # Boundaries between records of figures are ones no cell may span, the model's too.
+    assert not axis.ruled and axis.hard == {126, 140}
 
 
 def test_two_records_the_model_put_in_one_row_are_split_for_good():
@@ -426,6 +523,77 @@ def test_lines_of_one_record_between_rules_across_stay_one_row():
     horizontal = [(y, 95.0, 300.0) for y in (112, 137, 163)]
     axis = refine.refine_rows([98, 112, 137, 163, 178], words, bands, horizontal, box, col_edges, 112, SIZE)
     assert axis.ruled and axis.edges == [98, 112, 137, 163, 178]
+
+
+def test_lines_of_text_records_are_rows_though_rules_part_them_two_by_two():
+    """Names in two columns, a region label centred beside each pair, rules under every
+    pair (five pairs): each line is a record (the next line's first name would have fitted on the line
+    above: no label wrapped there), not a ruled row of two lines."""
+    words = line(86, ("Country", 100), ("Region", 240), ("Leader", 300)) + _centred_label_table(12.0)
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 84, 370, 236), [95, 235, 290, 370]
+    horizontal = [(y, 95.0, 370.0) for y in (98, 125, 153, 181, 209)]
+    axis = refine.refine_rows([84, 98, 125, 153, 181, 209, 236], words, bands, horizontal, box, col_edges, 98, SIZE)
+    assert not axis.ruled
+    # Every line a row but "Singapore": "United States of America" is the column's widest
+    # line, so nothing proves the line under it no wrapped part of it.
+    assert len(axis.edges) - 1 == 10
+    assert 170 not in axis.edges and {114, 142, 198, 226} <= axis.hard
+
+
+def test_a_label_wrapped_with_a_hanging_indent_is_one_row_with_its_figures():
+    words = line(100, ("Shares", 100), ("Number", 300), ("Value", 360))
+    words += line(120, ("Shares to be issued under the", 100))
+    words += line(132, ("Global Offer", 110), ("1,864", 300), ("18.6", 360))
+    words += line(146, ("Shares to be issued pursuant to", 100))
+    words += line(158, ("the Issue", 110), ("5,982", 300), ("59.8", 360))
+    words += line(176, ("Total", 100), ("9,840", 300), ("98.4", 360))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 390, 188), [95, 290, 350, 390]
+    # The model drew a row for each line.
+    axis = refine.refine_rows([98, 116, 130, 144, 156, 172, 188], words, bands, [], box, col_edges, 116, SIZE)
+    assert axis.edges == [98, 115, 144, 172, 188]
+
+
+def test_items_set_in_under_a_heading_are_rows_of_their_own():
+    words = line(100, ("Group", 100), ("Count", 200), ("Share", 260))
+    words += line(114, ("Women", 100)) + line(126, ("45-54", 110), ("47", 200), ("21.8", 260))
+    words += line(138, ("55-64", 110), ("91", 200), ("8.7", 260))
+    words += line(150, ("Men", 100)) + line(162, ("45-54", 110), ("40", 200), ("20.1", 260))
+    words += line(174, ("55-64", 110), ("88", 200), ("8.1", 260))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 290, 186), [95, 190, 250, 290]
+    axis = refine.refine_rows([98, 112, 124, 136, 148, 160, 172, 186], words, bands, [], box, col_edges, 112, SIZE)
+    assert len(axis.edges) - 1 == 7
+
+
+def test_a_label_after_a_record_starts_the_next_record():
+    words = line(100, ("Shares", 100), ("Number", 300), ("Value", 360))
+    words += line(114, ("Offer", 100), ("1,864", 300), ("18.6", 360))
+    words += line(128, ("Shares to be issued pursuant to", 100))
+    words += line(140, ("the Issue", 110), ("5,982", 300), ("59.8", 360))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 390, 152), [95, 290, 350, 390]
+    # The model joined the record with the label under it.
+    axis = refine.refine_rows([98, 112, 138, 152], words, bands, [], box, col_edges, 112, SIZE)
+    assert axis.edges == [98, 112, 126, 152]
+
+
+def test_rules_down_the_columns_that_start_under_a_title_part_it_from_the_rows():
+    """A frame around the table, a title over all its columns inside it with no rule under
+    it: the rules down the inner column boundaries start under the title."""
+    words = line(100, ("Dominance Frontiers", 130)) + line(111, ("Block", 100), ("DF", 160), ("RDF", 220))
+    words += line(126, ("1", 100), ("5", 160), ("1", 220)) + line(140, ("2", 100), ("7", 160), ("2", 220))
+    bands = refine.text_bands(words, SIZE)
+    box, col_edges = (95, 98, 260, 152), [95, 150, 210, 260]
+    horizontal = [(y, 95.0, 260.0) for y in (98, 123, 137, 152)]
+    vertical = [(95.0, 98.0, 152.0), (260.0, 98.0, 152.0), (150.0, 110.5, 152.0), (210.0, 110.5, 152.0)]
+    ends = [(k, y) for k, e in enumerate(col_edges[1:-1]) for x, a, b in vertical if x == e for y in (a,)]
+    model = [98, 123, 137, 152]
+    axis = refine.refine_rows(model, words, bands, horizontal, box, col_edges, 123, SIZE, (), True, (), ends)
+    assert axis.edges == [98, 110.5, 123, 137, 152]
+    without = refine.refine_rows([98, 123, 137, 152], words, bands, horizontal, box, col_edges, 123, SIZE, (), True)
+    assert without.edges == [98, 123, 137, 152]
 
 
 def test_refine_rows_follows_rules_in_a_ruled_table():

@@ -225,6 +225,15 @@ def test_a_heading_over_a_ruled_group_spans_the_group():
     assert spans.text_spans(*axes(), slots_of(words), words, [], SIZE) == []
 
 
+def test_a_record_cell_over_a_rule_under_a_group_is_no_heading_of_the_group():
+    # Rules every two records under the last two columns only (a region's block): the
+    # second record's last cell, alone over the rule in the group's second column, stays
+    # in its column.
+    words = line(100, ("Name", 100), ("Region", 200), ("Leader", 260))
+    words += line(114, ("a", 100), ("ASIA", 200), ("Japan", 260)) + line(128, ("b", 100), ("Chile", 260))
+    assert spans.text_spans(*axes(), slots_of(words), words, [(140, 190, 300)], SIZE) == []
+
+
 def test_a_single_column_has_no_text_spans():
     words = line(100, ("Absolute value of it", 100))
     rows, _ = axes()

@@ -138,3 +138,35 @@ def test_upright_and_upside_down_are_told_apart_on_screenshots_and_photos(sample
             image = decode_image(rendered.png)
             ink = pages.ink_map(image, rendered.layout.width / rendered.layout.image_width)
             assert detect_rotation(image, ink, models) == turn, (name, turn)
+
+
+def _leader_table_pdf() -> bytes:
+    """A one-page PDF table whose row labels run on in dot leaders to their figures."""
+    document = pymupdf.open()
+    page = document.new_page(width=420, height=220)
+    page.insert_text((40, 50), "Age of receivables", fontsize=10)
+    page.insert_text((250, 50), "2017", fontsize=10)
+    page.insert_text((330, 50), "2018", fontsize=10)
+    rows = [("Within 90 days", "606,451", "462,869"), ("Over 90 days", "131,176", "147,447"),
+            ("Over one year", "301,398", "281,512"), ("Written off", "12,003", "9,870")]
+    for k, (label, first, second) in enumerate(rows):
+        y = 75 + 22 * k
+        page.insert_text((40, y), label + " " + ". " * ((200 - 5 * len(label)) // 6), fontsize=10)
+        page.insert_text((250, y), first, fontsize=10)
+        page.insert_text((330, y), second, fontsize=10)
+    data = document.tobytes()
+    document.close()
+    return data
+
+
+def test_dot_leaders_read_off_an_image_leave_the_labels_but_a_text_layer_keeps_them():
+    pdf = _leader_table_pdf()
+    with pymupdf.open(stream=pdf, filetype="pdf") as document:
+        image = document[0].get_pixmap(dpi=150, alpha=False).tobytes("png")
+    read = extract(image, settings=Settings())
+    assert len(read.tables) == 1
+    labels = [c.text for c in read.tables[0].cells if c.col == 0 and c.row > 0]
+    assert labels == ["Within 90 days", "Over 90 days", "Over one year", "Written off"]
+    born_digital = extract(pdf, settings=Settings())
+    kept = [c.text for c in born_digital.tables[0].cells if c.col == 0 and c.row > 0]
+    assert all(text.endswith(". .") for text in kept)
