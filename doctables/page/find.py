@@ -20,6 +20,7 @@ from doctables.models.detection import Detection, TableDetector
 from doctables.page.assemble import extract_tables
 from doctables.recognise.cell_ink import read_empty_cells
 from doctables.recognise.ocr_models import load_ocr_models
+from doctables.recognise.quotes import typographic_quotes
 from doctables.recognise.separators import consistent_currency, consistent_separators
 from doctables.recognise.page_text import PageDecision, prepare_page
 from doctables.settings import Settings
@@ -44,7 +45,9 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
         ocr_models = load_ocr_models(settings)
         points_per_pixel = upright_layout.width / upright_image.shape[1]
         tables = [read_empty_cells(t, upright_image, points_per_pixel, ocr_models) for t in tables]
-        tables = [_without_leader_dots(consistent_currency(consistent_separators(t))) for t in tables]
+        tables = [
+            typographic_quotes(_without_leader_dots(consistent_currency(consistent_separators(t)))) for t in tables
+        ]
     if decision.rotation_applied or decision.skew or decision.perspective:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision
