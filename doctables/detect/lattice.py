@@ -181,6 +181,7 @@ _SAME_TABLE = 0.9
 # A lattice row holding this many text lines with cells side by side holds records, not
 # one wrapped row (a form's box holds a label line and a value line).
 _RECORD_LINES = 3
+_IMAGE_RECORD_LINES = 2
 # A lattice column whose lines, this many and this share of them, show two phrases apart by
 # this many text heights holds two columns of text that no rule parts.
 _HIDDEN_COLUMN_LINES = 3
@@ -197,11 +198,14 @@ def table_grid(
     horizontal: list[tuple[float, float, float]],
     vertical: list[tuple[float, float, float]],
     unit: float,
+    read_off_image: bool = False,
 ) -> Lattice | None:
     """The ruled table whose grid is the table's own: it holds all the table's words and lies
     in the table's box; no word runs across one of its drawn rules; no row of it holds
     several records, no column two columns of text. Then its lines are the rows and columns,
-    whatever a model or the whitespace says."""
+    whatever a model or the whitespace says. Rules `read_off_image` may miss a line (broken
+    on a low-resolution scan): there two lines of cells side by side in one of its rows are
+    two records."""
     if not words:
         return None
     for grid in grids:
@@ -214,7 +218,8 @@ def table_grid(
         drawn = _holding_text(xs, ys, words)
         if intersection(drawn.box, box) < _SAME_TABLE * area(drawn.box):
             continue
-        if _rows_hold_records(drawn, words, unit) or _columns_hold_columns(drawn, words, unit):
+        lines = _IMAGE_RECORD_LINES if read_off_image else _RECORD_LINES
+        if _rows_hold_records(drawn, words, unit, lines) or _columns_hold_columns(drawn, words, unit):
             continue
         return drawn
     return None
@@ -304,9 +309,9 @@ def _cut_by_rules(
     return False
 
 
-def _rows_hold_records(grid: Lattice, words: list[Word], unit: float) -> bool:
+def _rows_hold_records(grid: Lattice, words: list[Word], unit: float, record_lines: int = _RECORD_LINES) -> bool:
     """Whether a row of the grid holds several lines of cells: two with figures in the same
-    two or more columns, or `_RECORD_LINES` with text in two or more columns."""
+    two or more columns, or `record_lines` with text in two or more columns."""
     by_row: dict[int, list[Word]] = {}
     for w in words:
         by_row.setdefault(bisect_right(grid.ys, (w.bbox[1] + w.bbox[3]) / 2), []).append(w)
@@ -323,7 +328,7 @@ def _rows_hold_records(grid: Lattice, words: list[Word], unit: float) -> bool:
                 texts.setdefault(bisect_right(grid.xs, (w.bbox[0] + w.bbox[2]) / 2), []).append(w.text)
             wide += len(texts) >= 2
             numeric.append({c for c, t in texts.items() if all(refine.is_number(x) for x in t)})
-        if wide >= _RECORD_LINES:
+        if wide >= record_lines:
             return True
         if any(len(a & b) >= 2 for a, b in itertools.combinations(numeric, 2)):
             return True

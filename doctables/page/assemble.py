@@ -78,6 +78,7 @@ def extract_tables(
             detection_score=found.score,
             structure_score=structure.score,
             grids=grids,
+            read_from_image=read_from_image,
         )
         if table is not None:
             tables.append(table)
@@ -95,12 +96,14 @@ def build_table(
     detection_score: float,
     structure_score: float,
     grids: Sequence[lattice.Lattice] = (),
+    read_from_image: bool = False,
 ) -> Table | None:
     """Combine the model's logical cells and boxes with the page's words and rules: the grid
     comes from the text lines, the whitespace and the rules (the model's boundaries as the
     prior), merged cells from the rules, the model and the text. None when what the region
     holds is not a table (a list, a boxed caption). `grids`: ruled tables of the page; one that
-    is this table, cleanly, gives the rows and columns (see lattice.table_grid)."""
+    is this table, cleanly, gives the rows and columns (see lattice.table_grid);
+    `read_from_image`: the page's words and rules were read off its image."""
     model_rows = max(c.row + c.row_span for c in logical)
     model_columns = max(c.col + c.col_span for c in logical)
     region, words = _table_words(layout, region)
@@ -127,7 +130,7 @@ def build_table(
     if len(body) < 2:
         body = bands
     horizontal, vertical = _table_rules([*layout.rules, *typed_rules], outer)
-    ruled = lattice.table_grid(list(grids), outer, words, horizontal, vertical, unit)
+    ruled = lattice.table_grid(list(grids), outer, words, horizontal, vertical, unit, read_from_image)
     if ruled is not None:
         outer = ruled.box
     cols = refine.refine_columns(model_grid.col_edges, words, bands, body, vertical, outer, unit)

@@ -271,3 +271,25 @@ def test_heading_lines_drawn_apart_over_a_ruled_body_stay_with_it():
     found = regions.find_regions(image, layout, _Detector((45, 50, xs[-1] + 5, ys[-1] + 4)))
     assert len(found) == 1
     assert 100 < found[0].box[1] < 118
+
+
+def test_a_row_rule_missed_on_an_image_leaves_two_records_out_of_the_lattice():
+    """Rules read off a low-resolution scan miss one row's rule: the lattice's row then holds
+    two lines of cells side by side. In a PDF that is a box of two lines (a form's label
+    over its value) and the lattice stands; off an image it is two records, and the grid is
+    left to the text (no lattice)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    rows = [["Country", "Amount"], ["Egypt", "6.60"], ["Jordan", "4.20"], ["Lebanon", "2.57"], ["Syria", "33.42"]]
+    xs, ys = _ruled_table(page, 50, 100, [110, 80], rows)
+    layout = _layout(page)
+    missed = [r for r in layout.rules if not (r.horizontal and abs(r.y0 - ys[2]) < 1)]
+    words = [w for w in layout.words if centre_in(w.bbox, (48, 98, xs[-1] + 2, ys[-1] + 2))]
+    grids = lattice.ruled_tables(missed, words, layout.width, layout.height)
+    horizontal = [(r.y0, r.x0, r.x1) for r in missed if r.horizontal]
+    vertical = [(r.x0, r.y0, r.y1) for r in missed if not r.horizontal]
+    unit = refine.median_height(words)
+    region = (48, 98, xs[-1] + 2, ys[-1] + 2)
+    kept = lattice.table_grid(grids, region, words, horizontal, vertical, unit)
+    assert kept is not None and len(kept.ys) == len(ys) - 1
+    assert lattice.table_grid(grids, region, words, horizontal, vertical, unit, read_off_image=True) is None
