@@ -176,7 +176,9 @@ def _unbridged(spans: list[tuple[float, float, int]], words: list[Word]) -> list
     alone in its column (a label centred on the two records beside it), alone chain them:
     lines stacked in two or more columns are lines, and such a word goes with the upper
     one, as a spanning cell's text is read with its first row."""
-    if len(spans) >= 5:
+    # Only a chain with two spans one over the other (not one line of overlapping words) can
+    # hold two lines.
+    if len(spans) >= 5 and max(s[0] for s in spans) >= min(s[1] for s in spans):
         bridges = {
             s[2] for s in spans
             if _between([a for a in spans if a is not s and _touch(s, a)])
