@@ -185,8 +185,9 @@ def _unbridged(spans: list[tuple[float, float, int]], words: list[Word]) -> list
             and not any(a is not s and _x_overlap(words[s[2]], words[a[2]]) for a in spans)
         }
         lines = _sweep([s for s in spans if s[2] not in bridges]) if bridges else []
-        if len(lines) >= 2 and all(_columns_stacked(a, b, words) >= 2 for a, b in itertools.pairwise(lines)):
-            found = [Band(0.0, 0.0, [s[2] for s in line]) for line in lines]
+        indices = [[s[2] for s in line] for line in lines]
+        if len(lines) >= 2 and all(_columns_stacked(a, b, words) >= 2 for a, b in itertools.pairwise(indices)):
+            found = [Band(0.0, 0.0, list(line)) for line in indices]
             for s in spans:
                 if s[2] in bridges:
                     home = next((k for k, line in enumerate(lines) if any(_touch(s, t) for t in line)), 0)
@@ -209,25 +210,20 @@ def _merge_lone_labels(bands: list[Band], words: list[Word]) -> list[Band]:
     more columns, over both (a label centred on the two records beside it that touches
     neither line's shrunk extent), joined to the upper line."""
     result: list[Band] = []
-    k = 0
-    while k < len(bands):
-        band = bands[k]
+    for k, band in enumerate(bands):
         if result and k + 1 < len(bands):
             upper, lower = result[-1], bands[k + 1]
             mine = [words[i] for i in band.words]
             around = [words[i] for i in upper.words + lower.words]
-            y0, y1 = min(w.bbox[1] for w in mine), max(w.bbox[3] for w in mine)
             if (
                 not any(_x_overlap(w, o) for w in mine for o in around)
-                and y0 < max(words[i].bbox[3] for i in upper.words)
-                and y1 > min(words[i].bbox[1] for i in lower.words)
-                and _columns_stacked(*([(0.0, 0.0, i) for i in b.words] for b in (upper, lower)), words) >= 2
+                and min(w.bbox[1] for w in mine) < max(words[i].bbox[3] for i in upper.words)
+                and max(w.bbox[3] for w in mine) > min(words[i].bbox[1] for i in lower.words)
+                and _columns_stacked(upper.words, lower.words, words) >= 2
             ):
                 upper.words.extend(band.words)
-                k += 1
                 continue
         result.append(band)
-        k += 1
     return result
 
 
@@ -235,14 +231,13 @@ def _x_overlap(a: Word, b: Word) -> bool:
     return min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
 
 
-def _columns_stacked(upper: list[tuple[float, float, int]], lower: list[tuple[float, float, int]],
-                     words: list[Word]) -> int:
+def _columns_stacked(upper: list[int], lower: list[int], words: list[Word]) -> int:
     """In how many separate places (x ranges apart) a word of the lower line stands under one
     of the upper line."""
     places: list[tuple[float, float]] = []
     for a in upper:
         for b in lower:
-            wa, wb = words[a[2]], words[b[2]]
+            wa, wb = words[a], words[b]
             if _x_overlap(wa, wb):
                 x0, x1 = min(wa.bbox[0], wb.bbox[0]), max(wa.bbox[2], wb.bbox[2])
                 if not any(x0 < p1 and p0 < x1 for p0, p1 in places):
