@@ -262,6 +262,8 @@ def is_number(text: str) -> bool:
 
 
 _CURRENCY = frozenset("$€£¥₹₩")
+# What a small "$" set apart from its figure reads as.
+_SIGN_LOOK_ALIKES = frozenset({"5", "s", "S", "§"})
 _LEADER_CHARS = frozenset(".·…_-‐‑–—―=─━•")
 _RULE_CHARS = frozenset("_-‐‑–—―=─━")
 
@@ -614,7 +616,13 @@ def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[
     if k == 0 or k >= len(edges) - 1 or edges[k] in ruled_at:
         return False
     inside = [w for w in words if edges[k - 1] <= (w.bbox[0] + w.bbox[2]) / 2 < edges[k]]
-    return bool(inside) and all(_is_bullet(w.text) or w.text.strip() in _CURRENCY for w in inside)
+    if not inside:
+        return False
+    if all(_is_bullet(w.text) for w in inside):
+        return True
+    # Currency signs, some read as their small look-alikes ("5", "s": a "$" a speck wide).
+    signs = [w.text.strip() for w in inside]
+    return any(t in _CURRENCY for t in signs) and all(t in _CURRENCY or t in _SIGN_LOOK_ALIKES for t in signs)
 
 
 def _add_rule_gaps(

@@ -423,12 +423,20 @@ def test_a_column_of_bullets_belongs_to_the_items_beside_it():
 def test_a_column_of_currency_signs_belongs_to_the_figures_beside_it():
     # The model drew a boundary between the signs and their figures (a low-resolution
     # screenshot's): the signs go with the figures.
+    for signs in (["$"] * 4, ["$", "5", "$", "s"]):  # a small "$" reads "5" or "s" at times
+        words = []
+        for r, sign in enumerate(signs):
+            words += line(100 + 14 * r, (f"item {r}", 100), (sign, 200), (f"{r}12.5", 220))
+        bands = refine.text_bands(words, SIZE)
+        axis = refine.refine_columns([95, 160, 212, 260], words, bands, bands, [], (95, 98, 260, 155), SIZE)
+        assert len(axis.edges) == 3 and 140 < axis.edges[1] < 200, signs
+    # A column of figures "5" is no column of signs.
     words = []
     for r in range(4):
-        words += line(100 + 14 * r, (f"item {r}", 100), ("$", 200), (f"{r}12.5", 220))
+        words += line(100 + 14 * r, (f"item {r}", 100), ("5", 200), (f"{r}12.5", 220))
     bands = refine.text_bands(words, SIZE)
     axis = refine.refine_columns([95, 160, 212, 260], words, bands, bands, [], (95, 98, 260, 155), SIZE)
-    assert len(axis.edges) == 3 and 140 < axis.edges[1] < 200
+    assert len(axis.edges) == 4
 
 
 def test_marks_set_apart_make_no_column_without_a_model():
