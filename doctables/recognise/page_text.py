@@ -42,8 +42,11 @@ __all__ = ["PageDecision", "load_ocr_models", "prepare_page", "read_regions", "t
 
 # Skews smaller than this (degrees) are left alone: resampling would blur more than it fixes.
 _MIN_SKEW = 0.15
-# A region to read is grown by this (points) on every side: detectors cut borders.
+# A region to read is grown by this (points) on every side: detectors cut borders; and
+# by this much above it, two text lines: the layout model often leaves out a heading's first
+# lines over a table (a column heading wrapped upward, "For the Nine / Months Ended").
 _REGION_MARGIN = 8.0
+_REGION_HEADROOM = 24.0
 # Recognised lines scoring below this are dropped (PaddleOCR's text_score).
 _MIN_LINE_SCORE = 0.5
 # The page is searched for text lines at most this many pixels on its longer side (PaddleOCR's
@@ -152,7 +155,7 @@ def prepare_page(
     ocr_words = read_regions(
         as_scanned, boxes, points_per_pixel, models, first_line=_next_line(new_layout), rules=rules
     )
-    read = [_grow(b, _REGION_MARGIN / points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
+    read = [_read_box(b, points_per_pixel, upright.shape[1], upright.shape[0]) for b in boxes]
     read_points = [tuple(v * points_per_pixel for v in b) for b in read]
     kept = [w for w in new_layout.words if not any(centre_in(w.bbox, b) for b in read_points)]
     new_layout = replace(
@@ -296,7 +299,7 @@ def read_regions(
         if not r.horizontal
     ]
     margin = round(_REGION_MARGIN / points_per_pixel)
-    regions = _merge([_grow(b, _REGION_MARGIN / points_per_pixel, width, height) for b in boxes])
+    regions = _merge([_read_box(b, points_per_pixel, width, height) for b in boxes])
     words: list[Word] = []
     line_id = first_line
     for x0, y0, x1, y1 in regions:
@@ -448,6 +451,13 @@ def _reading_order(lines: list) -> list:
 
 def _next_line(layout: PageLayout) -> int:
     return max((w.line for w in layout.words), default=-1) + 1
+
+
+def _read_box(box: Box, points_per_pixel: float, width: float, height: float) -> Box:
+    """The part of the image read for a region (pixels): the region grown by the margin,
+    and by the headroom above it."""
+    grown = _grow(box, _REGION_MARGIN / points_per_pixel, width, height)
+    return (grown[0], max(0.0, box[1] - _REGION_HEADROOM / points_per_pixel), grown[2], grown[3])
 
 
 def _grow(box: Box, margin: float, width: float, height: float) -> Box:

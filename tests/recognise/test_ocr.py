@@ -734,3 +734,23 @@ def test_a_faint_lines_ink_keeps_its_strokes_and_its_word_spaces():
     runs = np.diff(np.concatenate(([0], blank.astype(np.int8), [0])))
     starts, ends = np.nonzero(runs == 1)[0], np.nonzero(runs == -1)[0]
     assert ((ends - starts) >= 20).sum() == 2  # the two spaces between the three headings
+
+
+def test_a_region_is_read_with_two_lines_of_headroom_above_it(ocr_models):
+    """The layout model's region often starts under a heading's first line ("For the Nine"
+    over "Months Ended"): the line just above the region is read with it; one further up is
+    not."""
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=160)
+    page.insert_text((150, 30), "Paragraph far above", fontsize=10, fontname="helv")
+    page.insert_text((150, 70), "For the Nine", fontsize=10, fontname="helv")
+    page.insert_text((150, 84), "Months Ended", fontsize=10, fontname="helv")
+    page.insert_text((10, 110), "Revenue", fontsize=10, fontname="helv")
+    page.insert_text((150, 110), "1,204.5", fontsize=10, fontname="helv")
+    pixmap = page.get_pixmap(dpi=144, alpha=False)
+    image = np.frombuffer(pixmap.samples, np.uint8).reshape(pixmap.height, pixmap.width, 3)
+    # The region starts at 74 pt (148 px): under "For the Nine" (about 62-72 pt).
+    words = read_regions(image, [(0, 148, image.shape[1], 240)], 0.5, ocr_models)
+    texts = [w.text for w in words]
+    assert "Nine" in texts and "Months" in texts and "1,204.5" in texts
+    assert "Paragraph" not in texts
