@@ -30,7 +30,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from doctables.geometry import Box, centre_in
-from doctables.model.layout import Rule, Word
+from doctables.model.layout import DOLLAR_LOOK_ALIKES, Rule, Word
 
 # A word's vertical extent is shrunk by this share of its height before lines are merged
 # into bands, so that touching lines (tight leading) and accents stay apart.
@@ -262,8 +262,6 @@ def is_number(text: str) -> bool:
 
 
 _CURRENCY = frozenset("$€£¥₹₩")
-# What a small "$" set apart from its figure reads as.
-_SIGN_LOOK_ALIKES = frozenset({"5", "s", "S", "§"})
 _LEADER_CHARS = frozenset(".·…_-‐‑–—―=─━•")
 _RULE_CHARS = frozenset("_-‐‑–—―=─━")
 
@@ -622,7 +620,7 @@ def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[
         return True
     # Currency signs, some read as their small look-alikes ("5", "s": a "$" a speck wide).
     signs = [w.text.strip() for w in inside]
-    return any(t in _CURRENCY for t in signs) and all(t in _CURRENCY or t in _SIGN_LOOK_ALIKES for t in signs)
+    return any(t in _CURRENCY for t in signs) and all(t in _CURRENCY or t in DOLLAR_LOOK_ALIKES for t in signs)
 
 
 def _add_rule_gaps(
@@ -907,7 +905,8 @@ def refine_rows(
     # table ruled only across (a rule under the heading, one over the total) leaves the
     # rows it does not rule to the text and the model: without vertical rules, ruled row by
     # row takes two or more rules between body lines (one over the total is no ruling).
-    records = _record_splits(gaps, bands, words, col_edges, header_bottom)
+    texts = [_column_texts(b, words, col_edges) for b in bands]  # each line's text by column
+    records = _record_splits(gaps, bands, words, col_edges, header_bottom, texts)
     counted = chosen if columns_ruled else chosen | strong
     if not columns_ruled:
         # Body lines that are two records (figures in the same columns) are rows apart
@@ -941,7 +940,7 @@ def refine_rows(
             gaps, keep - strong - hard - split, keep, words, col_edges, header_bottom, unit, groups
         )
         keep -= _wrapped_body(gaps, keep - strong - hard - split, keep, bands, words, col_edges, header_bottom, unit)
-        keep -= _wrapped_labels(gaps, keep - strong - hard - split, bands, words, col_edges, header_bottom, unit)
+        keep -= _wrapped_labels(gaps, keep - strong - hard - split, bands, words, texts, col_edges, header_bottom, unit)
     keep |= ends
     edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
     hard_positions = {gaps[g].position for g in hard}
@@ -1117,6 +1116,7 @@ def _wrapped_labels(
     candidates: set[int],
     bands: list[Band],
     words: list[Word],
+    texts: list[dict[int, tuple[Box, Word]]],
     col_edges: list[float],
     header_bottom: float,
     unit: float,
@@ -1128,7 +1128,6 @@ def _wrapped_labels(
     stand on a wrapped label's last line)."""
     if len(col_edges) < 3:
         return set()
-    texts = [_column_texts(b, words, col_edges) for b in bands]
     widest = _widest_label(texts, [(b.y0 + b.y1) / 2 > header_bottom for b in bands])
     removed: set[int] = set()
     for g in candidates:
@@ -1178,6 +1177,7 @@ def _record_splits(
     words: list[Word],
     col_edges: list[float],
     header_bottom: float,
+    texts: list[dict[int, tuple[Box, Word]]],
 ) -> set[int]:
     """Gaps between two body lines that are two records: both carry numbers in the same two
     or more columns; both hold text in the first column and another, the lower line's
@@ -1189,7 +1189,6 @@ def _record_splits(
     numeric = [_numeric_columns(b, words, col_edges) for b in bands]
     unit = median_height(words)
     phrases = [_phrase_columns(b, words, col_edges, unit) for b in bands]
-    texts = [_column_texts(b, words, col_edges) for b in bands]
     body = [(b.y0 + b.y1) / 2 >= header_bottom for b in bands]
     widest = _widest_label(texts, body)
     for gi, gap in enumerate(gaps):

@@ -21,6 +21,10 @@ class Word:
     turn: int = 0
 
 
+# What a small dollar sign set apart from its figure is misread as by OCR (a speck-wide "S").
+DOLLAR_LOOK_ALIKES = frozenset("5sS§")
+
+
 @dataclass(frozen=True)
 class Rule:
     """A horizontal or vertical ruling line segment drawn on the page, in points."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from doctables.model.layout import DOLLAR_LOOK_ALIKES
 from doctables.model.tables import Cell, CellWord, Table
 
 # A figure grouped in thousands by "," or by "." (its first group never "0": "0.125" is a
@@ -41,7 +42,7 @@ def consistent_separators(table: Table) -> Table:
 
 
 # What a small dollar sign set apart from its figure is misread as.
-_SIGN, _LOOK_ALIKES = "$", frozenset("5sS§")
+_SIGN = "$"
 _FIGURE = re.compile(r"^[(\[-]?\d[\d.,]*[)\]%]?$")
 
 
@@ -57,7 +58,7 @@ def consistent_currency(table: Table) -> Table:
         signs_alone = all(len(t) == 1 for t in tokens) and any(t == [_SIGN] for t in tokens)
         signed = any(len(t) == 2 and t[0] == _SIGN and _FIGURE.match(t[1]) for t in tokens)
         for k, t in zip(members, tokens):
-            if t[0] in _LOOK_ALIKES and (
+            if t[0] in DOLLAR_LOOK_ALIKES and (
                 (signs_alone and len(t) == 1) or (signed and len(t) == 2 and _FIGURE.match(t[1]))
             ):
                 cells[k] = _signed(cells[k])
