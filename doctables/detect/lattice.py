@@ -181,7 +181,6 @@ _SAME_TABLE = 0.9
 # A lattice row holding this many text lines with cells side by side holds records, not
 # one wrapped row (a form's box holds a label line and a value line).
 _RECORD_LINES = 3
-_IMAGE_RECORD_LINES = 2
 # A lattice column whose lines, this many and this share of them, show two phrases apart by
 # this many text heights holds two columns of text that no rule parts.
 _HIDDEN_COLUMN_LINES = 3
@@ -218,8 +217,7 @@ def table_grid(
         drawn = _holding_text(xs, ys, words)
         if intersection(drawn.box, box) < _SAME_TABLE * area(drawn.box):
             continue
-        lines = _IMAGE_RECORD_LINES if read_off_image else _RECORD_LINES
-        if _rows_hold_records(drawn, words, unit, lines) or _columns_hold_columns(drawn, words, unit):
+        if _rows_hold_records(drawn, words, unit, read_off_image) or _columns_hold_columns(drawn, words, unit):
             continue
         return drawn
     return None
@@ -309,9 +307,12 @@ def _cut_by_rules(
     return False
 
 
-def _rows_hold_records(grid: Lattice, words: list[Word], unit: float, record_lines: int = _RECORD_LINES) -> bool:
+def _rows_hold_records(grid: Lattice, words: list[Word], unit: float, read_off_image: bool = False) -> bool:
     """Whether a row of the grid holds several lines of cells: two with figures in the same
-    two or more columns, or `record_lines` with text in two or more columns."""
+    two or more columns, or `_RECORD_LINES` with text in two or more columns. Off an image
+    (where a rule between records may be missed) two lines one under the other with text
+    in the same two or more columns are records already; lines with a line of other
+    columns' cells between them are the wrapped cells of one row, centred in their boxes."""
     by_row: dict[int, list[Word]] = {}
     for w in words:
         by_row.setdefault(bisect_right(grid.ys, (w.bbox[1] + w.bbox[3]) / 2), []).append(w)
@@ -319,16 +320,20 @@ def _rows_hold_records(grid: Lattice, words: list[Word], unit: float, record_lin
         bands = refine.text_bands(row_words, unit)
         if len(bands) < 2:
             continue
-        wide = 0
+        filled: list[set[int]] = []
         numeric: list[set[int]] = []
         for band in bands:
             texts: dict[int, list[str]] = {}
             for i in band.words:
                 w = row_words[i]
                 texts.setdefault(bisect_right(grid.xs, (w.bbox[0] + w.bbox[2]) / 2), []).append(w.text)
-            wide += len(texts) >= 2
+            filled.append(set(texts))
             numeric.append({c for c, t in texts.items() if all(refine.is_number(x) for x in t)})
-        if wide >= record_lines:
+        if read_off_image:
+            if any(len(a & b) >= 2 for a, b in itertools.pairwise(filled)):
+                return True
+            continue
+        if sum(len(columns) >= 2 for columns in filled) >= _RECORD_LINES:
             return True
         if any(len(a & b) >= 2 for a, b in itertools.combinations(numeric, 2)):
             return True

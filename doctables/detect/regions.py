@@ -51,6 +51,9 @@ _RUNNING_WORDS = 4
 # whose words form one grid.
 _RULED_SCORE = 0.5
 _GRID_SCORE = 0.5
+# A region's two sides are a column of text and a table only when fewer than this share
+# of the lines with words on both go on across the gap between them with a word space.
+_RUN_ACROSS = 0.25
 # A candidate overlapping a kept region by more than this share of the smaller is a duplicate.
 _DUPLICATE_OVERLAP = 0.3
 # Lines just outside a region that may be rows of its table: how many, and how far (in
@@ -135,6 +138,8 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         # widest gaps through the region that is a table, beside running text.
         for part, rest in _sides(words, region.box):
             other = refine_words(layout.words, rest)
+            if _lines_run_across(words, part[0] if part[0] > rest[0] else part[2]):
+                continue  # paragraphs whose word spaces happen to line up, not two sides
             if other and _running_text(other) and looks_tabular(refine_words(layout.words, part), part):
                 kept.append(Region(part, region.score, region.label))
                 break
@@ -603,7 +608,7 @@ def aligned_blocks(words: list[Word]) -> list[Box]:
     for k, band in enumerate(bands):
         # A justified line of a paragraph, read by OCR in pieces at its wider spaces, is
         # phrases side by side too, but its ink fills the line.
-        if refine.phrase_count(band, words, unit) < 2 or refine.is_prose(band, words, width):
+        if _cells_side_by_side(band, words, unit) < 2 or refine.is_prose(band, words, width):
             continue
         if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES:
             runs[-1] = (runs[-1][0], k)
@@ -614,6 +619,15 @@ def aligned_blocks(words: list[Word]) -> list[Box]:
         for first, last in runs
         if last - first + 1 >= _MIN_LINES
     ]
+
+
+def _cells_side_by_side(band: refine.Band, words: list[Word], unit: float) -> int:
+    """The phrases of a line, a bullet opening it counted with its item (a list's line is
+    one item, however far from its bullet the text starts)."""
+    first = min(band.words, key=lambda i: words[i].bbox[0])
+    if len(band.words) > 1 and refine.is_bullet(words[first].text):
+        band = refine.Band(band.y0, band.y1, [i for i in band.words if i != first])
+    return refine.phrase_count(band, words, unit)
 
 
 def _running_text(words: list[Word]) -> bool:
@@ -805,6 +819,22 @@ def _sides(words: list[Word], box: Box) -> list[tuple[Box, Box]]:
         left, right = (box[0], box[1], middle, box[3]), (middle, box[1], box[2], box[3])
         parts += [(left, right), (right, left)]
     return parts
+
+
+def _lines_run_across(words: list[Word], x: float) -> bool:
+    """Whether a quarter or more of the text lines with words on both sides of `x` (or a
+    word over it) go on across it with no more than a word space: lines of running text,
+    not a column of text beside a table (a gutter parts those)."""
+    unit = refine.median_height(words)
+    both = across = 0
+    for band in refine.text_bands(words, unit):
+        left = [words[i].bbox[2] for i in band.words if words[i].bbox[2] <= x]
+        right = [words[i].bbox[0] for i in band.words if words[i].bbox[0] >= x]
+        through = any(words[i].bbox[0] < x < words[i].bbox[2] for i in band.words)
+        if through or (left and right):
+            both += 1
+            across += through or min(right) - max(left) <= refine.PHRASE_GAP * unit
+    return both > 0 and across >= _RUN_ACROSS * both
 
 
 def looks_tabular(words: list[Word], box: Box) -> bool:

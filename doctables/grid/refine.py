@@ -538,7 +538,10 @@ def refine_columns(
     strong = {i for i, g in enumerate(gaps) if g.rule >= _STRONG_RULE}
     ruled = len(strong) >= max(1, _RULED_SHARE * len(chosen))
     if ruled:
-        keep = strong | {g for g in chosen if gaps[g].rule >= 0.2}
+        # A ruled table's columns are its rules', and a model boundary where the text leaves
+        # a gap no line crosses (stub columns set apart by space alone, inside one ruled
+        # block).
+        keep = strong | {g for g in chosen if gaps[g].rule >= 0.2 or _uncrossed(gaps[g], counts, x0, step)}
         unsnapped: list[float] = []
     else:
         keep = chosen | strong
@@ -552,7 +555,16 @@ def refine_columns(
     if not ruled:
         edges = _heading_sides(edges, gaps, [b for b in bands if b.y1 <= min((b.y0 for b in body), default=y0)],
                                words, unit, ruled_at)
-    return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled)
+    # In a ruled table, a boundary kept for its clear gap alone has no rule for the merged
+    # cells' search to find: no cell spans it.
+    spaced = {gaps[g].position for g in keep if ruled and g not in strong and gaps[g].rule < 0.2}
+    return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard={e for e in edges if e in spaced})
+
+
+def _uncrossed(gap: Gap, counts: list[int], x0: float, step: float) -> bool:
+    """Whether no counted line runs into the gap (`counts`: lines over each step from x0)."""
+    lo, hi = int((gap.lo - x0) / step), int((gap.hi - x0) / step)
+    return hi > lo and not any(counts[max(0, lo) : min(len(counts), hi)])
 
 
 def _heading_sides(
@@ -603,7 +615,7 @@ def phrases(band: Band, words: list[Word], unit: float) -> list[tuple[float, flo
     return [(a, b) for a, b in runs]
 
 
-def _is_bullet(text: str) -> bool:
+def is_bullet(text: str) -> bool:
     """A list bullet: one glyph that marks the item after it."""
     return len(text.strip()) == 1 and text.strip() in BULLETS
 
@@ -616,7 +628,7 @@ def _after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[
     inside = [w for w in words if edges[k - 1] <= (w.bbox[0] + w.bbox[2]) / 2 < edges[k]]
     if not inside:
         return False
-    if all(_is_bullet(w.text) for w in inside):
+    if all(is_bullet(w.text) for w in inside):
         return True
     # Currency signs, some read as their small look-alikes ("5", "s": a "$" a speck wide).
     signs = [w.text.strip() for w in inside]
@@ -916,9 +928,11 @@ def refine_rows(
     least = 1 if columns_ruled else 2
     ruled = len(strong & body) >= max(least, 0.5 * len(counted & body)) and len(strong) >= 2
     if ruled and not columns_ruled:
-        # As many records left unparted as rules between them: the rules group the records
-        # (every two, a region's), they do not draw the rows.
-        ruled = len((records & body) - strong) < len(strong & body)
+        # As many records left unparted as rules between them, or records left unparted
+        # between most pairs of rules: the rules group the records (every two, a region's),
+        # they do not draw the rows.
+        unparted = (records & body) - strong
+        ruled = len(unparted) < len(strong & body) and not _groups_records(gaps, body, strong, unparted)
     hard: set[int] = set()  # rules block spans only where they run (see ruled_apart)
     if ruled:
         keep = set(strong) | split
@@ -945,6 +959,19 @@ def refine_rows(
     edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
     hard_positions = {gaps[g].position for g in hard}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard_positions)
+
+
+def _groups_records(gaps: list[Gap], body: set[int], strong: set[int], unparted: set[int]) -> bool:
+    """Whether more than half of the stretches of body lines between one rule and the next
+    (and after the last) hold a record boundary that no rule draws: rules over groups of
+    records, not a ruling with a rule missed here and there (a scan's)."""
+    stretches: list[bool] = []
+    for i in sorted(body, key=lambda i: gaps[i].lo):
+        if i in strong:
+            stretches.append(False)
+        elif stretches and i in unparted:
+            stretches[-1] = True
+    return len(stretches) >= 2 and sum(stretches) > 0.5 * len(stretches)
 
 
 def _heading_rule_cuts(

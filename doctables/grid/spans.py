@@ -107,13 +107,19 @@ def split_glued(
     return result
 
 
+# A boundary is drawn across a slot where rules cover this share of its width: a merged
+# cell has no rule inside it at all, while a dashed or dotted rule on a scan is found in
+# pieces (under half of a label column's width).
+_RULED_SHARE = 0.25
+
+
 def _ruled_boundary(position: float, lo: float, hi: float, rules: RuleIndex, slack: float) -> bool:
-    """Whether rules at `position` cover most of the stretch [lo, hi]."""
+    """Whether rules at `position` cover a good part of the stretch [lo, hi]."""
     runs = join_intervals(
         [(max(lo, a), min(hi, b)) for _, a, b in rules.near(position, slack) if min(hi, b) > max(lo, a)],
         join=SEGMENT_BREAK,
     )
-    return sum(b - a for a, b in runs) >= 0.5 * (hi - lo)
+    return sum(b - a for a, b in runs) >= _RULED_SHARE * (hi - lo)
 
 
 def rule_spans(
@@ -160,6 +166,8 @@ def rule_spans(
                 union(r * n_cols + c, (r + 1) * n_cols + c)
     if cols.ruled and not heading:
         for c in range(n_cols - 1):
+            if cols.edges[c + 1] in cols.hard:
+                continue
             for r in range(n_rows):
                 if not _ruled_boundary(cols.edges[c + 1], rows.edges[r], rows.edges[r + 1], vertical_index, slack):
                     union(r * n_cols + c, r * n_cols + c + 1)
@@ -311,6 +319,32 @@ def span_agrees(
             if top - bottom > WRAP_GAP * unit:
                 return False
     return True
+
+
+_NIL_MARKS = frozenset("-‐‑‒–—―−")
+
+
+def stacked_figures(
+    rows: range, cols: range, slot_words: dict[tuple[int, int], list[int]], words: list[Word]
+) -> bool:
+    """Whether a block holds text in two or more of its rows and each of those rows' text
+    is a lone figure or nil dash: figures do not wrap, so these are cells of their own
+    (the structure model spans a column's repeated "1"s or dashes)."""
+    lines = []
+    for r in rows:
+        indices = [i for c in cols for i in slot_words.get((r, c), [])]
+        if indices:
+            lines.append(" ".join(words[i].text for i in sorted(indices, key=lambda i: words[i].bbox[0])).strip())
+    return len(lines) >= 2 and all(is_number(t) or (t and set(t) <= _NIL_MARKS) for t in lines)
+
+
+def drawn_across(
+    rows: range, row_edges: list[float], horizontal: list[tuple[float, float, float]], unit: float
+) -> bool:
+    """Whether a rule somewhere in the table draws a boundary inside the block of `rows`:
+    the table parts those rows, though not under this block (a rule lost on a scan)."""
+    slack = rule_slack(unit)
+    return any(abs(p - row_edges[r]) <= slack for r in rows[1:] for p, _, _ in horizontal)
 
 
 def has_grid_of_text(

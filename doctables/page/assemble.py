@@ -253,15 +253,23 @@ def _place_cells(
         # Rules that leave a block open and a model cell over the same block outvote text
         # lines set further apart than a wrapped cell's (a label centred in a tall cell).
         both = (span_rows, span_cols) in model_spans
+        if spans.stacked_figures(span_rows, span_cols, slot_words, words) and spans.drawn_across(
+            span_rows, row_edges, horizontal, unit
+        ):
+            continue
         if spans.span_agrees(span_rows, span_cols, slot_words, words, unit, lines_apart=both):
             take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
     for cell in sorted(logical, key=lambda c: -(c.row_span * c.col_span)):
         span_rows, span_cols = on_grid(cell)
         if len(span_rows) * len(span_cols) <= 1 or not free(span_rows, span_cols):
             continue
-        if any(row_edges[r] in rows.hard for r in span_rows[1:]):
+        if any(row_edges[r] in rows.hard for r in span_rows[1:]) or any(
+            col_edges[c] in cols.hard for c in span_cols[1:]
+        ):
             continue
         if not spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
+            continue
+        if len(span_rows) > 1 and spans.stacked_figures(span_rows, span_cols, slot_words, words):
             continue
         if spans.ruled_apart(span_rows, span_cols, row_edges, col_edges, horizontal, vertical, unit):
             continue

@@ -70,6 +70,8 @@ class RecognisedWord:
     x0: float
     x1: float
     score: float
+    # Where each character was read (crop pixels; one per character of `text`), when known.
+    at: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ class TextRecognizer:
                         x0=float(positions[current[0]] * step),
                         x1=float((positions[current[-1]] + 1) * step),
                         score=float(np.mean(scores[current])),
+                        at=tuple(float((positions[k] + 0.5) * step) for k in current),
                     )
                 )
                 current.clear()

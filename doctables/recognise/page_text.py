@@ -32,9 +32,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from doctables.geometry import Box, centre_in, intersection
-from doctables.model.layout import PageLayout, Rule, Word
+from doctables.model.layout import PageLayout, Rule, Word, unspaced_script
 from doctables.recognise import pages, perspective
-from doctables.recognise.ocr_models import OcrModels, load_ocr_models
+from doctables.recognise.ocr_models import OcrModels, RecognisedWord, load_ocr_models
 from doctables.recognise.transform import deskew_image, enlarge, rotate_image, to_original, upright_layout
 from doctables.settings import Settings
 
@@ -49,6 +49,9 @@ _REGION_MARGIN = 8.0
 _REGION_HEADROOM = 24.0
 # Recognised lines scoring below this are dropped (PaddleOCR's text_score).
 _MIN_LINE_SCORE = 0.5
+# A blank stretch inside a read word this wide (in line heights; a line crop is about 1.4
+# font sizes tall, so about half an em) is a space the recogniser missed.
+_MISSED_SPACE = 0.4
 # The page is searched for text lines at most this many pixels on its longer side (PaddleOCR's
 # own detection default): big pages are shrunk for speed, small screenshots are not.
 _ORIENTATION_SIDE = 960
@@ -328,11 +331,12 @@ def read_regions(
                 continue
             line = crop[ly0:ly1, lx0:lx1]
             line_ink = pages.denoise(pages.is_ink(line, pages.ink_level(line)))
-            extents = pages.fit_words(line_ink, [(w.x0, w.x1) for w in result.words])
+            line_words = _at_missed_spaces(result.words, line_ink)
+            extents = pages.fit_words(line_ink, [(w.x0, w.x1) for w in line_words])
             if k not in read:
                 read[k] = line_id
                 line_id += 1
-            for word, (wx0, wx1) in zip(result.words, extents):
+            for word, (wx0, wx1) in zip(line_words, extents):
                 bx0 = max(0.0, ix0 + lx0 + max(0.0, wx0))
                 bx1 = min(float(width), ix0 + lx0 + min(float(lx1 - lx0), wx1))
                 word_box = (
@@ -343,6 +347,47 @@ def read_regions(
                 )
                 words.append(Word(text=word.text, bbox=word_box, line=read[k], confidence=round(word.score, 4)))
     return words
+
+
+def _at_missed_spaces(words: list[RecognisedWord], line_ink: np.ndarray) -> list[RecognisedWord]:
+    """The line's words, each cut where its characters stand either side of a blank stretch
+    of the line's ink wider than a word space (two figures of neighbouring columns set close,
+    "39,385" and "181.2", that the recogniser read as one word with no space between)."""
+    least = _MISSED_SPACE * line_ink.shape[0]
+    blank = ~line_ink.any(axis=0)
+    result: list[RecognisedWord] = []
+    for word in words:
+        if len(word.at) != len(word.text) or len(word.text) < 2:
+            result.append(word)
+            continue
+        start = 0
+        for k in range(1, len(word.text)):
+            a, b = int(word.at[k - 1]), int(word.at[k])
+            inside = blank[max(0, a) : max(0, b)]
+            run = _longest_run(inside)
+            if run < least or unspaced_script(word.text[k - 1]) or unspaced_script(word.text[k]):
+                continue
+            result.append(_part(word, start, k))
+            start = k
+        result.append(word if start == 0 else _part(word, start, len(word.text)))
+    return result
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    """The length of the longest run of True in a 1-d array."""
+    if not flags.any():
+        return 0
+    padded = np.concatenate(([0], flags.astype(np.int8), [0]))
+    change = np.diff(padded)
+    return int((np.nonzero(change == -1)[0] - np.nonzero(change == 1)[0]).max())
+
+
+def _part(word: RecognisedWord, start: int, stop: int) -> RecognisedWord:
+    """Characters start..stop of a word, spanning from its first character's place (the
+    word's own start for the first) to its last's."""
+    x0 = word.x0 if start == 0 else word.at[start]
+    x1 = word.x1 if stop == len(word.text) else word.at[stop - 1]
+    return RecognisedWord(word.text[start:stop], x0, max(x1, x0 + 1.0), word.score, word.at[start:stop])
 
 
 def _with_margin(

@@ -48,6 +48,9 @@ _MIN_COVERAGE = 0.6
 _MIN_TEXT_INK = 150
 # ... and when fewer than this share of its words are garbage (see _garbage).
 _MAX_GARBAGE = 0.3
+# How far (in line heights) a word's first or last glyph may stand beyond its CTC span: the
+# span falls inside the glyphs, at most about half a wide glyph in from the word's edge.
+_GLYPH_REACH = 0.5
 # Ink components this small (image pixels) are specks in a scan.
 _SPECK_PIXELS = 2
 # Skew search: degrees either side and step of the coarse pass, then the fine step.
@@ -63,6 +66,10 @@ _MAX_POINTS = 60_000
 # than the bridge (points) are closed.
 _IMAGE_RULE_LENGTH = 30.0
 IMAGE_RULE_THICKNESS = 3.0
+# A dark rule may be this thick (points) where it is drawn over most of its length: a
+# double rule (two hairlines 2-3 points apart, a table's border) that a scan blurs into one
+# band, or a heavy rule.
+_HEAVY_RULE_THICKNESS = 4.5
 _RULE_SMOOTH = 5
 _RULE_LEVEL = 170
 # ... or, for a light rule (a grey hairline of a screenshot), this much darker than the
@@ -301,6 +308,7 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     holds is a few bit masks (1 byte a pixel each), not its grey, sums and closings."""
     length = max(4, int(_IMAGE_RULE_LENGTH / points_per_pixel))
     thick = max(1, math.ceil(IMAGE_RULE_THICKNESS / points_per_pixel))
+    heavy = max(thick, math.ceil(_HEAVY_RULE_THICKNESS / points_per_pixel))
     bridge = max(1, round(_RULE_BRIDGE / points_per_pixel))
     across = 2 * (thick // 2 + 1) + 1  # odd, so that the closing's window is centred
     found: list[Rule] = []
@@ -311,7 +319,7 @@ def image_rules(image: np.ndarray, points_per_pixel: float) -> list[Rule]:
     for transposed in (0, 1):
         faint_mask = faint.T if transposed else faint
         ink = _plane_ink(image, transposed=bool(transposed))
-        dark = _lines(ink, length, thick, bridge)
+        dark = _lines(ink, length, thick, bridge, heaviest=heavy)
         # Beside a light line, neither dark ink nor more light line: the feet of a line of
         # serif text make a light line too, under the dark strokes of its letters.
         faint_lines = _lines(faint_mask, length, thick, bridge, (faint_mask, ink))
@@ -384,10 +392,13 @@ def _lines(
     thick: int,
     bridge: int,
     beside: tuple[np.ndarray, ...] | None = None,
+    heaviest: int = 0,
 ) -> list[tuple[float, int, int]]:
     """(row, start, end) in pixels of the lines along the rows of `mask`: runs at least
-    `length` long (breaks under `bridge` closed), at most `thick` rows thick, with the rows
-    beside them mostly clear in `beside` (the masks' union; `mask` itself when None)."""
+    `length` long (breaks under `bridge` closed), at most `thick` rows thick (or, given
+    `heaviest`, at most that many rows drawn over most of their length: a heavy or double
+    rule, blurred into one band on a scan, with its soft edges), with the rows beside them
+    mostly clear in `beside` (the masks' union; `mask` itself when None)."""
     rows, x0, x1 = _long_runs(mask, bridge, length)
     if rows.size == 0:
         return []
@@ -395,13 +406,20 @@ def _lines(
     parts = label_runs(rows, x0, x1, mask.shape[1])
     found = []
     for i in range(len(parts)):
-        if parts.height[i] > thick or parts.width[i] < length:
+        if parts.width[i] < length:
             continue
         y0, y1, x0, x1 = int(parts.y0[i]), int(parts.y1[i]), int(parts.x0[i]), int(parts.x1[i])
+        if parts.height[i] > thick and not (heaviest and _core_rows(mask, y0, y1, x0, x1) <= heaviest):
+            continue
         if not _clear_beside((mask,) if beside is None else beside, y0, y1, x0, x1):
             continue  # a line of text (bold, or dense), not a rule
         found.append(((y0 + y1) / 2.0, x0, x1))
     return found
+
+
+def _core_rows(mask: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> int:
+    """How many rows of a band of `mask` are set over at least half its width."""
+    return int(np.count_nonzero(mask[y0:y1, x0:x1].mean(axis=1) >= 0.5))
 
 
 def _long_runs(mask: np.ndarray, bridge: int, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -498,7 +516,14 @@ def fit_words(line_ink: np.ndarray, spans: list[tuple[float, float]]) -> list[tu
     if not spans:
         return []
     columns = line_ink.any(axis=0)
+    # Ink at the crop's ends a glyph's width or more beyond the read words is a neighbour's
+    # edge the line box took in (a figure of the next column, cut): no word reaches it.
+    reach = _GLYPH_REACH * line_ink.shape[0]
     inked = np.nonzero(columns)[0]
+    if inked.size:
+        runs = np.split(inked, np.nonzero(np.diff(inked) > 1)[0] + 1)
+        kept = [run for run in runs if run[-1] + 1 > spans[0][0] - reach and run[0] < spans[-1][1] + reach]
+        inked = np.concatenate(kept) if kept else inked
     if inked.size == 0:
         return spans
     first, last = int(inked[0]), int(inked[-1]) + 1

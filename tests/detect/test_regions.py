@@ -150,6 +150,35 @@ def test_no_aligned_block_in_running_text_or_an_empty_page():
     assert regions.aligned_blocks(figures_table(300, 2)) == []  # two lines: under the grid test's three
 
 
+def test_a_bulleted_list_is_no_block_however_far_its_items_stand_from_their_bullets():
+    # Short items set well right of their bullets, and under them a justified line read in
+    # pieces: a list and a paragraph, no grid.
+    words = []
+    for r, item in enumerate(("degrees,", "basic studies", "work experience", "special activities.")):
+        words += line(100 + 14 * r, ("•", 100), (item, 116))
+    words += line(156, ("In", 100), ("vocational", 120), ("teacher", 185), ("colleges (several", 250))
+    assert regions.aligned_blocks(words) == []
+    # Marks in the cells of a row, after its label, are cells all the same.
+    ticks = []
+    for r, label in enumerate(("Fast", "Cheap", "Open", "Local")):
+        ticks += line(100 + 14 * r, (label, 100), ("•", 200), ("•", 260))
+    assert len(regions.aligned_blocks(ticks)) == 1
+
+
+def test_lines_running_across_a_gap_are_paragraphs_not_a_column_beside_a_table():
+    # Paragraph lines ending in figures, their word spaces lined up at x=218.5 (one line has
+    # a word over it): the lines run on across it with a word space.
+    paragraphs = []
+    for r in range(6):
+        paragraphs += line(100 + 12 * r, ("shares of the company and (iii) 29,962,500", 100 + 4 * (r == 3)))
+    assert regions._lines_run_across(paragraphs, 218.5)
+    # A column of text beside a table: a gutter between them on every line.
+    beside = []
+    for r in range(6):
+        beside += line(100 + 12 * r, ("shares of the company and", 100), ("2019", 330), ("12.5", 380))
+    assert not regions._lines_run_across(beside, 300.0)
+
+
 def test_a_justified_paragraph_read_in_pieces_is_no_block():
     # OCR splits a justified line at its wider spaces: pieces side by side, their gaps lined
     # up over four lines by chance, but the ink fills each line. The grid below is a block.

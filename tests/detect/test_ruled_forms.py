@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import pymupdf
 
+from geometry_builders import line
+
 from doctables.convert.render import extract_words, render_page
 from doctables.detect import lattice, regions
 from doctables.geometry import centre_in
 from doctables.grid import refine
 from doctables.grid.tokens import decode_grid
-from doctables.model.layout import PageLayout
+from doctables.model.layout import PageLayout, Rule
 from doctables.page.assemble import build_table
 
 SIZE = 9.0
@@ -293,3 +295,28 @@ def test_a_row_rule_missed_on_an_image_leaves_two_records_out_of_the_lattice():
     kept = lattice.table_grid(grids, region, words, horizontal, vertical, unit)
     assert kept is not None and len(kept.ys) == len(ys) - 1
     assert lattice.table_grid(grids, region, words, horizontal, vertical, unit, read_off_image=True) is None
+
+
+def test_wrapped_cells_centred_in_a_tall_ruled_row_off_an_image_keep_the_lattice():
+    """A ruled row whose cells wrap over different numbers of lines, each centred in its box
+    (a bond's issuer over three lines, amounts wrapped "100,00" / "0"), as OCR boxes them:
+    the lines of the two-line cells have a one-line cell's line between them, so they are
+    one row's wrapped cells, not two records, and the lattice stands off an image too."""
+    xs, ys = [50, 140, 200, 245, 290], [100, 118, 186]
+    rules = [Rule(xs[0], y, xs[-1], y) for y in ys] + [Rule(x, ys[0], x, ys[-1]) for x in xs]
+    words = line(104, ("Issuer", 53), ("Bank", 143), ("Amount", 203), ("Balance", 248), size=9)
+    for c, lines in ((0, ["Nanjing", "Hi-tech", "Group"]), (1, ["ICBC"]), (2, ["100,00", "0"]), (3, ["100,00", "0"])):
+        first = 152 - 20 * (len(lines) - 1) / 2 - 4.5  # lines 20 pt apart, as a Chinese form's
+        for k, text in enumerate(lines):
+            words += line(first + 20 * k, (text, xs[c] + 3), size=9)
+    grids = lattice.ruled_tables(rules, words, 612, 792)
+    horizontal = [(r.y0, r.x0, r.x1) for r in rules if r.horizontal]
+    vertical = [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal]
+    region = (48, 98, 292, 188)
+    kept = lattice.table_grid(grids, region, words, horizontal, vertical, 9.0, read_off_image=True)
+    assert kept is not None and len(kept.ys) == 3 and len(kept.xs) == 5
+    # Two lines side by side with nothing between them are two records (a missed rule).
+    records = words[:4] + line(137.5, ("Egypt", 53), ("6.60", 203), ("7.10", 248), size=9)
+    records += line(157.5, ("Jordan", 53), ("4.20", 203), ("5.00", 248), size=9)
+    grids = lattice.ruled_tables(rules, records, 612, 792)
+    assert lattice.table_grid(grids, region, records, horizontal, vertical, 9.0, read_off_image=True) is None

@@ -946,3 +946,14 @@ def test_a_heading_read_in_two_pieces_a_little_over_a_word_space_apart_is_not_cu
     # The last boundary stays in the figures' gap, left of the heading's middle: both pieces
     # fall in the last column.
     assert len(axis.edges) == 5 and 427 < axis.edges[3] < 467
+
+
+def test_rules_over_pairs_of_records_group_them_a_missed_rule_does_not():
+    # Body gaps top to bottom: a rule, then a record boundary no rule draws, a rule, ...
+    gaps = [refine.Gap(100.0 + 10 * k, 101.0 + 10 * k) for k in range(10)]
+    body = set(range(10))
+    strong = {0, 2, 4, 6, 8}  # a rule under every second line (and one under the heading)
+    unparted = {1, 3, 5, 7}   # the last pair's boundary was not seen as two records
+    assert refine._groups_records(gaps, body, strong, unparted)
+    # A ruling row by row with one rule a scan lost: one stretch of five holds a record.
+    assert not refine._groups_records(gaps, body, {0, 1, 2, 3, 4, 6, 7, 8, 9}, {5})

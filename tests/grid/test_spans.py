@@ -123,6 +123,15 @@ def test_rule_segments_drawn_cell_by_cell_with_hairline_breaks_merge_nothing():
     assert spans.rule_spans(*axes(ruled=True), *as_lines(rules), SIZE) == []
 
 
+def test_a_dotted_rule_found_in_pieces_under_a_label_still_parts_its_rows():
+    rules = [r for r in lattice_rules(XS, YS) if not (r.y0 == 112 and r.horizontal)]
+    rules.append(Rule(190, 112, 300, 112))
+    rules.append(Rule(100, 112, 140, 112))  # 45 of the first column's 95 points, in pieces on a scan
+    assert spans.rule_spans(*axes(ruled=True), *as_lines(rules), SIZE) == []
+    rules[-1] = Rule(100, 112, 110, 112)  # a speck of rule is no boundary: the slots merge
+    assert spans.rule_spans(*axes(ruled=True), *as_lines(rules), SIZE) == [(range(0, 2), range(0, 1))]
+
+
 def test_rule_spans_need_an_axis_from_rules_or_a_heading():
     horizontal, vertical = as_lines([Rule(95, 98, 300, 98), Rule(95, 140, 300, 140)])
     assert spans.rule_spans(*axes(ruled=False), horizontal, vertical, SIZE) == []
@@ -260,6 +269,22 @@ def test_span_agrees_with_a_wrapped_text_down_rows_only_when_its_lines_follow_cl
     assert not spans.span_agrees(range(1, 3), range(0, 1), slot, words, SIZE)  # 16 pt apart
     slot = {(0, 0): [0, 1], (2, 0): [2]}  # text, an empty row, text: not one wrapped cell
     assert not spans.span_agrees(range(0, 3), range(0, 1), slot, words, SIZE)
+
+
+def test_stacked_figures_are_a_column_of_values_not_one_wrapped_cell():
+    ys = [98, 111, 124, 137]
+    ones = line(100, ("1", 100)) + line(112, ("-", 100)) + line(125, ("1 000", 100))
+    assert spans.stacked_figures(range(0, 3), range(0, 1), slots_of(ones, ys=ys), ones)
+    label = line(100, ("Nitrogen", 100)) + line(112, ("oxides", 100)) + line(125, ("(2010)", 100))
+    assert not spans.stacked_figures(range(0, 3), range(0, 1), slots_of(label, ys=ys), label)
+    one = line(100, ("12.5", 100))  # one figure, however many rows it spans
+    assert not spans.stacked_figures(range(0, 3), range(0, 1), slots_of(one, ys=ys), one)
+
+
+def test_drawn_across_sees_a_rule_at_a_boundary_inside_the_block_elsewhere_in_the_table():
+    ys = [98, 111, 124, 137]
+    assert spans.drawn_across(range(0, 2), ys, [(111.2, 190.0, 300.0)], SIZE)
+    assert not spans.drawn_across(range(0, 2), ys, [(98.0, 95.0, 300.0), (124.0, 95.0, 300.0)], SIZE)
 
 
 # -------------------------------------------------------------------- table or not

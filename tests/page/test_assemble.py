@@ -160,6 +160,21 @@ def test_rule_segments_drawn_cell_by_cell_still_separate_rows():
     ]
 
 
+def test_stub_columns_set_apart_by_space_alone_inside_a_ruled_table_stay_apart():
+    # Rules across each group and down every boundary but the one between the group's label
+    # and its levels, which the text leaves clear on every line.
+    words = line(100, ("Factor", 100), ("Level", 180), ("Air", 250), ("Soil", 310), ("Water", 370))
+    records = [("Fuel", "Low"), ("Fuel", "High"), ("Time", "Low"), ("Time", "High")]
+    for y, (factor, level) in zip((114, 126, 140, 152), records):
+        words += line(y, (factor, 100), (level, 180), ("5%", 250), ("15%", 310), ("2%", 370))
+    rules = [Rule(95, y, 420, y) for y in (97, 111, 137, 164)]
+    rules += [Rule(x, 97, x, 164) for x in (95, 240, 300, 360, 420)]
+    table = table_of(words, [97, 111, 124, 137, 150, 164], [95, 170, 240, 300, 360, 420], rules=rules)
+    assert [row[:2] for row in grid_texts(table)] == [
+        ["Factor", "Level"], ["Fuel", "Low"], ["Fuel", "High"], ["Time", "Low"], ["Time", "High"]
+    ]
+
+
 def test_two_records_in_one_model_row_are_split():
     words = (
         line(100, ("State", 100), ("Count", 200), ("Rate", 260))
@@ -335,6 +350,18 @@ def test_span_over_two_separate_values_is_undone():
     table = table_of(words, [98, 112, 126, 140, 154], [98, 190, 250, 300], spans={(1, 1): (1, 2)})
     assert grid_texts(table)[1] == ["x", "10", "20"]
     assert all(c.col_span == 1 for c in table.cells)
+
+
+def test_a_model_span_down_a_column_of_repeated_figures_is_undone():
+    words = line(100, ("Name", 100), ("Air", 200), ("Water", 260))
+    words += line(111, ("Aldrin", 100), ("1", 200), ("1", 260))
+    words += line(122, ("Atrazine", 100), ("-", 200), ("1", 260))
+    words += line(133, ("Chlordane", 100), ("1", 200), ("1", 260))
+    # The structure model spans the last column's identical figures, set close as a wrapped
+    # cell's lines are.
+    table = table_of(words, [98, 110, 121, 132, 145], [98, 190, 250, 300], spans={(1, 2): (3, 1)})
+    assert [row[2] for row in grid_texts(table)] == ["Water", "1", "1", "1"]
+    assert all(c.row_span == 1 for c in table.cells)
 
 
 def test_row_span_label_stays_one_cell():

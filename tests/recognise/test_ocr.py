@@ -361,6 +361,18 @@ def test_a_word_set_tight_against_a_vertical_rule_does_not_run_over_it(ocr_model
     assert words[0].bbox[2] < rule_x < words[1].bbox[0]
 
 
+def test_a_double_rule_blurred_into_one_band_on_a_scan_is_a_rule():
+    """A table's double border scanned at 100 dpi and rendered at 144 comes out as one grey
+    band 9 pixels (4.5 pt) thick, its edges soft (the grey levels across it below are those
+    of a scanned page's border): thicker than a rule, but drawn along its whole length. A
+    solid bar 7 pt thick stays no rule."""
+    image = np.full((240, 600), 250, dtype=np.uint8)
+    image[76:85, 40:560] = np.array([192, 140, 119, 123, 131, 126, 125, 154, 200], dtype=np.uint8)[:, None]
+    image[160:174, 40:560] = 60
+    across = [r for r in pages.image_rules(np.dstack([image] * 3), 0.5) if r.horizontal]
+    assert len(across) == 1 and abs(across[0].y0 - 40.0) < 1.0 and across[0].x1 - across[0].x0 > 250
+
+
 def test_ocr_reads_european_letters_and_signs(ocr_models):
     """German, French and money text of the kind forms and statements hold: letters and signs
     that PP-OCRv4's character list did not have (it read "GroBe", "Flache", "Facade", "-", "f"
@@ -448,6 +460,7 @@ def test_ctc_decoding_merges_repeats_drops_blanks_and_splits_words():
     assert [w.text for w in line.words] == ["1,2", "a", "a"]
     assert line.words[0].x0 == 0.0 and line.words[0].x1 == 8.0 * 7
     assert line.words[1].x0 == 8.0 * 9 and line.words[2].x0 == 8.0 * 17
+    assert line.words[0].at == (4.0, 28.0, 52.0)  # each character's step, its middle
     assert line.score == pytest.approx(0.95)
 
 
@@ -458,6 +471,40 @@ def test_word_extents_move_onto_the_ink():
     ink[2:8, 50:90] = True
     # CTC spans fall inside the glyphs and end early.
     assert pages.fit_words(ink, [(8.0, 30.0), (55.0, 80.0)]) == [(5.0, 36.0), (50.0, 90.0)]
+
+
+def test_a_space_the_recogniser_missed_between_two_columns_figures_parts_the_word():
+    """Figures of neighbouring columns set close on a scan read as one word ("39,385181.2"):
+    a blank stretch of the line's ink wider than a word space between two of its characters
+    parts it; the narrow blanks between a figure's own glyphs do not, nor do CJK runs."""
+    from doctables.recognise.ocr_models import RecognisedWord
+    from doctables.recognise.page_text import _at_missed_spaces
+
+    ink = np.zeros((18, 80), dtype=bool)
+    for x0, x1 in ((5, 11), (13, 19), (21, 24), (26, 31), (42, 45), (48, 58), (60, 67)):
+        ink[4:14, x0:x1] = True  # "39,385" then, 11 px on, "181.2"
+    text = "39,385181.2"
+    at = (7.0, 10.0, 15.0, 17.0, 22.0, 29.0, 43.0, 50.0, 55.0, 62.0, 65.0)
+    word = RecognisedWord(text, 6.0, 66.0, 0.9, at)
+    parts = _at_missed_spaces([word], ink)
+    assert [p.text for p in parts] == ["39,385", "181.2"]
+    assert parts[0].x0 == 6.0 and parts[0].x1 <= 31.0 < 42.0 <= parts[1].x0
+    assert pages.fit_words(ink, [(p.x0, p.x1) for p in parts]) == [(5.0, 31.0), (42.0, 67.0)]
+    ideographs = RecognisedWord("南京建邺区高新", 6.0, 66.0, 0.9, (7.0, 10.0, 15.0, 22.0, 29.0, 50.0, 62.0))
+    assert _at_missed_spaces([ideographs], ink) == [ideographs]
+    unplaced = RecognisedWord(text, 6.0, 66.0, 0.9)  # no character places: left whole
+    assert _at_missed_spaces([unplaced], ink) == [unplaced]
+
+
+def test_word_extents_leave_out_a_neighbours_glyph_cut_at_the_line_boxs_ends():
+    ink = np.zeros((20, 120), dtype=bool)
+    ink[4:16, 0:3] = True  # the last stroke of the figure before, taken in by the box
+    ink[4:16, 16:40] = True
+    ink[4:16, 48:95] = True
+    ink[4:16, 115:120] = True  # the next column's "(", cut
+    assert pages.fit_words(ink, [(18.0, 38.0), (50.0, 88.0)]) == [(16.0, 40.0), (48.0, 95.0)]
+    # A glyph the span ends inside of, or just short of, stays the word's.
+    assert pages.fit_words(ink[:, 10:], [(8.0, 28.0), (40.0, 78.0)]) == [(6.0, 30.0), (38.0, 85.0)]
 
 
 def test_turns_and_deskew_map_back_to_the_original_frame():
