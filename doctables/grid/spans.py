@@ -300,11 +300,11 @@ def span_agrees(
         if len(columns_used) <= 1:
             continue
         ordered = sorted(in_row, key=lambda i: words[i].bbox[0])
-        for a, b in itertools.pairwise(ordered):
-            wa, wb = words[a], words[b]
-            if not same_line(wa, wb):
-                continue
-            if wb.bbox[0] - wa.bbox[2] > PHRASE_GAP * unit:
+        for k, a in enumerate(ordered):
+            # the next word to its right on its own line (a word between them on another
+            # line, a label centred between two lines, does not join them)
+            b = next((b for b in ordered[k + 1 :] if same_line(words[a], words[b])), None)
+            if b is not None and words[b].bbox[0] - words[a].bbox[2] > PHRASE_GAP * unit:
                 return False
     if lines_apart:
         return True

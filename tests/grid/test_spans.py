@@ -261,6 +261,14 @@ def test_span_agrees_with_one_phrase_across_columns_or_text_in_one_slot():
     assert spans.span_agrees(range(1, 3), range(0, 1), slot, words, SIZE)  # one value, an empty slot
 
 
+def test_span_agrees_not_over_two_values_of_a_line_with_a_word_between_them_on_another():
+    # A region's name set between its two records' lines, in the middle column: the values
+    # either side of it, on one line, are far apart.
+    words = line(100, ("Netherlands", 100), ("Morocco", 260)) + line(105, ("AFRICA", 200))
+    slot = slots_of(words, ys=[98, 118])
+    assert not spans.span_agrees(range(0, 1), range(0, 3), slot, words, SIZE)
+
+
 def test_span_agrees_with_a_wrapped_text_down_rows_only_when_its_lines_follow_closely():
     ys = [98, 111, 124, 150]
     words = line(100, ("a long", 100)) + line(112, ("label", 100)) + line(138, ("far", 100))
