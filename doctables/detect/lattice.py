@@ -203,8 +203,8 @@ def table_grid(
     in the table's box; no word runs across one of its drawn rules; no row of it holds
     several records, no column two columns of text. Then its lines are the rows and columns,
     whatever a model or the whitespace says. Rules `read_off_image` may miss a line (broken
-    on a low-resolution scan): there two lines of cells side by side in one of its rows are
-    two records."""
+    on a low-resolution scan): there two lines one under the other with cells in the same
+    two or more columns are two records (see _rows_hold_records)."""
     if not words:
         return None
     for grid in grids:
