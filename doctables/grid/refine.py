@@ -537,11 +537,13 @@ def refine_columns(
     chosen = {g for g in snapped if g is not None and g >= 0}
     strong = {i for i, g in enumerate(gaps) if g.rule >= _STRONG_RULE}
     ruled = len(strong) >= max(1, _RULED_SHARE * len(chosen))
+    spaced: set[int] = set()
     if ruled:
         # A ruled table's columns are its rules', and a model boundary where the text leaves
         # a gap no line crosses (stub columns set apart by space alone, inside one ruled
-        # block).
-        keep = strong | {g for g in chosen if gaps[g].rule >= 0.2 or _uncrossed(gaps[g], counts, x0, step)}
+        # block): no merged cell spans one of those, having no rule to find there.
+        spaced = {g for g in chosen if gaps[g].rule < 0.2 and _uncrossed(gaps[g], counts, x0, step)} - strong
+        keep = strong | {g for g in chosen if gaps[g].rule >= 0.2} | spaced
         unsnapped: list[float] = []
     else:
         keep = chosen | strong
@@ -555,10 +557,8 @@ def refine_columns(
     if not ruled:
         edges = _heading_sides(edges, gaps, [b for b in bands if b.y1 <= min((b.y0 for b in body), default=y0)],
                                words, unit, ruled_at)
-    # In a ruled table, a boundary kept for its clear gap alone has no rule for the merged
-    # cells' search to find: no cell spans it.
-    spaced = {gaps[g].position for g in keep if ruled and g not in strong and gaps[g].rule < 0.2}
-    return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard={e for e in edges if e in spaced})
+    hard = {e for e in edges if e in {gaps[g].position for g in spaced}}
+    return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard=hard)
 
 
 def _uncrossed(gap: Gap, counts: list[int], x0: float, step: float) -> bool:

@@ -110,7 +110,7 @@ def split_glued(
 # A boundary is drawn across a slot where rules cover this share of its width: a merged
 # cell has no rule inside it at all, while a dashed or dotted rule on a scan is found in
 # pieces (under half of a label column's width).
-_RULED_SHARE = 0.25
+_DRAWN_SHARE = 0.25
 
 
 def _ruled_boundary(position: float, lo: float, hi: float, rules: RuleIndex, slack: float) -> bool:
@@ -119,7 +119,7 @@ def _ruled_boundary(position: float, lo: float, hi: float, rules: RuleIndex, sla
         [(max(lo, a), min(hi, b)) for _, a, b in rules.near(position, slack) if min(hi, b) > max(lo, a)],
         join=SEGMENT_BREAK,
     )
-    return sum(b - a for a, b in runs) >= _RULED_SHARE * (hi - lo)
+    return sum(b - a for a, b in runs) >= _DRAWN_SHARE * (hi - lo)
 
 
 def rule_spans(

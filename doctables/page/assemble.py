@@ -269,7 +269,7 @@ def _place_cells(
             continue
         if not spans.span_agrees(span_rows, span_cols, slot_words, words, unit):
             continue
-        if len(span_rows) > 1 and spans.stacked_figures(span_rows, span_cols, slot_words, words):
+        if spans.stacked_figures(span_rows, span_cols, slot_words, words):
             continue
         if spans.ruled_apart(span_rows, span_cols, row_edges, col_edges, horizontal, vertical, unit):
             continue

@@ -34,6 +34,7 @@ import numpy as np
 from doctables.geometry import Box, centre_in, intersection
 from doctables.model.layout import PageLayout, Rule, Word, unspaced_script
 from doctables.recognise import pages, perspective
+from doctables.recognise.components import runs
 from doctables.recognise.ocr_models import OcrModels, RecognisedWord, load_ocr_models
 from doctables.recognise.transform import deskew_image, enlarge, rotate_image, to_original, upright_layout
 from doctables.settings import Settings
@@ -363,23 +364,13 @@ def _at_missed_spaces(words: list[RecognisedWord], line_ink: np.ndarray) -> list
         start = 0
         for k in range(1, len(word.text)):
             a, b = int(word.at[k - 1]), int(word.at[k])
-            inside = blank[max(0, a) : max(0, b)]
-            run = _longest_run(inside)
-            if run < least or unspaced_script(word.text[k - 1]) or unspaced_script(word.text[k]):
+            _, starts, ends = runs(blank[None, max(0, a) : max(0, b)])
+            if not starts.size or (ends - starts).max() < least or unspaced_script(word.text[k - 1]) or unspaced_script(word.text[k]):
                 continue
             result.append(_part(word, start, k))
             start = k
         result.append(word if start == 0 else _part(word, start, len(word.text)))
     return result
-
-
-def _longest_run(flags: np.ndarray) -> int:
-    """The length of the longest run of True in a 1-d array."""
-    if not flags.any():
-        return 0
-    padded = np.concatenate(([0], flags.astype(np.int8), [0]))
-    change = np.diff(padded)
-    return int((np.nonzero(change == -1)[0] - np.nonzero(change == 1)[0]).max())
 
 
 def _part(word: RecognisedWord, start: int, stop: int) -> RecognisedWord:
