@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
+
+from doctables.recognise.components import strip_rows
 
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -29,17 +32,53 @@ def resize_rgb(image: np.ndarray, width: int, height: int, cubic: bool = False) 
     scores real tables far lower (0.93 against 0.35 on one page image)."""
     if image.shape[1] == width and image.shape[0] == height:
         return image
-    source = Image.fromarray(image)
     sx, sy = image.shape[1] / width, image.shape[0] / height
     method = Image.BICUBIC if cubic else Image.BILINEAR
-    return np.asarray(source.transform((width, height), Image.AFFINE, (sx, 0, 0, 0, sy, 0), resample=method))
+    return by_plane(image, lambda plane: plane.transform((width, height), Image.AFFINE, (sx, 0, 0, 0, sy, 0),
+                                                         resample=method))
 
 
-def resize_filtered(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Bilinear resize with Pillow's filtering when shrinking (every source pixel counts)."""
+def resize_filtered(image: np.ndarray, width: int, height: int, method: int = Image.BILINEAR) -> np.ndarray:
+    """Resize with Pillow's filtering when shrinking (every source pixel counts): bilinear, or
+    `method`."""
     if image.shape[1] == width and image.shape[0] == height:
         return image
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.BILINEAR))
+    return by_plane(image, lambda plane: plane.resize((width, height), method))
+
+
+def by_plane(image: np.ndarray, apply: Callable[[Image.Image], Image.Image]) -> np.ndarray:
+    """`apply` (a Pillow resampling or transform) on an RGB array one channel at a time, or
+    once when its channels are equal (a grey scan decoded as RGB), the channels' results
+    written into one array. The same pixels as on the RGB image: Pillow resamples each band of
+    an RGB image with the arithmetic of a grey one. But it holds an RGB image at four bytes a
+    pixel, in and out, so a 25-megapixel page took 100 MB in Pillow for each step besides its
+    copies in numpy; a channel takes one byte a pixel. Every page-sized image that goes through
+    Pillow (a model's input resized from the page or a table crop, a warp, a deskew) goes here."""
+    if image.ndim == 2:
+        return np.asarray(apply(Image.fromarray(image)))
+    channels = 1 if _grey_channels(image) else image.shape[2]
+    out: np.ndarray | None = None
+    for channel in range(channels):
+        result = np.asarray(apply(Image.fromarray(np.ascontiguousarray(image[..., channel]))))
+        if out is None:
+            out = np.empty((*result.shape, image.shape[2]), dtype=image.dtype)
+        if channels == 1:
+            out[...] = result[..., None]
+        else:
+            out[..., channel] = result
+        del result
+    assert out is not None
+    return out
+
+
+def _grey_channels(image: np.ndarray) -> bool:
+    """Whether every pixel of an RGB array has its channels equal (a strip at a time)."""
+    step = strip_rows(image.shape[1])
+    for top in range(0, image.shape[0], step):
+        strip = image[top : top + step]
+        if not all(np.array_equal(strip[..., 0], strip[..., c]) for c in range(1, strip.shape[2])):
+            return False
+    return True
 
 
 def to_model_tensor(image: np.ndarray, bgr: bool) -> np.ndarray:

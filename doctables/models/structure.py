@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
-
 from doctables.geometry import Box
-from doctables.models.image import to_model_tensor
+from doctables.models.image import resize_filtered, to_model_tensor
 from doctables.models.runtime import TensorModel
 
 _SIDE = 488  # the model's square input
@@ -82,7 +80,7 @@ def _prepare(crop: np.ndarray) -> tuple[np.ndarray, float]:
     height, width = crop.shape[:2]
     ratio = _SIDE / max(height, width)
     new_w, new_h = max(1, int(width * ratio)), max(1, int(height * ratio))
-    resized = np.asarray(Image.fromarray(crop).resize((new_w, new_h), Image.BILINEAR))
+    resized = resize_filtered(crop, new_w, new_h)  # a channel at a time: a table crop may be most of the page
     tensor = to_model_tensor(resized, bgr=True)
     padded = np.zeros((1, 3, _SIDE, _SIDE), dtype=np.float32)
     padded[:, :, :new_h, :new_w] = tensor

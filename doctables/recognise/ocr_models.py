@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from doctables.geometry import Box
+from doctables.models.image import resize_filtered
 from doctables.models.runtime import ModelSpec, OnnxModel, load_model, packaged_model
 from doctables.recognise.components import label
 from doctables.settings import Settings
@@ -82,9 +83,16 @@ class RecognisedLine:
 
 
 def _tensor(image: np.ndarray) -> np.ndarray:
-    """RGB uint8 (H x W x 3) -> 1 x 3 x H x W float32 in [-1, 1], BGR as Paddle trained."""
-    pixels = image[..., ::-1].astype(np.float32) * (2.0 / 255.0) - 1.0
-    return np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
+    """RGB uint8 (H x W x 3) -> 1 x 3 x H x W float32 in [-1, 1], BGR as Paddle trained.
+    Written plane by plane into the output, with the float32 arithmetic of the whole image at
+    once (no float copies of the image beside the tensor)."""
+    tensor = np.empty((1, 3, *image.shape[:2]), dtype=np.float32)
+    for plane in range(3):
+        out = tensor[0, plane]
+        out[...] = image[..., 2 - plane]
+        out *= np.float32(2.0 / 255.0)
+        out -= np.float32(1.0)
+    return tensor
 
 
 def _resize(image: np.ndarray, width: int, height: int, sharp: bool = False) -> np.ndarray:
@@ -107,7 +115,7 @@ class TextDetector:
         height, width = image.shape[:2]
         new_w = max(1, round(width * scale))
         new_h = max(1, round(height * scale))
-        resized = _resize(image, new_w, new_h)
+        resized = resize_filtered(image, new_w, new_h)  # a channel at a time: a region may be the page
         # Pad (white) to multiples of 32, as the network needs, rather than stretch.
         pad_w = max(32, math.ceil(new_w / 32) * 32)
         pad_h = max(32, math.ceil(new_h / 32) * 32)

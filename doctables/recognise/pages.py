@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from doctables.model.layout import PageLayout, Rule, Word
-from doctables.recognise import perspective
+from doctables.models.image import by_plane
 from doctables.recognise.components import label, label_runs, runs, strip_rows
 
 # A pixel is ink when its grey level (0-255) is below this.
@@ -501,7 +501,7 @@ def shrink(image: np.ndarray, factor: float) -> np.ndarray:
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     if image.ndim == 2:
         return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
-    return perspective.by_plane(image, lambda plane: plane.resize(size, Image.BILINEAR))
+    return by_plane(image, lambda plane: plane.resize(size, Image.BILINEAR))
 
 
 def denoise(mask: np.ndarray) -> np.ndarray:

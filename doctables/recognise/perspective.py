@@ -25,7 +25,6 @@ boxes in points and in pixels alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +32,7 @@ from PIL import Image
 
 from doctables.geometry import Box
 from doctables.model.layout import PageLayout, Rule
+from doctables.models.image import by_plane
 from doctables.recognise.components import strip_rows
 
 Matrix = np.ndarray  # 3 x 3
@@ -314,40 +314,6 @@ def warp_image(image: np.ndarray, matrix: Matrix) -> np.ndarray:
             (width, height), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor=255
         ),
     )
-
-
-def by_plane(image: np.ndarray, apply: Callable[[Image.Image], Image.Image]) -> np.ndarray:
-    """`apply` (a Pillow resampling or transform, white outside) on an RGB array one channel
-    at a time, or once when its channels are equal (a grey scan decoded as RGB), the
-    channels' results written into one array. The same pixels as on the RGB image: Pillow
-    resamples each band of an RGB image with the arithmetic of a grey one. But it holds an RGB
-    image at four bytes a pixel, in and out, so a 25-megapixel page took 400 MB besides its
-    copies in numpy; a channel takes one byte a pixel."""
-    if image.ndim == 2:
-        return np.asarray(apply(Image.fromarray(image)))
-    channels = 1 if _grey_channels(image) else image.shape[2]
-    out: np.ndarray | None = None
-    for channel in range(channels):
-        result = np.asarray(apply(Image.fromarray(np.ascontiguousarray(image[..., channel]))))
-        if out is None:
-            out = np.empty((*result.shape, image.shape[2]), dtype=image.dtype)
-        if channels == 1:
-            out[...] = result[..., None]
-        else:
-            out[..., channel] = result
-        del result
-    assert out is not None
-    return out
-
-
-def _grey_channels(image: np.ndarray) -> bool:
-    """Whether every pixel of an RGB array has its channels equal (a strip at a time)."""
-    step = strip_rows(image.shape[1])
-    for top in range(0, image.shape[0], step):
-        strip = image[top : top + step]
-        if not all(np.array_equal(strip[..., 0], strip[..., c]) for c in range(1, strip.shape[2])):
-            return False
-    return True
 
 
 def warp_box(box: Box, matrix: Matrix, width: float, height: float, inverse: bool = False) -> Box:

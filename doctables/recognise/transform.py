@@ -18,7 +18,8 @@ from PIL import Image
 
 from doctables.geometry import Box, to_unrotated
 from doctables.model.layout import PageLayout, Rule
-from doctables.recognise.perspective import by_plane, warp_box
+from doctables.models.image import by_plane
+from doctables.recognise.perspective import warp_box
 
 
 def rotate_image(image: np.ndarray, rotation: int) -> np.ndarray:

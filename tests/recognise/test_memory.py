@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from doctables.models.image import by_plane
 from doctables.recognise import components, pages, perspective
 from doctables.recognise.transform import deskew_image
 
@@ -182,7 +183,7 @@ def test_a_channel_at_a_time_is_what_pillow_gives_the_rgb_page():
     for image in (page, grey):
         for operation in operations:
             rgb = np.asarray(operation(Image.fromarray(image), (255, 255, 255)))
-            one = perspective.by_plane(image, lambda plane, operation=operation: operation(plane, 255))
+            one = by_plane(image, lambda plane, operation=operation: operation(plane, 255))
             assert np.array_equal(one, rgb)
 
 

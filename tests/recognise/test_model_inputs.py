@@ -1,0 +1,104 @@
+"""A page-sized image goes into a model's input a channel at a time (issue 15, finding 2:
+memory bounded per page by design), and the layout and structure models take their fixed
+input from a page of any size. The models here are stand-ins that record the tensors they are
+given."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from doctables.models import image as model_image
+from doctables.models.detection import TableDetector
+from doctables.models.structure import StructureRecognizer
+from doctables.recognise import ocr_models
+from doctables.recognise.ocr_models import TextDetector
+
+
+class _Recording:
+    """A model that records each input tensor's shape and answers with `answer(tensor)`."""
+
+    def __init__(self, labels, answer) -> None:
+        self.labels = labels
+        self.spec = None
+        self.answer = answer
+        self.shapes: list[tuple[int, ...]] = []
+
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        self.shapes.append(tensor.shape)
+        return self.answer(tensor)
+
+
+def _text_detector() -> tuple[TextDetector, _Recording]:
+    model = _Recording([], lambda t: [np.zeros((1, 1, *t.shape[2:]), np.float32)])
+    return TextDetector(model), model
+
+
+def _page(height: int, width: int, colour: bool = True) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    grey = rng.integers(180, 256, (height, width), dtype=np.uint8)
+    page = np.repeat(grey[..., None], 3, axis=2)
+    if colour:
+        page[: height // 3, :, 2] //= 2
+    return page
+
+
+def test_layout_and_structure_models_take_their_fixed_input_from_any_page():
+    table = ["table", "figure", "text"]
+    levels = 4
+    layout_model = _Recording(table, lambda t: [np.zeros((1, 10, 3), np.float32)] * levels
+                              + [np.zeros((1, 10, 32), np.float32)] * levels)
+    TableDetector(layout_model).detect_regions(_page(3000, 2200), table, 0.5, pooled=True)
+    assert layout_model.shapes == [(1, 3, 800, 608)] * 2
+
+    vocabulary = ["<tr>", "</tr>", "<td></td>"]
+
+    def stop_at_once(tensor):
+        probabilities = np.zeros((1, 3, len(vocabulary) + 2), np.float32)
+        probabilities[0, :, -1] = 1.0  # the end token
+        return [np.zeros((1, 3, 8), np.float32), probabilities]
+
+    structure_model = _Recording(vocabulary, stop_at_once)
+    StructureRecognizer(structure_model).recognise(_page(2500, 3900))
+    assert structure_model.shapes == [(1, 3, 488, 488)]
+
+
+def test_a_page_sized_image_goes_into_a_model_input_a_channel_at_a_time(monkeypatch):
+    """Pillow holds an RGB image at four bytes a pixel: the layout model's two views of a
+    25-megapixel page took 100 MB each, a whole-page table crop as much for the structure
+    model, a page-sized region as much for text detection. A channel is one byte a pixel."""
+    held: list[float] = []
+    fromarray = Image.fromarray
+
+    def spy(array, *args, **kwargs):
+        made = fromarray(array, *args, **kwargs)
+        held.append(made.width * made.height * (1 if made.mode == "L" else 4))
+        return made
+
+    monkeypatch.setattr(Image, "fromarray", spy)
+    page = _page(1500, 1100)
+    pixels = page.shape[0] * page.shape[1]
+    labels = ["table"]
+    layout_model = _Recording(labels, lambda t: [np.zeros((1, 10, 1), np.float32)] * 4
+                              + [np.zeros((1, 10, 32), np.float32)] * 4)
+    TableDetector(layout_model).detect_regions(page, labels, 0.5, pooled=True)
+    structure_model = _Recording(["<td></td>"], lambda t: [np.zeros((1, 1, 8), np.float32),
+                                                           np.eye(1, 3, 2, dtype=np.float32)[None]])
+    StructureRecognizer(structure_model).recognise(page)
+    detector, _ = _text_detector()
+    detector.detect(page, 0.8)
+    assert held and max(held) <= 1.0 * pixels, f"Pillow held {max(held) / pixels:.1f} bytes a pixel"
+
+
+def test_a_model_input_made_a_channel_at_a_time_is_the_rgb_images():
+    """The same pixels and the same floats as made from the whole RGB image at once."""
+    rng = np.random.default_rng(4)
+    page = rng.integers(0, 256, (97, 131, 3), dtype=np.uint8)
+    whole = Image.fromarray(page)
+    sampled = whole.transform((61, 45), Image.AFFINE, (131 / 61, 0, 0, 0, 97 / 45, 0), resample=Image.BICUBIC)
+    assert np.array_equal(model_image.resize_rgb(page, 61, 45, cubic=True), np.asarray(sampled))
+    for size in ((61, 45), (200, 150)):
+        expected = np.asarray(whole.resize(size, Image.BILINEAR))
+        assert np.array_equal(model_image.resize_filtered(page, *size), expected)
+    floats = page[..., ::-1].astype(np.float32) * (2.0 / 255.0) - 1.0
+    assert np.array_equal(ocr_models._tensor(page), np.ascontiguousarray(floats.transpose(2, 0, 1)[None]))
