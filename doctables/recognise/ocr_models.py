@@ -43,6 +43,11 @@ _BOX_THRESHOLD = 0.5
 _UNCLIP_RATIO = 1.6
 _MIN_SIDE = 3
 _MAX_CANDIDATES = 3000
+# Text detection sees at most this many pixels on the longer side of its input, whatever scale
+# it is asked for (RapidOCR's own cap; PP-OCR's pipeline caps its detection input the same
+# way): the input and the network's feature maps grow with the area, and text on a larger
+# region is large enough to be found shrunk.
+DETECTION_MAX_SIDE = 2000
 # Recognition input height and the narrowest input (width / height), as the model was trained.
 _REC_HEIGHT = 48
 _REC_MIN_RATIO = 320 / 48
@@ -111,8 +116,10 @@ class TextDetector:
         self.model = model
 
     def detect(self, image: np.ndarray, scale: float = 1.0) -> list[TextBox]:
-        """Text lines of `image`, which is first resized by `scale`; boxes in its pixels."""
+        """Text lines of `image`, which is first resized by `scale`, or less so that its longer
+        side is at most DETECTION_MAX_SIDE pixels; boxes in `image`'s pixels."""
         height, width = image.shape[:2]
+        scale = min(scale, DETECTION_MAX_SIDE / max(height, width))
         new_w = max(1, round(width * scale))
         new_h = max(1, round(height * scale))
         resized = resize_filtered(image, new_w, new_h)  # a channel at a time: a region may be the page

@@ -35,7 +35,7 @@ from doctables.geometry import Box, centre_in, intersection
 from doctables.model.layout import PageLayout, Rule, Word, unspaced_script
 from doctables.recognise import pages, perspective
 from doctables.recognise.components import runs
-from doctables.recognise.ocr_models import OcrModels, RecognisedWord, load_ocr_models
+from doctables.recognise.ocr_models import DETECTION_MAX_SIDE, OcrModels, RecognisedWord, load_ocr_models
 from doctables.recognise.transform import deskew_image, enlarge, rotate_image, to_original, upright_layout
 from doctables.settings import Settings
 
@@ -56,8 +56,9 @@ _MISSED_SPACE = 0.4
 # The page is searched for text lines at most this many pixels on its longer side (PaddleOCR's
 # own detection default): big pages are shrunk for speed, small screenshots are not.
 _ORIENTATION_SIDE = 960
-# Regions are searched for text lines at most this many pixels on their longer side.
-_DETECTION_SIDE = 2000
+# Regions are searched for text lines at most this many pixels on their longer side (the text
+# detector's own cap).
+_DETECTION_SIDE = DETECTION_MAX_SIDE
 # Small text lines are searched again enlarged to this height (pixels), by at least 1.5 and
 # at most 3 times: on screenshots of tables at 72 dpi (lines of 14-17 pixels), 1.5-2 times
 # read 2% more of the words; lines of 20 pixels and more read as well as they are.
@@ -312,9 +313,8 @@ def read_regions(
         if crop.shape[0] < 8 or crop.shape[1] < 8:
             continue
         crop, (ix0, iy0) = _with_margin(crop, (ix0, iy0), (width, height), margin)
-        # Text detection sees at most _DETECTION_SIDE pixels on the longer side (RapidOCR's
-        # own cap): its input and feature maps grow with the area, and text on a larger
-        # region is large enough to be found shrunk; lines are then read at full resolution.
+        # Text detection sees at most _DETECTION_SIDE pixels on the longer side (see
+        # ocr_models.DETECTION_MAX_SIDE); lines are then read at full resolution.
         scale = min(1.0, _DETECTION_SIDE / max(crop.shape[:2]))
         lines = _reading_order(_find_lines(crop, scale, models))
         in_crop = [(x - ix0, top - iy0, bottom - iy0) for x, top, bottom in verticals]

@@ -1,18 +1,23 @@
-"""A page-sized image goes into a model's input a channel at a time (issue 15, finding 2:
-memory bounded per page by design), and the layout and structure models take their fixed
-input from a page of any size. The models here are stand-ins that record the tensors they are
-given."""
+"""Every image fed to a model has a cap on its longest side, and a page-sized image goes into
+a model's input a channel at a time (issue 15, finding 2: memory and time bounded per page by
+design).
+
+The layout model and the structure model take a fixed input (800 x 608, a 488 square); text
+detection takes at most `DETECTION_MAX_SIDE` pixels on the longer side whatever scale it is
+asked for.
+The models here are stand-ins that record the tensors they are given."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from doctables.models import image as model_image
 from doctables.models.detection import TableDetector
 from doctables.models.structure import StructureRecognizer
 from doctables.recognise import ocr_models
-from doctables.recognise.ocr_models import TextDetector
+from doctables.recognise.ocr_models import DETECTION_MAX_SIDE, TextDetector
 
 
 class _Recording:
@@ -41,6 +46,38 @@ def _page(height: int, width: int, colour: bool = True) -> np.ndarray:
     if colour:
         page[: height // 3, :, 2] //= 2
     return page
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.9, 3.0])
+@pytest.mark.parametrize("size", [(2600, 1900), (1200, 4100)])
+def test_text_detection_input_is_capped_on_its_longer_side(size, scale):
+    detector, model = _text_detector()
+    detector.detect(_page(*size), scale)
+    (shape,) = model.shapes
+    # padded up to a multiple of 32, as the network needs
+    assert max(shape[2:]) <= DETECTION_MAX_SIDE + 31
+    assert max(shape[2:]) >= DETECTION_MAX_SIDE  # shrunk to the cap, not further
+
+
+def test_text_detection_boxes_stay_in_the_pixels_of_the_image_given():
+    detector, model = _text_detector()
+    page = np.full((3000, 2000, 3), 255, np.uint8)
+    page[1000:1040, 400:1600] = 0
+    model.answer = lambda t: [_ink_map(t)]
+    (line,) = detector.detect(page)
+    assert line.box[0] < 400 < line.box[2] and line.box[1] < 1000 and line.box[3] > 1040
+    assert line.box[2] < 1700 and line.box[3] < 1100
+
+
+def _ink_map(tensor: np.ndarray) -> np.ndarray:
+    """A probability map that is 0.9 where the input is dark."""
+    return (tensor[:, :1] < 0).astype(np.float32) * 0.9
+
+
+def test_a_small_region_is_still_enlarged_as_asked():
+    detector, model = _text_detector()
+    detector.detect(_page(100, 300), 3.0)
+    assert model.shapes[0][2:] == (320, 928)  # 300 x 900, padded to multiples of 32
 
 
 def test_layout_and_structure_models_take_their_fixed_input_from_any_page():
