@@ -51,6 +51,11 @@ DETECTION_MAX_SIDE = 2000
 # Recognition input height and the narrowest input (width / height), as the model was trained.
 _REC_HEIGHT = 48
 _REC_MIN_RATIO = 320 / 48
+# The widest input (width / height): a longer crop is squeezed to it. The recogniser's memory
+# and time grow with the input's width (about 1.6 MB and 11 ms a unit of ratio: a crop 4 pixels
+# high across a 25-megapixel page, ratio 1,100, would take 1.7 GB and 12 s). The longest line
+# read on images-dev and its photo and low-resolution scan copies is 49 times its height.
+REC_MAX_RATIO = 100
 # A run of this many CTC steps (8 input pixels each) without a character splits a word even
 # when the model wrote no space: 5 steps = 40 px at height 48, most of a text line's height.
 _WORD_GAP_STEPS = 5
@@ -206,8 +211,7 @@ class TextRecognizer:
         first), and on CPU a batch is no faster than its lines one by one."""
         results: list[RecognisedLine] = []
         for crop in crops:
-            ratio = crop.shape[1] / max(1, crop.shape[0])
-            width = max(1, math.ceil(_REC_HEIGHT * ratio))
+            width = _input_width(crop)
             input_width = max(width, int(_REC_HEIGHT * _REC_MIN_RATIO))
             tensor = np.zeros((1, 3, _REC_HEIGHT, input_width), dtype=np.float32)
             tensor[0, :, :, :width] = _tensor(_resize(crop, width, _REC_HEIGHT, sharp=True))[0]
@@ -223,11 +227,7 @@ class TextRecognizer:
         run reads a strip of a dozen marks where `recognise` would pad each to the
         training width and run it alone."""
         gap = np.full((_REC_HEIGHT, _STRIP_GAP, 3), 255, dtype=np.uint8)
-        resized = [
-            _resize(crop, max(1, math.ceil(_REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))), _REC_HEIGHT,
-                    sharp=True)
-            for crop in crops
-        ]
+        resized = [_resize(crop, _input_width(crop), _REC_HEIGHT, sharp=True) for crop in crops]
         results: list[RecognisedLine] = []
         start = 0
         while start < len(resized):
@@ -303,6 +303,13 @@ class TextRecognizer:
         text = " ".join(w.text for w in words)
         score = float(np.mean(scores)) if len(scores) else 0.0
         return RecognisedLine(text=text, score=score, words=words)
+
+
+def _input_width(crop: np.ndarray) -> int:
+    """The width a crop is read at, resized to the input height: its own proportions, or
+    squeezed to REC_MAX_RATIO."""
+    ratio = crop.shape[1] / max(1, crop.shape[0])
+    return max(1, math.ceil(_REC_HEIGHT * min(ratio, REC_MAX_RATIO)))
 
 
 def _nearest(spans: list[tuple[int, int]], x: float) -> int:

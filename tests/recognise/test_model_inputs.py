@@ -4,7 +4,7 @@ design).
 
 The layout model and the structure model take a fixed input (800 x 608, a 488 square); text
 detection takes at most `DETECTION_MAX_SIDE` pixels on the longer side whatever scale it is
-asked for.
+asked for; text recognition a line 48 pixels high and at most `REC_MAX_RATIO` times as wide.
 The models here are stand-ins that record the tensors they are given."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from doctables.models import image as model_image
 from doctables.models.detection import TableDetector
 from doctables.models.structure import StructureRecognizer
 from doctables.recognise import ocr_models
-from doctables.recognise.ocr_models import DETECTION_MAX_SIDE, TextDetector
+from doctables.recognise.ocr_models import DETECTION_MAX_SIDE, REC_MAX_RATIO, TextDetector, TextRecognizer
 
 
 class _Recording:
@@ -37,6 +37,12 @@ class _Recording:
 def _text_detector() -> tuple[TextDetector, _Recording]:
     model = _Recording([], lambda t: [np.zeros((1, 1, *t.shape[2:]), np.float32)])
     return TextDetector(model), model
+
+
+def _text_recognizer() -> tuple[TextRecognizer, _Recording]:
+    labels = ["1", "a"]  # blank, the two, space: 4 classes
+    model = _Recording(labels, lambda t: [np.full((1, t.shape[3] // 8, 4), 0.25, np.float32)])
+    return TextRecognizer(model), model
 
 
 def _page(height: int, width: int, colour: bool = True) -> np.ndarray:
@@ -78,6 +84,17 @@ def test_a_small_region_is_still_enlarged_as_asked():
     detector, model = _text_detector()
     detector.detect(_page(100, 300), 3.0)
     assert model.shapes[0][2:] == (320, 928)  # 300 x 900, padded to multiples of 32
+
+
+def test_text_recognition_input_is_capped_in_width():
+    recognizer, model = _text_recognizer()
+    lines = [_page(20, 20 * 40), _page(4, 4400), _page(30, 30 * (REC_MAX_RATIO + 1))]
+    recognizer.recognise(lines)
+    widths = [shape[3] for shape in model.shapes]
+    assert widths[0] == 48 * 40  # a line within the cap is read as it is
+    assert widths[1] == widths[2] == 48 * REC_MAX_RATIO  # longer ones squeezed to it
+    recognizer.recognise_apart([_page(4, 4400)])
+    assert model.shapes[-1][3] <= 48 * REC_MAX_RATIO + 2 * ocr_models._STRIP_GAP
 
 
 def test_layout_and_structure_models_take_their_fixed_input_from_any_page():
