@@ -141,6 +141,7 @@ def prepare_page(
     # cleaned page was garbled.
     upright = deskew_image(cleaned, skew)
     as_scanned = deskew_image(turned, skew)
+    del cleaned, turned  # once deskewed, copies of the page that nothing reads again
     # Small text (a screenshot at 72 dpi, a page image shrunk) is read, ruled and modelled
     # enlarged to the size text is read best at, the whole page at once.
     enlargement = _enlargement(line_height, as_scanned, settings.max_render_pixels)
@@ -166,19 +167,19 @@ def prepare_page(
     new_layout = replace(
         new_layout, words=kept + ocr_words, rules=rules, image_width=upright.shape[1], image_height=upright.shape[0]
     )
-    turned = []
+    changes = []
     if rotation:
-        turned.append(f"turned {rotation} degrees")
+        changes.append(f"turned {rotation} degrees")
     if warp is not None:
-        turned.append("its perspective straightened")
+        changes.append("its perspective straightened")
     if skew:
-        turned.append(f"deskewed by {skew:.2f} degrees")
+        changes.append(f"deskewed by {skew:.2f} degrees")
     if enlargement > 1.0:
-        turned.append(f"enlarged {enlargement:.2f} times for its small text")
+        changes.append(f"enlarged {enlargement:.2f} times for its small text")
     what = "the whole page" if settings.ocr_full_page else f"{len(boxes)} table region(s)"
     sentence = f"{reason}; read {what} with OCR ({len(ocr_words)} words)"
-    if turned:
-        sentence += ", " + " and ".join(turned)
+    if changes:
+        sentence += ", " + " and ".join(changes)
     flat = None if warp is None else tuple(round(float(v), 6) for v in (warp / warp[2, 2]).ravel())
     return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat)
 
