@@ -4,6 +4,7 @@ Textract job's OutputConfig objects and SNS message when its document's job even
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +27,28 @@ STAGE = "v1"
 # these are the stage's, for every caller together.
 DEFAULT_RATE_LIMIT = 25
 DEFAULT_BURST_LIMIT = 50
+CONTENT_TYPE = "application/x-amz-json-1.1"
+# What API Gateway answers before the function runs, in Textract's JSON 1.1 error shape
+# (`{"__type", "Message"}` and `x-amzn-ErrorType`; botocore's JSON parser reads `__type`), so
+# boto3 raises `client.exceptions.<type>` as Textract's own endpoint makes it. Per response type:
+# Textract's error type, the status (Textract's own, 400, for the types in its model; API
+# Gateway's for the signature errors, which no Textract model names), and the message (None:
+# API Gateway's own, `$context.error.messageString`, which says which principal or signature).
+GATEWAY_ERRORS: dict[str, tuple[str, str | None, str | None]] = {
+    "THROTTLED": ("ProvisionedThroughputExceededException", "400",
+                  "The number of requests exceeded your throughput limit (the API stage's throttling, for all "
+                  "callers together). Try your call again."),
+    "ACCESS_DENIED": ("AccessDeniedException", "400", None),
+    "REQUEST_TOO_LARGE": ("DocumentTooLargeException", "400",
+                          "The request is larger than the API takes (10 MB). Put the document in S3 and "
+                          "name it with S3Object."),
+    "BAD_REQUEST_PARAMETERS": ("UnknownOperationException", "400", None),  # no X-Amz-Target
+    "BAD_REQUEST_BODY": ("SerializationException", "400", None),
+    "MISSING_AUTHENTICATION_TOKEN": ("MissingAuthenticationTokenException", None, None),
+    "INVALID_SIGNATURE": ("InvalidSignatureException", None, None),
+    "EXPIRED_TOKEN": ("ExpiredTokenException", None, None),
+    "DEFAULT_5XX": ("InternalServerError", None, None),
+}
 
 
 class TextractApi(Construct):
@@ -110,7 +133,19 @@ class TextractApi(Construct):
             request_validator=validator,
             request_parameters={"method.request.header.X-Amz-Target": True},
         )
+        self.gateway_responses = [self._textract_error(kind, *shape) for kind, shape in GATEWAY_ERRORS.items()]
         self._acknowledge()
+
+    def _textract_error(self, kind: str, error_type: str, status: str | None,
+                        message: str | None) -> apigateway.GatewayResponse:
+        text = json.dumps(message) if message is not None else "$context.error.messageString"
+        return self.api.add_gateway_response(
+            kind.title().replace("_", ""),
+            type=apigateway.ResponseType.of(kind),
+            status_code=status,
+            response_headers={"Content-Type": f"'{CONTENT_TYPE}'", "x-amzn-ErrorType": f"'{error_type}'"},
+            templates={"application/json": f'{{"__type":"{error_type}","Message":{text}}}'},
+        )
 
     @property
     def url(self) -> str:

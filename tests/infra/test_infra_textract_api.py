@@ -3,9 +3,16 @@ front of the API function; the completion rule; and grants that fit the code."""
 
 from __future__ import annotations
 
+import json
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from infra_testing import Synthesized, as_list, canonical, policy_statements
 
-from infra.textract_api import DEFAULT_BURST_LIMIT, DEFAULT_RATE_LIMIT, STAGE
+from infra.textract_api import DEFAULT_BURST_LIMIT, DEFAULT_RATE_LIMIT, GATEWAY_ERRORS, STAGE
 
 pytest_plugins = ["infra_fixtures"]
 
@@ -100,3 +107,96 @@ def test_textract_grants_fit_the_code(default_stack: Synthesized, variant_stack:
         conversion_reads = {r for a, r in _pairs(synth, stack.conversion.role) if a == "s3:GetObjectVersion"}
         assert len(conversion_reads) == 1 + len(allowed)  # uploads, and each allowed bucket
     assert variant_stack.settings.textract_bucket_names == ["archive-a", "archive-b"]
+
+
+def _gateway_responses(synth: Synthesized) -> dict[str, dict]:
+    return {r["Properties"]["ResponseType"]: r["Properties"]
+            for r in synth.resources("AWS::ApiGateway::GatewayResponse").values()}
+
+
+def _rendered(response: dict, gateway_message: str) -> tuple[dict[str, str], bytes]:
+    """The headers and body API Gateway sends for a gateway response: the static header values
+    unquoted, `$context.error.messageString` as API Gateway writes it (a quoted JSON string)."""
+    headers = {name.removeprefix("gatewayresponse.header."): value.strip("'")
+               for name, value in response["ResponseParameters"].items()}
+    body = response["ResponseTemplates"]["application/json"].replace(
+        "$context.error.messageString", json.dumps(gateway_message))
+    return headers, body.encode()
+
+
+def _client_answered(status: int, headers: dict[str, str], body: bytes, retries: dict):
+    """boto3's own Textract client whose every request API Gateway answers with this response;
+    and the list of the requests it sent."""
+    sent: list[object] = []
+
+    def answer(request, **_):
+        sent.append(request)
+        return AWSResponse(request.url, status, HeadersDict(headers), _Raw(body))
+
+    client = boto3.client("textract", region_name="us-east-1", endpoint_url="https://api.example",
+                          aws_access_key_id="k", aws_secret_access_key="s",
+                          config=Config(retries=retries))
+    client.meta.events.register("before-send.textract.*", answer)
+    return client, sent
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+def test_gateway_errors_answer_in_textracts_json_shape(synthesized: Synthesized) -> None:
+    responses = _gateway_responses(synthesized)
+    assert set(responses) == set(GATEWAY_ERRORS)
+    for kind, (error_type, status, _) in GATEWAY_ERRORS.items():
+        response = responses[kind]
+        assert response["RestApiId"] == synthesized.ref(synthesized.stack.textract.api)
+        assert response.get("StatusCode") == status
+        headers, body = _rendered(response, "API Gateway's message")
+        assert headers == {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": error_type}
+        parsed = json.loads(body)
+        assert parsed["__type"] == error_type and parsed["Message"]
+    throttled = responses["THROTTLED"]
+    assert throttled["StatusCode"] == "400"  # Textract's status for it (API Gateway's is 429)
+    assert "$context" not in throttled["ResponseTemplates"]["application/json"]
+    # the deployment is redeployed when a gateway response changes
+    (deployment,) = synthesized.resources("AWS::ApiGateway::Deployment").values()
+    assert {synthesized.stack.resolve(synthesized.stack.get_logical_id(r.node.default_child))
+            for r in synthesized.stack.textract.gateway_responses} <= set(deployment["DependsOn"])
+
+
+@pytest.mark.parametrize("mode", ["legacy", "standard"])
+def test_botocore_raises_textracts_throttling_exception_from_the_throttled_response(
+        default_stack: Synthesized, mode: str) -> None:
+    throttled = _gateway_responses(default_stack)["THROTTLED"]
+    headers, body = _rendered(throttled, "Too Many Requests")
+    client, sent = _client_answered(int(throttled["StatusCode"]), headers, body,
+                                    {"mode": mode, "total_max_attempts": 2})
+    with pytest.raises(client.exceptions.ProvisionedThroughputExceededException) as raised:
+        client.get_document_analysis(JobId="a" * 64)
+    assert raised.value.response["Error"]["Message"].startswith("The number of requests exceeded")
+    assert len(sent) == 2  # botocore takes it for throttling and retries it, as Textract's own
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("ACCESS_DENIED", "User: arn:aws:iam::123456789012:user/x is not authorized to perform: execute-api:Invoke"),
+    ("REQUEST_TOO_LARGE", "Request Too Long"),
+    ("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token"),
+    ("DEFAULT_5XX", "Internal server error"),
+])
+def test_botocore_reads_every_gateway_error_as_its_textract_type(
+        default_stack: Synthesized, kind: str, message: str) -> None:
+    response = _gateway_responses(default_stack)[kind]
+    error_type, status, static = GATEWAY_ERRORS[kind]
+    headers, body = _rendered(response, message)
+    default_status = 500 if kind == "DEFAULT_5XX" else 403
+    client, _ = _client_answered(int(status or default_status), headers, body,
+                                 {"mode": "standard", "total_max_attempts": 1})
+    with pytest.raises(ClientError) as raised:
+        client.analyze_document(Document={"Bytes": b"%PDF"}, FeatureTypes=["TABLES"])
+    assert raised.value.response["Error"] == {"Code": error_type, "Message": static or message}
+    if hasattr(client.exceptions, error_type):
+        assert isinstance(raised.value, getattr(client.exceptions, error_type))
