@@ -28,7 +28,8 @@ from doctables.model.result import (
 from doctables.model.tables import Table
 from doctables.models import load_models
 from doctables.models.image import decode_image
-from doctables.page.find import decision_record, find_page_tables
+from doctables.model.text import TextLine, page_lines
+from doctables.page.find import decision_record, find_page
 from doctables.settings import Settings
 
 
@@ -43,6 +44,7 @@ class PageInfo:
     rotation: int | None
     decision: dict[str, Any] = field(default_factory=dict)  # text layer, OCR, orientation
     error: dict[str, str] | None = None  # {"code": ..., "message": ...} of a failed page
+    text: list[TextLine] = field(default_factory=list, repr=False)  # its lines of words
 
     @property
     def status(self) -> str:
@@ -58,6 +60,11 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     name: str = "document"
     warnings: list[JobWarning] = field(default_factory=list)  # e.g. REPAIRED_DOCUMENT, as a job records them
+
+    @property
+    def text(self) -> dict[int, list[TextLine]]:
+        """Each page's lines of words (the text layer's, or what OCR read), by page number."""
+        return {p.page: p.text for p in self.pages if p.text}
 
     @property
     def failed_pages(self) -> list[PageInfo]:
@@ -95,7 +102,7 @@ class Document:
         """A response shaped like Amazon Textract's GetDocumentAnalysis (TABLES)."""
         from doctables.outputs.textract import to_textract
 
-        return to_textract(self.result())
+        return to_textract(self.result(), page_text=self.text)
 
     def save(self, directory: str | PathLike, formats: Sequence[str] = ("json",), *,
              escape_formulas: bool = True) -> list[Path]:
@@ -177,12 +184,12 @@ def _extract_page(document: Any, number: int, settings: Settings, tables: list[T
     except Exception as exc:  # as the table stage records it
         return _failed(number, ErrorCode.PAGE_UNREADABLE.value, f"page image cannot be decoded: {exc}")
     try:
-        found, decision = within_budget(settings.page_time_budget, find_page_tables, image, layout, settings,
-                                        page=number)
+        found = within_budget(settings.page_time_budget, find_page, image, layout, settings, page=number)
     except DocumentError as error:  # a page over its budget fails alone, with its code
         return _failed(number, error.code.value, error.message)
-    tables.extend(found)
-    return PageInfo(number, layout.width, layout.height, layout.rotation, decision_record(decision))
+    tables.extend(found.tables)
+    return PageInfo(number, layout.width, layout.height, layout.rotation, decision_record(found.decision),
+                    text=page_lines(found.words))
 
 
 def _failed(number: int, code: str, message: str) -> PageInfo:

@@ -65,7 +65,11 @@ def test_the_result_is_typed_and_its_json_is_to_result():
     assert [p.decision["text_layer"] for p in result.page_results] == ["usable", "usable"]
     assert [t.table_id for t in result.tables] == [t.table_id for t in document.tables]
     # the outputs read the tables as stored (rounded), as they did from to_result()'s JSON
-    assert document.to_textract() == to_textract(document.to_result())
+    # with the page's text: every line of the page, not only the cells' words
+    assert document.to_textract() == to_textract(document.to_result(), page_text=document.text)
+    lines = [b["Text"] for b in document.to_textract()["Blocks"] if b["BlockType"] == "LINE"]
+    assert "Annual Report 2024: Revenue and Staffing" in lines
+    assert "Annual Report 2024: Revenue and Staffing" not in str(to_textract(document.to_result()))
 
 
 def test_a_repaired_pdf_is_extracted_with_the_warning_the_pipeline_records():

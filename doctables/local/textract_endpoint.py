@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from doctables.pipeline.textract_api import TextractApi
+from doctables.pipeline.textract_api import Extracted, TextractApi
+from doctables.pipeline.textract_requests import S3Location
 from doctables.pipeline.textract_wire import handle, is_textract
 from doctables.settings import Settings
 
 _MAX_BODY = 16 * 1024 * 1024  # a 10 MB document as base64 JSON, with room
 
 
-def extract_result(data: bytes, settings: Settings) -> dict[str, Any]:
-    """AnalyzeDocument's page code, in this process: `doctables.extract()`."""
+def extract_result(data: bytes, settings: Settings, *, location: S3Location | None = None) -> Extracted:
+    """AnalyzeDocument's page code, in this process: `doctables.extract()` on the bytes."""
     from doctables.inprocess import extract
 
-    return extract(data, settings=settings).to_result()
+    document = extract(data, settings=settings)
+    return Extracted(document.to_result(), document.text)
 
 
 def route_textract(app: Callable[..., Any], api: Callable[[], TextractApi | None]) -> Callable[..., Any]:

@@ -9,7 +9,8 @@ What is emitted, per page of the document (failed pages and pages without tables
 - one PAGE block (``Page`` n, geometry the whole page), whose CHILD relationship lists the
   page's LINE blocks and TABLE blocks;
 - LINE blocks (CHILD -> WORD) grouping each cell's words into lines; WORD blocks (``Text``,
-  ``TextType`` PRINTED);
+  ``TextType`` PRINTED); given the page's text, also a LINE (and its WORDs) for each line of
+  the page outside the tables' cells, first, in the order the page was read;
 - per table a TABLE block (``EntityTypes`` STRUCTURED_TABLE when it has header rows, else
   SEMI_STRUCTURED_TABLE) with CHILD -> every CELL of the full grid, row-major, and
   MERGED_CELL -> its MERGED_CELL blocks;
@@ -45,9 +46,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from doctables.geometry import Box
+from doctables.geometry import Box, centre_in
 from doctables.model.result import ResultDocument, as_result
+from doctables.model.layout import joined_text
 from doctables.model.tables import Cell, Table
+from doctables.model.text import TextLine
 
 MODEL_VERSION = "1.0"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doctables/textract")
@@ -60,9 +63,12 @@ _JOB_STATUS = {
 }
 
 
-def to_textract(result: ResultDocument | Mapping[str, Any], *, warnings: bool = False) -> dict[str, Any]:
+def to_textract(result: ResultDocument | Mapping[str, Any], *, warnings: bool = False,
+                page_text: Mapping[int, Sequence[TextLine]] | None = None) -> dict[str, Any]:
     """The Textract GetDocumentAnalysis (TABLES) response equivalent to a result document
-    (typed, or its JSON as a dict).
+    (typed, or its JSON as a dict). `page_text`: each page's lines of words (the job's text):
+    those outside the tables' cells become LINE and WORD blocks of their page too, as
+    Textract returns every line of the page; without it, only the cells' words do.
 
     Failed pages are named in ``StatusMessage``. With `warnings`, they are also listed in
     ``Warnings`` as the Textract API does ([{"ErrorCode", "Pages"}]); that is off by default
@@ -79,7 +85,8 @@ def to_textract(result: ResultDocument | Mapping[str, Any], *, warnings: bool = 
 
     blocks: list[dict[str, Any]] = []
     for number in sorted(pages):
-        blocks.extend(_page_blocks(document.job_id, number, pages[number], tables_by_page.get(number, [])))
+        lines = (page_text or {}).get(number, ())
+        blocks.extend(_page_blocks(document.job_id, number, pages[number], tables_by_page.get(number, []), lines))
 
     response: dict[str, Any] = {
         "DocumentMetadata": {"Pages": len(pages)},
@@ -127,11 +134,16 @@ def _page_sizes(document: ResultDocument) -> dict[int, tuple[float | None, float
 
 
 def _page_blocks(
-    job_id: str, number: int, size: tuple[float | None, float | None], tables: list[Table]
+    job_id: str, number: int, size: tuple[float | None, float | None], tables: list[Table],
+    lines: Sequence[TextLine] = (),
 ) -> list[dict[str, Any]]:
     page_id = block_id(job_id, f"page/{number}")
     children: list[str] = []
     body: list[dict[str, Any]] = []
+    if lines and size[0] and size[1]:
+        width, height = float(size[0]), float(size[1])
+        body.extend(_text_blocks(job_id, number, _outside_cells(lines, tables),
+                                 lambda b: (b[0] / width, b[1] / height, b[2] / width, b[3] / height), children))
     for table in tables:
         width = table.page_width or size[0] or 1.0
         height = table.page_height or size[1] or 1.0
@@ -150,6 +162,44 @@ def _page_blocks(
         page["Relationships"] = [{"Type": "CHILD", "Ids": children}]
     # trp reads the blocks page by page: every block follows its page's PAGE block.
     return [page, *body]
+
+
+# --- the page's text --------------------------------------------------------------------------
+
+
+def _outside_cells(lines: Sequence[TextLine], tables: Sequence[Table]) -> list[list[_Word]]:
+    """The page's lines less the words a table cell holds (centre inside a cell with text):
+    the cells' own LINE and WORD blocks tell those."""
+    cells = [_box(c.bbox) for t in tables for c in t.cells if c.text.strip()]
+    kept: list[list[_Word]] = []
+    for line in lines:
+        words = [_Word(w.text, _box(w.bbox), w.confidence) for w in line.words
+                 if not any(centre_in(_box(w.bbox), cell) for cell in cells)]
+        if words:
+            kept.append(words)
+    return kept
+
+
+def _text_blocks(job_id: str, page: int, lines: list[list[_Word]], norm: Callable[[Box], Box],
+                 children: list[str]) -> list[dict[str, Any]]:
+    """LINE and WORD blocks of the page's text outside its tables (the LINE ids to `children`)."""
+    blocks: list[dict[str, Any]] = []
+    for li, line in enumerate(lines):
+        base = f"page/{page}/text/{li}"
+        ids = [block_id(job_id, f"{base}/word/{wi}") for wi in range(len(line))]
+        for wid, word in zip(ids, line):
+            blocks.append({"BlockType": "WORD", "Id": wid, "Page": page, "Confidence": _percent(word.confidence),
+                           "Text": word.text, "TextType": "PRINTED", "Geometry": _geometry(norm(word.box))})
+        lid = block_id(job_id, base)
+        blocks.append({
+            "BlockType": "LINE", "Id": lid, "Page": page,
+            "Confidence": round(sum(_percent(w.confidence) for w in line) / len(line), 4),
+            "Text": joined_text([w.text for w in line]),
+            "Geometry": _geometry(norm(_union(w.box for w in line))),
+            "Relationships": [{"Type": "CHILD", "Ids": ids}],
+        })
+        children.append(lid)
+    return blocks
 
 
 # --- tables ----------------------------------------------------------------------------------

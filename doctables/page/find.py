@@ -6,14 +6,14 @@ page is handled the same way in the pipeline and in process."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from doctables.detect.regions import regions_to_read
 from doctables.geometry import Box
 from doctables.grid.refine import without_trailing_leaders
-from doctables.model.layout import PageLayout
+from doctables.model.layout import PageLayout, Word
 from doctables.model.tables import CellWord, Table
 from doctables.models import load_models
 from doctables.models.detection import Detection, TableDetector
@@ -26,9 +26,47 @@ from doctables.recognise.page_text import PageDecision, prepare_page
 from doctables.settings import Settings
 
 
+@dataclass(frozen=True)
+class FoundPage:
+    """What one page gave: its tables, the decision about its text, and its words (the text
+    layer's, and those OCR read), boxes on the page as rendered."""
+
+    tables: list[Table]
+    decision: PageDecision
+    words: list[Word]
+
+
 def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) -> tuple[list[Table], PageDecision]:
     """The tables of a rendered page (boxes on the page as rendered) and what was decided
     about its text layer, orientation and OCR."""
+    found = find_page(image, layout, settings)
+    return found.tables, found.decision
+
+
+def find_page(image: np.ndarray, layout: PageLayout, settings: Settings, *, tables: bool = True) -> FoundPage:
+    """The page's tables, decision and words. With `tables=False` only its text is read: the
+    text layer where it is usable, else OCR of the whole page; no table model runs."""
+    if not tables:
+        text_settings = settings.with_overrides(ocr_full_page=True)
+        _upright, upright_layout, decision = prepare_page(image, layout, text_settings, lambda _image: [])
+        return FoundPage([], decision, _rendered_words(decision, upright_layout, layout))
+    found_tables, decision, upright_layout = _find_tables(image, layout, settings)
+    return FoundPage(found_tables, decision, _rendered_words(decision, upright_layout, layout))
+
+
+def _rendered_words(decision: PageDecision, upright: PageLayout, rendered: PageLayout) -> list[Word]:
+    """The upright page's words on the page as rendered: the text layer's as they came, OCR's
+    mapped back through the turn, warp and deskew."""
+    if not decision.ocr:
+        return list(rendered.words)
+    if not (decision.rotation_applied or decision.skew or decision.perspective):
+        return list(upright.words)
+    return [replace(w, bbox=decision.original_box(w.bbox, upright.width, upright.height), turn=0)
+            for w in upright.words]
+
+
+def _find_tables(image: np.ndarray, layout: PageLayout, settings: Settings
+                 ) -> tuple[list[Table], PageDecision, PageLayout]:
     models = load_models(settings)
     # On a page image the regions to read and the regions to build tables from come from the
     # same upright image: one detection serves both.
@@ -50,7 +88,7 @@ def find_page_tables(image: np.ndarray, layout: PageLayout, settings: Settings) 
         ]
     if decision.rotation_applied or decision.skew or decision.perspective:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
-    return tables, decision
+    return tables, decision, upright_layout
 
 
 def _without_leader_dots(table: Table) -> Table:

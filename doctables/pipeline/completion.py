@@ -12,6 +12,7 @@ publishes every final job still in the outbox."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import logging
 import tempfile
 import uuid
@@ -21,9 +22,10 @@ from typing import Callable
 
 from doctables.errors import ErrorCode
 from doctables.model.result import ResultDocument
+from doctables.model.text import text_document
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.events import announce, build_event
-from doctables.pipeline.keys import export_key, result_key
+from doctables.pipeline.keys import export_key, result_key, result_text_key
 from doctables.pipeline.results import build_result
 from doctables.pipeline.store import Job, JobStatus, JobStore
 
@@ -191,7 +193,14 @@ def write_result(job: Job, runtime: Runtime, store: JobStore) -> str:
     def load_spilled(key: str) -> str:
         return runtime.aws.s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read().decode()
 
-    pages, tables = store.job_contents(job.job_id, load_spilled)
+    pages, tables, text = store.job_pages(job.job_id, load_spilled)
+    # The text first: a job whose result is there has its text there too (Textract's LINE and
+    # WORD blocks are read from it, not from the page items, which expire sooner).
+    runtime.aws.s3.put_object(
+        Bucket=settings.bucket, Key=result_text_key(job.job_id),
+        Body=gzip.compress(text_document(text).encode(), compresslevel=6, mtime=0),
+        ContentType="application/gzip",
+    )
     key = result_key(job.job_id)
     document = build_result(job, pages, tables)
     runtime.aws.s3.put_object(

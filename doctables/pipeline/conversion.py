@@ -40,17 +40,19 @@ def plan_ranges(page_count: int, range_pages: int) -> list[tuple[int, int]]:
     return [(first, min(first + size - 1, page_count)) for first in range(1, page_count + 1, size)]
 
 
-def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = False) -> ConversionOutcome:
+def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = False,
+                   text_only: bool = False) -> ConversionOutcome:
     """Handle one ObjectCreated record: create the job, validate, convert the first range
     inline and queue the others. `requested`: the Textract API asked for this object (an
-    object message), so it is converted wherever it is, not only under the upload prefix."""
+    object message), so it is converted wherever it is, not only under the upload prefix;
+    `text_only`: it asked for the text (its own job, whose pages find no tables)."""
     settings = runtime.settings
     if not requested and not source.key.startswith(settings.upload_prefix):
         return ConversionOutcome(job_id_for(source), "ignored")
     source = with_version(source, runtime)
-    job_id = job_id_for(source)
+    job_id = job_id_for(source, text_only=text_only)
     store = job_store(runtime)
-    created = store.create_job(job_id, source)
+    created = store.create_job(job_id, source, text_only=text_only)
     job = store.get_job(job_id)
     if job is None:
         raise RuntimeError(f"job {job_id} vanished after creation")

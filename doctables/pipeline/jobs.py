@@ -12,10 +12,13 @@ from doctables.pipeline.completion import fail_job, job_store
 from doctables.pipeline.store import SourceObject
 
 
-def job_id_for(source: SourceObject) -> str:
-    """Stable id of the job for one version of one object: duplicate events map to it."""
+def job_id_for(source: SourceObject, *, text_only: bool = False) -> str:
+    """Stable id of the job for one version of one object: duplicate events map to it.
+    `text_only`: the job that reads only the version's text (Textract's text detection), a job
+    of its own beside the one that finds its tables."""
     identity = source.version_id or source.etag or ""
-    digest = hashlib.sha256(f"{source.bucket}\n{source.key}\n{identity}".encode()).hexdigest()
+    reads = "\ntext" if text_only else ""
+    digest = hashlib.sha256(f"{source.bucket}\n{source.key}\n{identity}{reads}".encode()).hexdigest()
     return digest[:32]
 
 
@@ -34,12 +37,12 @@ def with_version(source: SourceObject, runtime: Runtime) -> SourceObject:
     return SourceObject(source.bucket, source.key, version, source.etag, source.size)
 
 
-def fail_upload(source: SourceObject, runtime: Runtime, message: str) -> str:
+def fail_upload(source: SourceObject, runtime: Runtime, message: str, *, text_only: bool = False) -> str:
     """Record that converting an upload kept crashing: the job (created if the crash came
     before it) ends FAILED and is announced. Returns the job id."""
     source = with_version(source, runtime)
-    job_id = job_id_for(source)
+    job_id = job_id_for(source, text_only=text_only)
     store = job_store(runtime)
-    store.create_job(job_id, source)
+    store.create_job(job_id, source, text_only=text_only)
     fail_job(job_id, ErrorCode.CONVERSION_FAILED_REPEATEDLY, message, runtime)  # or announces it, if final
     return job_id

@@ -10,8 +10,11 @@ pipeline names its key here (docs/ARCHITECTURE.md, "S3 key layout").
     pages/<job_id>/<page:05d>.json        its layout (words, rules, size: doctables.model.layout)
     tables/<job_id>/<page:05d>.json       a page's tables (JSON list) too large for its DynamoDB item
     tables/<job_id>/<table_id>.json       one table's, written before a page's tables shared its item
+    tables/<job_id>/<page:05d>.text.json  a page's text (lines of words) too large for its item
     results/<job_id>.json                 the job's result document (doctables.model.result)
     results/<job_id>/<file>               the configured exports beside it
+    results/<job_id>.text.json.gz         every page's text (doctables.model.text), for Textract's
+                                          LINE and WORD blocks
 """
 
 from __future__ import annotations
@@ -47,6 +50,16 @@ def page_bundle_key(job_id: str, first: int) -> str:
 def page_tables_key(job_id: str, page: int) -> str:
     """A page's tables (a JSON list) spilled out of its DynamoDB item."""
     return f"{TABLES_PREFIX}{job_id}/{page:05d}.json"
+
+
+def page_text_key(job_id: str, page: int) -> str:
+    """A page's text (lines of words, JSON) spilled out of its DynamoDB item."""
+    return f"{TABLES_PREFIX}{job_id}/{page:05d}.text.json"
+
+
+def result_text_key(job_id: str) -> str:
+    """Every page's text of the job (gzip-compressed JSON), written with its result."""
+    return f"{RESULTS_PREFIX}{job_id}.text.json.gz"
 
 
 def result_key(job_id: str) -> str:

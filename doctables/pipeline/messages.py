@@ -52,6 +52,7 @@ class ObjectMessage:
     version_id: str | None
     etag: str | None
     size: int | None
+    text_only: bool = False  # the job reads the text only (StartDocumentTextDetection)
     kind: str = "object"
     v: int = SCHEMA_VERSION
 

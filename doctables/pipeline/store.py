@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from doctables.errors import ErrorCode
 from doctables.model.result import ErrorInfo, PageResult
 from doctables.model.tables import Table
+from doctables.model.text import TextLine, lines_from_data, lines_to_data
 
 JOBS_INDEX = "jobs-by-time"  # every job, newest first: gsi1pk = JOBS, gsi1sk = created_at#job_id
 # Sparse: only jobs with work left carry active_pk, ACTIVE while unfinished, then UNANNOUNCED
@@ -44,6 +45,11 @@ MAX_INLINE_TABLE_BYTES = 350_000
 # are stored in the page's item gzip-compressed (about 3 KB a table), a sixth of the writes.
 _TABLES_ATTRIBUTE = "tables_gz"
 _TABLES_KEY_ATTRIBUTE = "tables_s3_key"
+# A page's text (doctables.model.text: every line and word), gzip-compressed JSON, a few KB a
+# page; spilled to S3 when with the tables it would pass MAX_INLINE_TABLE_BYTES.
+_TEXT_ATTRIBUTE = "text_gz"
+_TEXT_KEY_ATTRIBUTE = "text_s3_key"
+TEXT_ONLY = "text"  # a job's `reads`: its pages' text only (Textract's text detection), no tables
 _BODY_ATTRIBUTE = "body_gz"  # a TABLE# item's (before)
 TALLY_PAGES = 100  # pages per tally item (the set of pages counted on the job)
 _COUNT_ATTEMPTS = 8
@@ -107,6 +113,7 @@ class Job:
     announced: bool
     warnings: tuple[dict[str, str], ...] = ()
     range_pages: int | None = None  # pages per range, and per bundle of renderings (None: before bundles)
+    text_only: bool = False  # reads the pages' text, finds no tables (a Textract text detection's job)
 
     @property
     def settled(self) -> bool:
@@ -163,8 +170,9 @@ class JobStore:
         self.page_ttl_seconds = page_ttl_days * 86400
 
     # --- jobs -----------------------------------------------------------------------------
-    def create_job(self, job_id: str, source: SourceObject) -> bool:
-        """Create the job as QUEUED; False when it already exists (a duplicate event)."""
+    def create_job(self, job_id: str, source: SourceObject, *, text_only: bool = False) -> bool:
+        """Create the job as QUEUED; False when it already exists (a duplicate event).
+        `text_only`: the job reads its pages' text and finds no tables."""
         created_at = now_iso()
         item = {
             "pk": _pk(job_id),
@@ -185,6 +193,7 @@ class JobStore:
             "gsi1pk": "JOBS",
             "gsi1sk": f"{created_at}#{job_id}",
             "active_pk": ACTIVE,  # sparse index: UNANNOUNCED when final, removed when announced
+            "reads": TEXT_ONLY if text_only else None,
         }
         try:
             self.client.put_item(
@@ -472,12 +481,15 @@ class JobStore:
         error: tuple[str, str] | None = None,
         decision: dict[str, Any] | None = None,
         spill: Callable[[str], str] | None = None,
+        text: Sequence[TextLine] = (),
+        spill_text: Callable[[str], str] | None = None,
     ) -> SettledPage | None:
         """Write the page's item with its tables unless the page is settled already (the first
         writer wins: a late dead letter does not turn a DONE page FAILED). It still has to be
         counted (`count_pages`); None when it existed. The tables go in the item as one
         gzip-compressed JSON list, or, past `MAX_INLINE_TABLE_BYTES`, to S3 through `spill(body)`,
-        which returns the key."""
+        which returns the key. The page's `text` (its lines) goes in the item the same way
+        (`text_gz`), or through `spill_text(body)` when with the tables it would pass that size."""
         page_item: dict[str, Any] = {
             "pk": _pk(job_id),
             "sk": _page_sk(page),
@@ -503,6 +515,16 @@ class JobStore:
                 page_item[_TABLES_KEY_ATTRIBUTE] = spill(body)
             else:
                 page_item[_TABLES_ATTRIBUTE] = compressed
+        if text:
+            body = json.dumps(lines_to_data(text), ensure_ascii=False, separators=(",", ":"))
+            compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+            inline = len(page_item.get(_TABLES_ATTRIBUTE, b""))
+            if inline + len(compressed) > MAX_INLINE_TABLE_BYTES:
+                if spill_text is None:
+                    raise ValueError(f"page {page}'s text takes {len(compressed)} bytes compressed: spill it")
+                page_item[_TEXT_KEY_ATTRIBUTE] = spill_text(body)
+            else:
+                page_item[_TEXT_ATTRIBUTE] = compressed
         try:
             self.client.put_item(
                 TableName=self.table_name, Item=_to_item(page_item), ConditionExpression="attribute_not_exists(pk)"
@@ -582,8 +604,17 @@ class JobStore:
         """Settled pages, in page order, and every table's JSON (a dict), in table id order;
         `load_spilled(key)` reads tables that were too large for their item. Reads the tables
         of both layouts: in their page's item, or one item each (`TABLE#`, before)."""
+        pages, tables, _text = self.job_pages(job_id, load_spilled)
+        return pages, tables
+
+    def job_pages(
+        self, job_id: str, load_spilled: Callable[[str], str] | None = None
+    ) -> tuple[list[PageResult], list[dict[str, Any]], dict[int, list[TextLine]]]:
+        """`job_contents`, and the text of each page that has it (page number -> lines), in
+        the same one read of the job's items."""
         pages: list[PageResult] = []
         tables: list[dict[str, Any]] = []
+        text: dict[int, list[TextLine]] = {}
         paginator = self.client.get_paginator("query")
         for answer in paginator.paginate(
             TableName=self.table_name,
@@ -597,9 +628,12 @@ class JobStore:
                 if sk.startswith("PAGE#"):
                     pages.append(_page_from(item))
                     tables.extend(_page_tables(item, load_spilled))
+                    lines = _page_text(item, load_spilled)
+                    if lines is not None:
+                        text[int(item["page"])] = lines
                 elif sk.startswith("TABLE#"):
                     tables.append(json.loads(table_body(item, _loader(load_spilled))))
-        return pages, sorted(tables, key=lambda t: t["table_id"])
+        return pages, sorted(tables, key=lambda t: t["table_id"]), text
 
     def _expiry(self) -> int:
         return int(time.time()) + self.page_ttl_seconds
@@ -619,6 +653,14 @@ def _page_tables(item: dict[str, Any], load_spilled: Callable[[str], str] | None
     if _TABLES_KEY_ATTRIBUTE in item:
         return json.loads(_loader(load_spilled)(item[_TABLES_KEY_ATTRIBUTE]))
     return []
+
+
+def _page_text(item: dict[str, Any], load_spilled: Callable[[str], str] | None) -> list[TextLine] | None:
+    if _TEXT_ATTRIBUTE in item:
+        return lines_from_data(json.loads(gzip.decompress(item[_TEXT_ATTRIBUTE])))
+    if _TEXT_KEY_ATTRIBUTE in item:
+        return lines_from_data(json.loads(_loader(load_spilled)(item[_TEXT_KEY_ATTRIBUTE])))
+    return None
 
 
 def _loader(load_spilled: Callable[[str], str] | None) -> Callable[[str], str]:
@@ -695,6 +737,7 @@ def _job_from(item: dict[str, Any]) -> Job:
         announced="announced_at" in item,
         warnings=tuple(item.get("warnings", [])),
         range_pages=int(item["range_pages"]) if item.get("range_pages") else None,
+        text_only=item.get("reads") == TEXT_ONLY,
     )
 
 

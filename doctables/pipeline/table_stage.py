@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,10 +49,11 @@ from doctables.deadline import within_budget
 from doctables.errors import DocumentError, ErrorCode
 from doctables.models import load_models
 from doctables.models.image import decode_image
-from doctables.page.find import decision_record, find_page_tables
+from doctables.model.text import page_lines
+from doctables.page.find import decision_record, find_page
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import finish_if_complete, job_store
-from doctables.pipeline.keys import page_tables_key
+from doctables.pipeline.keys import page_tables_key, page_text_key
 from doctables.pipeline.messages import PageMessage, decode
 from doctables.pipeline.page_bundles import read_page
 from doctables.pipeline.store import SettledPage, now_iso
@@ -107,7 +109,8 @@ def process_page(
     if budget is None:
         budget = runtime.settings.page_time_budget
     try:
-        tables, decision = within_budget(budget, find_page_tables, image, layout, runtime.settings, page=message.page)
+        found = within_budget(budget, partial(find_page, tables=not job.text_only), image, layout, runtime.settings,
+                              page=message.page)
     except DocumentError as error:  # over its time budget (PAGE_TIMEOUT) or another page budget: retrying won't help
         return _fail(message, runtime, error.code.value, error.message, count)
 
@@ -116,11 +119,17 @@ def process_page(
         s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
         return key
 
+    def spill_text(body: str) -> str:
+        key = page_text_key(message.job_id, message.page)
+        s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
+        return key
+
     stored = store.store_page(
-        message.job_id, message.page, done=True, tables=tables,
-        size=(layout.width, layout.height, layout.rotation), decision=decision_record(decision), spill=spill,
+        message.job_id, message.page, done=True, tables=found.tables,
+        size=(layout.width, layout.height, layout.rotation), decision=decision_record(found.decision), spill=spill,
+        text=page_lines(found.words), spill_text=spill_text,
     )
-    return _settled(message, runtime, stored, "done", len(tables), count)
+    return _settled(message, runtime, stored, "done", len(found.tables), count)
 
 
 def _fail(message: PageMessage, runtime: Runtime, code: str, text: str, count: bool = True) -> PageOutcome:

@@ -14,12 +14,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from botocore.exceptions import ClientError
 
 from doctables.convert.sniff import sniff
 from doctables.errors import DocumentError, ErrorCode
+from doctables.model.text import TextLine
 from doctables.outputs.textract import MODEL_VERSION, to_textract
 from doctables.pipeline import keys
 from doctables.pipeline.aws import Runtime
@@ -44,9 +45,24 @@ from doctables.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# Runs the page code on one document's bytes and returns its result document; the API stays
-# on its floor (the in-process extractor is a floor above the pipeline's, beside it).
-Extractor = Callable[[bytes, Settings], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What AnalyzeDocument's page code gives: the result document (JSON data) and each page's
+    lines of words."""
+
+    result: dict[str, Any]
+    text: dict[int, list[TextLine]]
+
+
+class Extractor(Protocol):
+    """Runs the page code on one document and returns what it found; the API stays on its floor
+    (the in-process extractor is a floor above the pipeline's, beside it; deployed, the analysis
+    function). `location`: where the bytes were read, when the request named an S3 object (an
+    extractor may read it there rather than be handed the bytes). Raises DocumentError."""
+
+    def __call__(self, data: bytes, settings: Settings, *, location: S3Location | None = None) -> Extracted: ...
 
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
               "SlowDown", "RequestThrottled", "TooManyRequestsException"}
@@ -143,7 +159,8 @@ class TextractApi:
         source = self._source(request.document)
         if request.output is not None:
             self._check_output(request.output, job_id, request)
-        pipeline_job_id = pipeline_job_id_for(source)
+        text_only = request.api == TEXT_DETECTION  # a job of its own, reading the whole page's text
+        pipeline_job_id = pipeline_job_id_for(source, text_only=text_only)
         job = TextractJob(job_id, request, digest, pipeline_job_id, iso_now())
         stored = self.jobs.create(job)
         if stored is not job:  # a concurrent start with the same token came first
@@ -152,7 +169,8 @@ class TextractApi:
             self.jobs.wait_for(pipeline_job_id, job_id)
         pipeline_job = job_store(self.runtime).get_job(pipeline_job_id)
         if pipeline_job is None:
-            message = ObjectMessage(source.bucket, source.key, source.version_id, source.etag, source.size)
+            message = ObjectMessage(source.bucket, source.key, source.version_id, source.etag, source.size,
+                                    text_only=text_only)
             send_all(self.runtime.aws.sqs, self.runtime.settings.range_queue_url, [message])
         elif pipeline_job.status.final:  # read before: no event will come, deliver now
             self._deliver_quietly(job)
@@ -203,12 +221,13 @@ class TextractApi:
 
     # --- synchronous -----------------------------------------------------------------------
     def analyze(self, request: AnalyzeRequest) -> dict[str, Any]:
+        location = request.location
         if request.data is not None:
             data = request.data
         else:
-            assert request.location is not None
-            self._readable(request.location, "Document")
-            data = self._read_small(request.location)
+            assert location is not None
+            self._readable(location, "Document")
+            data = self._read_small(location)
         if sniff(data[:_HEAD_BYTES]) is None:
             raise UnsupportedDocumentException(UNSUPPORTED_MESSAGE)
         if self.extract is None:
@@ -217,11 +236,11 @@ class TextractApi:
                 "StartDocumentAnalysis, or doctables serve")
         settings = self.runtime.settings.with_overrides(max_pages=1, max_bytes=SYNC_MAX_BYTES)
         try:
-            result = self.extract(data, settings)
+            extracted = self.extract(data, settings, location=location)
         except DocumentError as error:
             kind = _DOCUMENT_ERRORS.get(error.code, BadDocumentException)
             raise kind(f"{_MESSAGES[kind]}: {error.message}") from error
-        analysis = to_textract(result)
+        analysis = to_textract(extracted.result, page_text=extracted.text)
         return {"DocumentMetadata": {"Pages": analysis["DocumentMetadata"]["Pages"]}, "Blocks": analysis["Blocks"],
                 "AnalyzeDocumentModelVersion": MODEL_VERSION}
 
@@ -314,4 +333,4 @@ class TextractApi:
             raise
 
 
-__all__ = ["TextractApi", "RateLimit", "Extractor"]
+__all__ = ["TextractApi", "RateLimit", "Extractor", "Extracted"]

@@ -8,6 +8,7 @@ pipeline job is already final (a document read before). Either may run both at t
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -16,8 +17,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from doctables.model.text import TextLine, read_text_document
 from doctables.pipeline.aws import Runtime
 from doctables.pipeline.completion import job_store
+from doctables.pipeline.keys import result_text_key
 from doctables.pipeline.store import Job
 from doctables.pipeline.textract_jobs import TextractJob, TextractJobs, now_utc
 from doctables.pipeline.textract_responses import FullResponse, final, job_status, pages
@@ -33,8 +38,23 @@ def output_key(prefix: str, job_id: str, name: str) -> str:
 def full_response(job: TextractJob, pipeline_job: Job, runtime: Runtime) -> FullResponse:
     """The whole answer of a job whose pipeline job is final."""
     assert pipeline_job.result_key, f"pipeline job {pipeline_job.job_id} is final without a result"
-    body = runtime.aws.s3.get_object(Bucket=runtime.settings.bucket, Key=pipeline_job.result_key)["Body"].read()
-    return final(job.request.api, pipeline_job, json.loads(body))
+    s3, bucket = runtime.aws.s3, runtime.settings.bucket
+    body = s3.get_object(Bucket=bucket, Key=pipeline_job.result_key)["Body"].read()
+    return final(job.request.api, pipeline_job, json.loads(body), job_text(pipeline_job, runtime))
+
+
+def job_text(pipeline_job: Job, runtime: Runtime) -> dict[int, list[TextLine]]:
+    """Every page's lines of a final job (written before its result); none for a job closed
+    before the text was kept (its object is not there: NoSuchKey, or AccessDenied where the
+    reader may not list the bucket)."""
+    try:
+        body = runtime.aws.s3.get_object(Bucket=runtime.settings.bucket,
+                                         Key=result_text_key(pipeline_job.job_id))["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied", "403"):
+            return {}
+        raise
+    return read_text_document(gzip.decompress(body))
 
 
 def deliver_waiting(pipeline_job_id: str, runtime: Runtime, sns: Any) -> list[str]:

@@ -7,8 +7,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from doctables.model.text import TextLine
 from doctables.outputs.textract import MODEL_VERSION, to_textract
 from doctables.pipeline.store import Job, JobStatus
 from doctables.pipeline.textract_errors import InvalidParameterException
@@ -43,10 +45,12 @@ def in_progress(api: str, job: Job | None) -> FullResponse:
     return FullResponse(header, [])
 
 
-def final(api: str, job: Job, result: dict[str, Any]) -> FullResponse:
-    """The answer of a final job from its result document. A FAILED job has no blocks; a
-    PARTIAL_SUCCESS one lists its failed pages in Warnings ([{ErrorCode, Pages}])."""
-    analysis = to_textract(result, warnings=True)
+def final(api: str, job: Job, result: dict[str, Any],
+          text: Mapping[int, Sequence[TextLine]] | None = None) -> FullResponse:
+    """The answer of a final job from its result document and its pages' text (every line and
+    word of the page). A FAILED job has no blocks; a PARTIAL_SUCCESS one lists its failed
+    pages in Warnings ([{ErrorCode, Pages}])."""
+    analysis = to_textract(result, warnings=True, page_text=text)
     header: dict[str, Any] = {
         "DocumentMetadata": {"Pages": job.pages_total or analysis["DocumentMetadata"]["Pages"]},
         "JobStatus": job_status(job),

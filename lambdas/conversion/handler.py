@@ -27,7 +27,7 @@ def range_record(record: SQSRecord) -> None:
     message = decode(record.body)
     if isinstance(message, ObjectMessage):  # a job the Textract API started
         source = SourceObject(message.bucket, message.key, message.version_id, message.etag, message.size)
-        outcome = convert_upload(source, current_runtime(), requested=True)
+        outcome = convert_upload(source, current_runtime(), requested=True, text_only=message.text_only)
     elif isinstance(message, RangeMessage):
         outcome = convert_range(message, current_runtime())
     else:

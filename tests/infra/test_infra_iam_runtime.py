@@ -159,8 +159,8 @@ def runtime_calls() -> Iterator[dict[str, set[Permission]]]:
 
     patch = pytest.MonkeyPatch()
     faults = Faults()
-    render_page, open_document, find_page_tables = (
-        conversion.render_page, conversion.open_document, table_stage.find_page_tables)
+    render_page, open_document, find_page = (
+        conversion.render_page, conversion.open_document, table_stage.find_page)
 
     def render_or_fail(page, number, *args, **kwargs):
         if number == faults.unreadable_page:
@@ -175,11 +175,11 @@ def runtime_calls() -> Iterator[dict[str, set[Permission]]]:
     def find_or_raise(*args, **kwargs):
         if faults.poisoned:
             raise RuntimeError("injected: the page kills its work")
-        return find_page_tables(*args, **kwargs)
+        return find_page(*args, **kwargs)
 
     patch.setattr(conversion, "render_page", render_or_fail)
     patch.setattr(conversion, "open_document", open_or_crash)
-    patch.setattr(table_stage, "find_page_tables", find_or_raise)
+    patch.setattr(table_stage, "find_page", find_or_raise)
     patch.setattr(store, "MAX_INLINE_TABLE_BYTES", 0)  # every table spills to tables/
     patch.setattr(LocalStack, "_invoke", _attributed(LocalStack._invoke))
     sample = SAMPLE.read_bytes()

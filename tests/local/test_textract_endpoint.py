@@ -83,6 +83,19 @@ def _pipeline_result(service, job_id: str) -> dict:
     return service.stack.result(service.stack.textract.jobs.get(job_id).pipeline_job_id)
 
 
+def _pipeline_text(service, job_id: str) -> dict:
+    from doctables.pipeline.textract_delivery import job_text
+
+    return job_text(_pipeline_job(service, job_id), service.stack.textract.runtime)
+
+
+def _pipeline_job(service, job_id: str):
+    from doctables.pipeline.completion import job_store
+
+    textract = service.stack.textract
+    return job_store(textract.runtime).get_job(textract.jobs.get(job_id).pipeline_job_id)
+
+
 def _one_page_pdf() -> bytes:
     with pymupdf.open(SAMPLE) as document:
         document.select([0])
@@ -112,7 +125,8 @@ def test_textract_endpoint_analysis_pages_with_next_token_equal_the_whole_answer
     assert first["AnalyzeDocumentModelVersion"] and "NextToken" not in first  # under 1,000 blocks
     blocks, answers = _all_blocks(textract.get_document_analysis, sample_job, 25)
     assert len(answers) > 2 and all(len(a["Blocks"]) <= 25 for a in answers)
-    assert blocks == first["Blocks"] == to_textract(_pipeline_result(service, sample_job))["Blocks"]
+    assert blocks == first["Blocks"] == to_textract(_pipeline_result(service, sample_job),
+                                                    page_text=_pipeline_text(service, sample_job))["Blocks"]
     assert sum(b["BlockType"] == "TABLE" for b in blocks) == 2
     with pytest.raises(textract.exceptions.InvalidParameterException, match="NextToken"):
         textract.get_document_analysis(JobId=sample_job, NextToken="bm90IGEgdG9rZW4=")
@@ -247,6 +261,61 @@ def test_textract_endpoint_output_config_pages_hold_a_thousand_blocks(service, s
     bodies = [json.loads(service.stack.aws.s3.get_object(Bucket=ARCHIVE, Key=k)["Body"].read()) for k in keys]
     assert all(len(b["Blocks"]) <= 1000 for b in bodies)
     assert [x for b in bodies for x in b["Blocks"]] == big.blocks
+
+
+def _line(blocks: list[dict], starts: str) -> dict:
+    (line,) = [b for b in blocks if b["BlockType"] == "LINE" and b["Text"].startswith(starts)]
+    return line
+
+
+def _words_of(blocks: list[dict], line: dict) -> list[dict]:
+    by_id = {b["Id"]: b for b in blocks}
+    return [by_id[i] for r in line["Relationships"] for i in r["Ids"]]
+
+
+def test_textract_endpoint_text_detection_returns_every_line_of_a_born_digital_page(service, textract, sample_job):
+    """The title and the paragraphs around the tables come back as LINE and WORD blocks with
+    their geometry, from the text layer; in text detection and in analysis."""
+    job_id = textract.start_document_text_detection(DocumentLocation=_location())["JobId"]
+    _wait(textract.get_document_text_detection, job_id)
+    blocks, _answers = _all_blocks(textract.get_document_text_detection, job_id, 1000)
+    title = _line(blocks, "Annual Report 2024")
+    assert title["Text"] == "Annual Report 2024: Revenue and Staffing" and title["Page"] == 1
+    box = title["Geometry"]["BoundingBox"]
+    assert 0.05 < box["Top"] < 0.1 and box["Left"] == pytest.approx(72 / 612, abs=0.01) and box["Height"] > 0
+    assert [w["Text"] for w in _words_of(blocks, title)] == ["Annual", "Report", "2024:", "Revenue", "and",
+                                                                "Staffing"]
+    footers = [b for b in blocks if b["BlockType"] == "LINE" and b["Text"].startswith("Regional Services Division -")]
+    assert footers and all(f["Geometry"]["BoundingBox"]["Top"] > 0.9 for f in footers)  # each page's footer
+    assert "Region" in [b["Text"] for b in blocks if b["BlockType"] == "LINE"]  # the tables' words too
+    # text detection reads the document on its own (no table model), analysis keeps its job
+    text_job = _pipeline_job(service, job_id)
+    assert text_job.text_only and text_job.tables_found == 0
+    assert _pipeline_job(service, sample_job).job_id != text_job.job_id
+    analysis = textract.get_document_analysis(JobId=sample_job)["Blocks"]
+    assert _line(analysis, "Annual Report 2024")["Geometry"] == title["Geometry"]
+    assert sum(b["Text"] == "Region" for b in analysis if b["BlockType"] == "LINE") == 1  # once, in its cell
+
+
+def test_textract_endpoint_text_detection_reads_the_whole_page_image(service, textract):
+    """A page image has no text layer: text detection reads the whole page with OCR, not only
+    the table regions, so the title and paragraphs outside the tables come back."""
+    with pymupdf.open(SAMPLE) as document:
+        png = document.load_page(0).get_pixmap(dpi=150).tobytes("png")
+    service.stack.aws.s3.put_object(Bucket=ARCHIVE, Key="scans/page.png", Body=png)
+    job_id = textract.start_document_text_detection(DocumentLocation=_location("scans/page.png", ARCHIVE))["JobId"]
+    answer = _wait(textract.get_document_text_detection, job_id)
+    blocks = answer["Blocks"]
+    assert answer["JobStatus"] == "SUCCEEDED" and answer["DocumentMetadata"] == {"Pages": 1}
+    title = _line(blocks, "Annual Report")
+    assert "Revenue and Staffing" in title["Text"] and title["Geometry"]["BoundingBox"]["Top"] < 0.1
+    assert [w["Text"] for w in _words_of(blocks, title)][:2] == ["Annual", "Report"]
+    texts = " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
+    assert "Regional Services Division" in texts and "Table 1: Quarterly revenue by region" in texts
+    assert "North" in texts  # and the table's words
+    stack = service.stack
+    decision = stack.result(stack.textract.jobs.get(job_id).pipeline_job_id)["page_results"][0]["decision"]
+    assert decision["ocr"] is True and "the whole page" in decision["reason"]
 
 
 def test_textract_endpoint_analyze_document_answers_one_page_synchronously(service, textract):

@@ -421,3 +421,42 @@ def test_sample_document_round_trips_through_textractor_and_trp(sample_result):
         (1, 1, 2, 1), (1, 2, 1, 4)
     }
     assert grids(sample_result)[0][0][:2] == ["Region", "2024 revenue (USD thousands)"]
+
+
+def test_the_pages_text_outside_the_cells_becomes_its_lines_and_words():
+    """Given the page's text, every line of the page comes back: the lines outside the tables
+    as LINE and WORD blocks of the page (geometry on the page), the words a cell holds once,
+    under their cell; a page without tables has all its lines."""
+    from doctables.model.text import TextLine, TextWord
+
+    def line(*words):
+        return TextLine(tuple(TextWord(t, b, 0.98) for t, b in words))
+
+    title = line(("Annual", (72.0, 60.0, 120.0, 72.0)), ("report", (124.0, 60.0, 170.0, 72.0)))
+    inside = line(("Region", (105.0, 112.0, 140.0, 121.0)))  # the cell (0, 0)'s word
+    crossing = line(("Total", (105.0, 176.0, 130.0, 185.0)), ("note:", (520.0, 176.0, 550.0, 185.0)))
+    footer = line(("Page", (280.0, 740.0, 300.0, 750.0)), ("4", (304.0, 740.0, 310.0, 750.0)))
+    text = {1: [title, inside, crossing], 4: [footer]}
+    response = to_textract(make_result(), page_text=text)
+    blocks = response["Blocks"]
+    by_id = {b["Id"]: b for b in blocks}
+    lines = [b for b in blocks if b["BlockType"] == "LINE"]
+    page_one = [b for b in lines if b["Page"] == 1]
+    assert [b["Text"] for b in page_one][:2] == ["Annual report", "note:"]  # the page's own, first
+    assert sum(b["Text"] == "Region" for b in page_one) == 1  # the cell's word once, in its cell
+    heading = page_one[0]
+    assert heading["Geometry"]["BoundingBox"] == pytest.approx(
+        {"Left": 72 / W, "Top": 60 / H, "Width": 98 / W, "Height": 12 / H})
+    words = [by_id[i] for i in heading["Relationships"][0]["Ids"]]
+    assert [(w["BlockType"], w["Text"], w["TextType"]) for w in words] == [
+        ("WORD", "Annual", "PRINTED"), ("WORD", "report", "PRINTED")]
+    assert words[0]["Geometry"]["Polygon"][0] == pytest.approx({"X": 72 / W, "Y": 60 / H})
+    assert words[0]["Confidence"] == 98.0
+    (page_block,) = [b for b in blocks if b["BlockType"] == "PAGE" and b["Page"] == 1]
+    assert page_block["Relationships"][0]["Ids"][:2] == [heading["Id"], page_one[1]["Id"]]
+    (page_four,) = [b for b in lines if b["Page"] == 4]
+    assert page_four["Text"] == "Page 4"
+    assert len({b["Id"] for b in blocks}) == len(blocks)
+    # without the text, only the cells' words, as before
+    plain = to_textract(make_result())
+    assert not {b["Text"] for b in plain["Blocks"] if b["BlockType"] == "LINE"} & {"Annual report", "note:", "Page 4"}

@@ -55,17 +55,17 @@ def test_a_page_that_kills_its_invocation_takes_only_itself_down(sample_bytes, m
     """The audit's case: one heavy page kills its invocation (out of memory, timed out) while an
     innocent two-page document shares its batch. Before, the whole batch came back every time and
     the innocent document ended FAILED, both pages PAGE_FAILED_REPEATEDLY, after 9 redeliveries."""
-    real_find = table_stage.find_page_tables
+    real_find = table_stage.find_page
     runs: Counter = Counter()
 
-    def find_page_tables(image, layout, settings):
+    def find_page(image, layout, settings, **options):
         heavy = _marked(layout, "HEAVY")
         runs["heavy" if heavy else f"innocent page {layout.page}"] += 1
         if heavy:
             raise InvocationDied("the function ran out of memory on this page")
-        return real_find(image, layout, settings)
+        return real_find(image, layout, settings, **options)
 
-    monkeypatch.setattr(table_stage, "find_page_tables", find_page_tables)
+    monkeypatch.setattr(table_stage, "find_page", find_page)
     with LocalStack() as stack:
         dead_letters = stack._handlers["dead_letters"]
         real_dead = dead_letters.fail_dead_letter
@@ -103,14 +103,14 @@ def test_a_page_that_kills_its_invocation_takes_only_itself_down(sample_bytes, m
 def test_a_redelivered_batch_runs_the_suspect_last_and_deletes_the_others_first(sample_bytes, monkeypatch):
     """Driven by hand: the batch's first delivery dies on the heavy page; the second delivery
     knows it (marked, never settled), runs it last, and deletes every message done before it."""
-    real_find = table_stage.find_page_tables
+    real_find = table_stage.find_page
 
-    def find_page_tables(image, layout, settings):
+    def find_page(image, layout, settings, **options):
         if _marked(layout, "HEAVY"):
             raise InvocationDied("killed")
-        return real_find(image, layout, settings)
+        return real_find(image, layout, settings, **options)
 
-    monkeypatch.setattr(table_stage, "find_page_tables", find_page_tables)
+    monkeypatch.setattr(table_stage, "find_page", find_page)
     from doctables.local.stack import LambdaContext, _as_lambda_record
 
     with LocalStack() as stack:
@@ -221,19 +221,19 @@ def test_within_budget_works_in_any_thread():
 
 
 def _slow_find_page_tables(real):
-    def find_page_tables(image, layout, settings):
+    def find_page(image, layout, settings, **options):
         if _marked(layout, "SLOW"):  # a page whose table stage would take far too long
             end = time.monotonic() + 20.0
             while time.monotonic() < end:
                 time.sleep(0.01)
             raise RuntimeError("the slow page was never stopped")
-        return real(image, layout, settings)
+        return real(image, layout, settings, **options)
 
-    return find_page_tables
+    return find_page
 
 
 def test_a_page_over_its_time_budget_fails_alone_with_page_timeout(sample_bytes, monkeypatch):
-    monkeypatch.setattr(table_stage, "find_page_tables", _slow_find_page_tables(table_stage.find_page_tables))
+    monkeypatch.setattr(table_stage, "find_page", _slow_find_page_tables(table_stage.find_page))
     with LocalStack(Settings(page_time_budget=4.0)) as stack:
         key = stack.upload(_with_extra_page(sample_bytes, "SLOW"), "slow.pdf")
         stack.run_until(lambda: stack.event_for_key(key) is not None, timeout=120)
@@ -248,7 +248,7 @@ def test_a_page_over_its_time_budget_fails_alone_with_page_timeout(sample_bytes,
 def test_extract_records_a_page_over_its_time_budget_as_the_pipeline_does(sample_bytes, monkeypatch):
     import doctables.inprocess as inprocess
 
-    monkeypatch.setattr(inprocess, "find_page_tables", _slow_find_page_tables(inprocess.find_page_tables))
+    monkeypatch.setattr(inprocess, "find_page", _slow_find_page_tables(inprocess.find_page))
     document = doctables.extract(_with_extra_page(sample_bytes, "SLOW"), settings=Settings(page_time_budget=4.0))
     assert document.status == "PARTIALLY_SUCCEEDED" and len(document.tables) == 2
     assert [p.page for p in document.failed_pages] == [3]

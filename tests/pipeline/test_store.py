@@ -226,3 +226,44 @@ def test_a_page_found_counted_is_not_written_again(store):
     assert store.count_if_uncounted("j", page) is False  # counted: a read, no write
     assert store.count_if_uncounted("j", None) is False
     assert len(writes) == 1 and store.get_job("j").pages_done == 1
+
+
+def test_a_pages_text_goes_in_its_item_compressed_and_spills_with_large_tables(store):
+    """The page's lines ride in its item (`text_gz`), bounded with the tables by the item
+    limit: what would pass it goes to S3 through `spill_text`; the job reads both back."""
+    from doctables.model.text import TextLine, TextWord
+
+    def lines(text: str, count: int) -> list[TextLine]:
+        return [TextLine((TextWord(f"{text}{i}", (10.0, 20.0 + i, 40.0, 28.0 + i), 0.9),)) for i in range(count)]
+
+    noise = __import__("base64").b64encode(__import__("os").urandom(340_000)).decode()[:440_000]
+    store.create_job("j", SOURCE, text_only=True)
+    assert store.get_job("j").text_only
+    spilled = {}
+
+    def spill(body):
+        spilled["tables/j/00002.json"] = body
+        return "tables/j/00002.json"
+
+    def spill_text(body):
+        spilled["tables/j/00002.text.json"] = body
+        return "tables/j/00002.text.json"
+
+    store.store_page("j", 1, done=True, text=lines("word", 500))
+    item = store.client.get_item(TableName="t", Key={"pk": {"S": "JOB#j"}, "sk": {"S": "PAGE#00001"}})["Item"]
+    assert "text_s3_key" not in item and len(item["text_gz"]["B"]) < 5_000  # 500 words, a few KB
+    # tables just under the limit: the text would take the item past it, so it goes to S3
+    store.store_page("j", 2, done=True, tables=[table("0002-01", noise)], text=lines("w", 3000),
+                     spill=spill, spill_text=spill_text)
+    item = store.client.get_item(TableName="t", Key={"pk": {"S": "JOB#j"}, "sk": {"S": "PAGE#00002"}})["Item"]
+    assert item["text_s3_key"]["S"] == "tables/j/00002.text.json" and "text_gz" not in item
+    _pages, _tables, text = store.job_pages("j", spilled.__getitem__)
+    assert [len(text[1]), len(text[2])] == [500, 3000]
+    assert text[1][7].words[0].text == "word7" and text[1][7].bbox == (10.0, 27.0, 40.0, 35.0)
+    store.create_job("plain", SOURCE)
+    assert store.get_job("plain").text_only is False
+
+
+def test_the_text_only_job_of_a_version_is_a_job_of_its_own():
+    assert job_id_for(SOURCE, text_only=True) != job_id_for(SOURCE)
+    assert job_id_for(SOURCE, text_only=True) == job_id_for(SOURCE, text_only=True)
