@@ -34,6 +34,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DOCTABLES_JOB_DEADLINE_MINUTES": ("job_deadline_minutes", "a job without progress this long is failed by the sweeper"),
     "DOCTABLES_PAGE_TIME_BUDGET": ("page_time_budget", "seconds a page's table finding may take (0: none)"),
     "DOCTABLES_TEXTRACT_BUCKETS": ("textract_buckets", "comma-separated buckets the Textract API may read documents from and write OutputConfig to, besides the stack's own"),
+    "DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION": ("textract_analysis_function", "the function the deployed Textract API invokes for AnalyzeDocument (name or ARN; empty: not served)"),
     "DOCTABLES_TEXTRACT_TPS": ("textract_tps", "requests per second per Textract operation before ProvisionedThroughputExceededException (0: no limit)"),
 }
 
@@ -70,6 +71,7 @@ class Settings:
     export_formats: str = ""  # e.g. "csv,xlsx": files under results/<job_id>/
     textract_buckets: str = ""  # e.g. "archive-a,archive-b"
     textract_tps: float = 0.0
+    textract_analysis_function: str = ""  # deployed: AnalyzeDocument's function
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -36,7 +36,7 @@ from infra.settings import (
 )
 from infra.storage import Storage
 from infra.sweeper import Sweeper
-from infra.table_stage import TableStage
+from infra.table_stage import TableStage, TextractAnalysis
 from infra.textract_api import TextractApi
 
 SERVICE_NAME = "doctables"
@@ -255,12 +255,14 @@ class DocTablesStack(Stack):
             layer=dependencies.layer,
             **common,
         )
+        analysis = TextractAnalysis(self, "TextractAnalysis", memory_mb=settings.table_memory_mb, **common)
         textract = TextractApi(
             self,
             "TextractApi",
             bus=job_events.bus,
             event_source=EVENT_SOURCE,
             layer=dependencies.layer,
+            analysis=analysis.function,
             **common,
         )
         backfill = Backfill(
@@ -393,6 +395,11 @@ class DocTablesStack(Stack):
         _allow(api_role, S3_READ_VERSIONS, [upload_objects, *allowed_objects])
         _allow(api_role, S3_READ, [result_objects])
         _allow(api_role, ("sqs:SendMessage",), [range_queue.queue.queue_arn])
+        # AnalyzeDocument: the API function invokes the analysis function, that one only; the
+        # analysis function reads a document the request names (uploads, the allowed buckets)
+        # when its bytes are too many for the invocation's payload, and nothing else.
+        _allow(api_role, ("lambda:InvokeFunction",), [analysis.function.function_arn])
+        _allow(analysis.role, S3_READ_VERSIONS, [upload_objects, *allowed_objects])
         _allow(completion_role, DYNAMODB_SWEEPER_ACCESS, table_only)
         _allow(completion_role, S3_READ, [result_objects])
         for role in (api_role, completion_role):
@@ -431,7 +438,7 @@ class DocTablesStack(Stack):
 
         if key is not None:
             for role in (conversion.role, table_stage.role, dead_letters.role, sweeper.role, api_role,
-                         completion_role, backfill.starter.role):
+                         completion_role, backfill.starter.role, analysis.role):
                 _allow(role, KMS_USE, [key.key_arn])
 
         # --- observability -----------------------------------------------------------------
@@ -501,6 +508,7 @@ class DocTablesStack(Stack):
         self.dead_letters = dead_letters
         self.sweeper = sweeper
         self.textract = textract
+        self.textract_analysis = analysis
         self.backfill = backfill
         self.monitoring = monitoring
         self.alarm_topic = monitoring.topic

@@ -67,6 +67,7 @@ class TextractApi(Construct):
         environment: Mapping[str, str],
         log_retention_days: int,
         destroy_on_remove: bool,
+        analysis: lambda_.IFunction,
         log_encryption_key: kms.IKey | None = None,
         rate_limit: int = DEFAULT_RATE_LIMIT,
         burst_limit: int = DEFAULT_BURST_LIMIT,
@@ -83,6 +84,8 @@ class TextractApi(Construct):
                                  memory_mb=512, timeout=Duration.seconds(29)),  # API Gateway's own limit
             **common,
         )
+        # AnalyzeDocument: the function with the models, invoked synchronously (the stack grants it)
+        self.handler.function.add_environment("DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION", analysis.function_name)
         self.completion = PythonZipFunction(
             self, "Completion",
             spec=ZipFunctionSpec(description="doctables: deliver Textract jobs whose document ended",

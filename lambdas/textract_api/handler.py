@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
 
 from doctables.pipeline.aws import Runtime, current_runtime
+from doctables.pipeline.textract_analysis import remote_extractor
 from doctables.pipeline.textract_api import TextractApi
 from doctables.pipeline.textract_delivery import current_sns
 from doctables.pipeline.textract_wire import handle
@@ -26,9 +27,9 @@ def _api() -> TextractApi:
 
 @lru_cache(maxsize=4)
 def _api_for(runtime: Runtime, sns: Any) -> TextractApi:
-    # No extractor: the table models live in the table stage's image, not in this function,
-    # so AnalyzeDocument answers that it is not served here.
-    return TextractApi(runtime, sns)
+    # The table models live in the table stage's image, not in this function: AnalyzeDocument
+    # goes to the analysis function built from it (DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION).
+    return TextractApi(runtime, sns, remote_extractor(runtime.settings))
 
 
 @logger.inject_lambda_context

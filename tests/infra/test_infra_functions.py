@@ -24,8 +24,10 @@ RUNTIME_ENVIRONMENT = {
     "DOCTABLES_DETECTION_THRESHOLD", "DOCTABLES_PAGE_TTL_DAYS", "DOCTABLES_JOB_DEADLINE_MINUTES",
     "DOCTABLES_OCR_DETECTION_MODEL", "DOCTABLES_OCR_RECOGNITION_MODEL",
     "DOCTABLES_OCR_FULL_PAGE", "DOCTABLES_EXPORT_FORMATS", "DOCTABLES_PAGE_TIME_BUDGET",
-    "DOCTABLES_TEXTRACT_BUCKETS", "DOCTABLES_TEXTRACT_TPS",
+    "DOCTABLES_TEXTRACT_BUCKETS", "DOCTABLES_TEXTRACT_TPS", "DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION",
 }
+# set on the Textract API function only (the function it invokes for AnalyzeDocument)
+API_ONLY = {"DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION"}
 # variable -> settings field: set only when the context names a path (the image has defaults)
 MODEL_VARIABLES = {
     "DOCTABLES_DETECTION_MODEL": "detection_model",
@@ -49,12 +51,12 @@ def _functions(synth: Synthesized) -> dict[str, dict]:
     }
 
 
-def test_four_pipeline_functions_two_of_textracts_api_and_the_backfill_starter(synthesized: Synthesized) -> None:
+def test_four_pipeline_functions_three_of_textracts_api_and_the_backfill_starter(synthesized: Synthesized) -> None:
     # plus CDK's bucket-notifications handler (and, with destroyOnRemove, the
     # auto-delete provider, which is a plain CfnResource of type AWS::Lambda::Function)
     functions = synthesized.resources("AWS::Lambda::Function")
     ours = [f for f in functions.values() if f["Properties"].get("TracingConfig")]
-    assert len(ours) == 4 + 2 + 1
+    assert len(ours) == 4 + 3 + 1
 
 
 def test_zip_functions(synthesized: Synthesized) -> None:
@@ -104,6 +106,30 @@ def test_table_function_is_a_container_image(synthesized: Synthesized) -> None:
     assert properties["TracingConfig"] == {"Mode": "Active"}
 
 
+def test_analysis_function_runs_the_table_image_within_api_gateways_limit(synthesized: Synthesized) -> None:
+    """AnalyzeDocument's function is the table stage's image (one asset) with its own handler,
+    under API Gateway's 29 s: the API function (29 s) waits for it, and it stops a slow page first."""
+    from infra.table_stage import ANALYSIS_PAGE_BUDGET_S, ANALYSIS_TIMEOUT_S
+
+    stack = synthesized.stack
+    analysis = _function(synthesized, stack.textract_analysis)
+    table = _function(synthesized, stack.table_stage)
+    assert analysis["PackageType"] == "Image" and analysis["Code"] == table["Code"]  # the same image
+    assert analysis["ImageConfig"] == {"Command": ["analyze.handler"]} and "ImageConfig" not in table
+    assert analysis["Timeout"] == ANALYSIS_TIMEOUT_S < 29 and analysis["TracingConfig"] == {"Mode": "Active"}
+    environment = analysis["Environment"]["Variables"]
+    assert float(environment["DOCTABLES_PAGE_TIME_BUDGET"]) == ANALYSIS_PAGE_BUDGET_S < ANALYSIS_TIMEOUT_S
+    table_environment = table["Environment"]["Variables"]
+    assert {k: v for k, v in environment.items() if k != "DOCTABLES_PAGE_TIME_BUDGET"} == {
+        k: v for k, v in table_environment.items() if k != "DOCTABLES_PAGE_TIME_BUDGET"}  # the table stage's
+    assert "ReservedConcurrentExecutions" not in analysis
+    api = _function(synthesized, stack.textract.handler)["Environment"]["Variables"]
+    assert api["DOCTABLES_TEXTRACT_ANALYSIS_FUNCTION"] == synthesized.ref(stack.textract_analysis.function)
+    handler = Path(__file__).resolve().parents[2] / "lambdas" / "analyze" / "handler.py"
+    dockerfile = (Path(__file__).resolve().parents[2] / "lambdas" / "tables" / "Dockerfile").read_text()
+    assert handler.is_file() and "COPY lambdas/analyze/handler.py ${LAMBDA_TASK_ROOT}/analyze.py" in dockerfile
+
+
 def test_table_image_asset_builds_from_repo_root(synthesized: Synthesized) -> None:
     assembly = synthesized.stack.node.root.synth()
     manifest = Path(assembly.directory) / f"{synthesized.stack.artifact_id}.assets.json"
@@ -127,7 +153,7 @@ def test_runtime_environment(synthesized: Synthesized) -> None:
     stack, settings = synthesized.stack, synthesized.settings
     for name, properties in _functions(synthesized).items():
         environment = properties["Environment"]["Variables"]
-        expected = RUNTIME_ENVIRONMENT | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+        expected = (RUNTIME_ENVIRONMENT - API_ONLY) | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
         expected -= {variable for variable, field in MODEL_VARIABLES.items() if not getattr(settings, field)}
         assert set(environment) == expected, name
         assert environment["POWERTOOLS_SERVICE_NAME"] == "doctables"
@@ -177,8 +203,8 @@ def test_environment_matches_the_runtime_settings() -> None:
 
 
 def test_log_groups(synthesized: Synthesized) -> None:
-    # the seven functions', the Textract API's access logs and the backfill state machine's
-    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 9)
+    # the eight functions', the Textract API's access logs and the backfill state machine's
+    synthesized.template.resource_count_is("AWS::Logs::LogGroup", 10)
     synthesized.template.all_resources_properties(
         "AWS::Logs::LogGroup", {"RetentionInDays": synthesized.settings.log_retention_days}
     )

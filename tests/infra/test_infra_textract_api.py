@@ -200,3 +200,25 @@ def test_botocore_reads_every_gateway_error_as_its_textract_type(
     assert raised.value.response["Error"] == {"Code": error_type, "Message": static or message}
     if hasattr(client.exceptions, error_type):
         assert isinstance(raised.value, getattr(client.exceptions, error_type))
+
+
+def test_analyze_document_grants_are_one_invoke_and_document_reads(default_stack: Synthesized,
+                                                                    variant_stack: Synthesized) -> None:
+    """The API function may invoke the analysis function and no other; the analysis function
+    only reads documents (uploads, the allowed buckets) and, encrypted, uses the stack's key."""
+    for synth in (default_stack, variant_stack):
+        stack = synth.stack
+        analysis = stack.textract_analysis
+        api = _pairs(synth, stack.textract.handler.role)
+        assert {(a, r) for a, r in api if a.startswith("lambda:")} == {
+            ("lambda:InvokeFunction", canonical(synth.arn(analysis.function)))}
+        for role in (stack.conversion.role, stack.table_stage.role, stack.textract.completion.role):
+            assert not {a for a, _ in _pairs(synth, role) if a.startswith("lambda:")}
+        reads = _pairs(synth, analysis.role)
+        actions = {a for a, _ in reads if not a.startswith(("logs:", "xray:"))}
+        kms = {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+        assert actions == {"s3:GetObject", "s3:GetObjectVersion"} | (kms if synth.settings.encryption == "kms" else set())
+        objects = {r for a, r in reads if a == "s3:GetObjectVersion"}
+        assert len(objects) == 1 + len(synth.settings.textract_bucket_names)  # uploads, each allowed bucket
+        assert any(synth.settings.upload_prefix in r for r in objects)
+        assert not any("results/" in r or "pages/" in r or "tables/" in r for r in objects)
