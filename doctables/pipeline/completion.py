@@ -194,13 +194,15 @@ def write_result(job: Job, runtime: Runtime, store: JobStore) -> str:
         return runtime.aws.s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read().decode()
 
     pages, tables, text = store.job_pages(job.job_id, load_spilled)
-    # The text first: a job whose result is there has its text there too (Textract's LINE and
-    # WORD blocks are read from it, not from the page items, which expire sooner).
-    runtime.aws.s3.put_object(
-        Bucket=settings.bucket, Key=result_text_key(job.job_id),
-        Body=gzip.compress(text_document(text).encode(), compresslevel=6, mtime=0),
-        ContentType="application/gzip",
-    )
+    if job.page_text:
+        # The text first: a job whose result is there has its text there too (Textract's LINE
+        # and WORD blocks are read from it, not from the page items, which expire sooner).
+        # Only a job the Textract API started keeps it: an upload's reader has no use for it.
+        runtime.aws.s3.put_object(
+            Bucket=settings.bucket, Key=result_text_key(job.job_id),
+            Body=gzip.compress(text_document(text).encode(), compresslevel=6, mtime=0),
+            ContentType="application/gzip",
+        )
     key = result_key(job.job_id)
     document = build_result(job, pages, tables)
     runtime.aws.s3.put_object(

@@ -44,15 +44,16 @@ def convert_upload(source: SourceObject, runtime: Runtime, *, requested: bool = 
                    text_only: bool = False) -> ConversionOutcome:
     """Handle one ObjectCreated record: create the job, validate, convert the first range
     inline and queue the others. `requested`: the Textract API asked for this object (an
-    object message), so it is converted wherever it is, not only under the upload prefix;
-    `text_only`: it asked for the text (its own job, whose pages find no tables)."""
+    object message), so it is converted wherever it is, not only under the upload prefix, and
+    its job keeps each page's text (Textract's Get returns every line); `text_only`: it asked
+    for the text (its own job, whose pages find no tables)."""
     settings = runtime.settings
     if not requested and not source.key.startswith(settings.upload_prefix):
         return ConversionOutcome(job_id_for(source), "ignored")
     source = with_version(source, runtime)
     job_id = job_id_for(source, text_only=text_only)
     store = job_store(runtime)
-    created = store.create_job(job_id, source, text_only=text_only)
+    created = store.create_job(job_id, source, text_only=text_only, page_text=requested)
     job = store.get_job(job_id)
     if job is None:
         raise RuntimeError(f"job {job_id} vanished after creation")

@@ -25,7 +25,8 @@ def fail_dead_letter(body: str, runtime: Runtime) -> list[int]:
     message = decode(body)
     if isinstance(message, ObjectMessage):  # a job the Textract API started
         source = SourceObject(message.bucket, message.key, message.version_id, message.etag, message.size)
-        fail_upload(source, runtime, "conversion failed after repeated attempts", text_only=message.text_only)
+        fail_upload(source, runtime, "conversion failed after repeated attempts", text_only=message.text_only,
+                    page_text=True)
         return []
     store = job_store(runtime)
     if isinstance(message, RangeMessage):

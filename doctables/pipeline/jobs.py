@@ -37,12 +37,13 @@ def with_version(source: SourceObject, runtime: Runtime) -> SourceObject:
     return SourceObject(source.bucket, source.key, version, source.etag, source.size)
 
 
-def fail_upload(source: SourceObject, runtime: Runtime, message: str, *, text_only: bool = False) -> str:
+def fail_upload(source: SourceObject, runtime: Runtime, message: str, *, text_only: bool = False,
+                page_text: bool = False) -> str:
     """Record that converting an upload kept crashing: the job (created if the crash came
-    before it) ends FAILED and is announced. Returns the job id."""
+    before it, as `convert_upload` creates it) ends FAILED and is announced. Returns the job id."""
     source = with_version(source, runtime)
     job_id = job_id_for(source, text_only=text_only)
     store = job_store(runtime)
-    store.create_job(job_id, source, text_only=text_only)
+    store.create_job(job_id, source, text_only=text_only, page_text=page_text)
     fail_job(job_id, ErrorCode.CONVERSION_FAILED_REPEATEDLY, message, runtime)  # or announces it, if final
     return job_id

@@ -49,7 +49,10 @@ _TABLES_KEY_ATTRIBUTE = "tables_s3_key"
 # page; spilled to S3 when with the tables it would pass MAX_INLINE_TABLE_BYTES.
 _TEXT_ATTRIBUTE = "text_gz"
 _TEXT_KEY_ATTRIBUTE = "text_s3_key"
-TEXT_ONLY = "text"  # a job's `reads`: its pages' text only (Textract's text detection), no tables
+# A job's `reads`. Absent: its tables only (an upload), and no page text is kept. A job the
+# Textract API started keeps each page's text too, since its Get returns every LINE and WORD.
+TEXT_ONLY = "text"  # its pages' text only (Textract's text detection), no tables
+TABLES_AND_TEXT = "tables,text"  # its tables and its pages' text (Textract's document analysis)
 _BODY_ATTRIBUTE = "body_gz"  # a TABLE# item's (before)
 TALLY_PAGES = 100  # pages per tally item (the set of pages counted on the job)
 _COUNT_ATTEMPTS = 8
@@ -114,6 +117,7 @@ class Job:
     warnings: tuple[dict[str, str], ...] = ()
     range_pages: int | None = None  # pages per range, and per bundle of renderings (None: before bundles)
     text_only: bool = False  # reads the pages' text, finds no tables (a Textract text detection's job)
+    page_text: bool = False  # keeps each page's text (a job the Textract API started; not an upload's)
 
     @property
     def settled(self) -> bool:
@@ -170,9 +174,11 @@ class JobStore:
         self.page_ttl_seconds = page_ttl_days * 86400
 
     # --- jobs -----------------------------------------------------------------------------
-    def create_job(self, job_id: str, source: SourceObject, *, text_only: bool = False) -> bool:
+    def create_job(self, job_id: str, source: SourceObject, *, text_only: bool = False,
+                   page_text: bool = False) -> bool:
         """Create the job as QUEUED; False when it already exists (a duplicate event).
-        `text_only`: the job reads its pages' text and finds no tables."""
+        `text_only`: the job reads its pages' text and finds no tables; `page_text`: it keeps
+        each page's text beside its tables (a text-only job always does)."""
         created_at = now_iso()
         item = {
             "pk": _pk(job_id),
@@ -193,7 +199,7 @@ class JobStore:
             "gsi1pk": "JOBS",
             "gsi1sk": f"{created_at}#{job_id}",
             "active_pk": ACTIVE,  # sparse index: UNANNOUNCED when final, removed when announced
-            "reads": TEXT_ONLY if text_only else None,
+            "reads": TEXT_ONLY if text_only else TABLES_AND_TEXT if page_text else None,
         }
         try:
             self.client.put_item(
@@ -738,6 +744,7 @@ def _job_from(item: dict[str, Any]) -> Job:
         warnings=tuple(item.get("warnings", [])),
         range_pages=int(item["range_pages"]) if item.get("range_pages") else None,
         text_only=item.get("reads") == TEXT_ONLY,
+        page_text=item.get("reads") in (TEXT_ONLY, TABLES_AND_TEXT),
     )
 
 

@@ -127,7 +127,7 @@ def process_page(
     stored = store.store_page(
         message.job_id, message.page, done=True, tables=found.tables,
         size=(layout.width, layout.height, layout.rotation), decision=decision_record(found.decision), spill=spill,
-        text=page_lines(found.words), spill_text=spill_text,
+        text=page_lines(found.words) if job.page_text else (), spill_text=spill_text,
     )
     return _settled(message, runtime, stored, "done", len(found.tables), count)
 

@@ -292,7 +292,14 @@ def test_textract_endpoint_text_detection_returns_every_line_of_a_born_digital_p
     text_job = _pipeline_job(service, job_id)
     assert text_job.text_only and text_job.tables_found == 0
     assert _pipeline_job(service, sample_job).job_id != text_job.job_id
-    analysis = textract.get_document_analysis(JobId=sample_job)["Blocks"]
+    # an analysis the API started keeps its pages' text (the upload's own job, which a start on
+    # uploads/sample.pdf may share, does not): the same document where it lies in a bucket
+    service.stack.aws.s3.put_object(Bucket=ARCHIVE, Key="reports/sample.pdf", Body=SAMPLE.read_bytes())
+    archived = textract.start_document_analysis(DocumentLocation=_location("reports/sample.pdf", ARCHIVE),
+                                                FeatureTypes=["TABLES"])["JobId"]
+    _wait(textract.get_document_analysis, archived)
+    assert _pipeline_job(service, archived).page_text
+    analysis = textract.get_document_analysis(JobId=archived)["Blocks"]
     assert _line(analysis, "Annual Report 2024")["Geometry"] == title["Geometry"]
     assert sum(b["Text"] == "Region" for b in analysis if b["BlockType"] == "LINE") == 1  # once, in its cell
 

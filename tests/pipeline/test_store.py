@@ -267,3 +267,15 @@ def test_a_pages_text_goes_in_its_item_compressed_and_spills_with_large_tables(s
 def test_the_text_only_job_of_a_version_is_a_job_of_its_own():
     assert job_id_for(SOURCE, text_only=True) != job_id_for(SOURCE)
     assert job_id_for(SOURCE, text_only=True) == job_id_for(SOURCE, text_only=True)
+
+
+def test_only_a_job_created_to_keep_its_text_says_so(store):
+    """An upload's job item is as it was (no `reads`); a Textract analysis's keeps its pages'
+    text, and a text-only job's text is all it keeps."""
+    store.create_job("upload", SOURCE)
+    store.create_job("analysis", SOURCE, page_text=True)
+    store.create_job("text", SOURCE, text_only=True)
+    item = store.client.get_item(TableName="t", Key={"pk": {"S": "JOB#upload"}, "sk": {"S": "JOB"}})["Item"]
+    assert "reads" not in item
+    jobs = {name: store.get_job(name) for name in ("upload", "analysis", "text")}
+    assert [(j.page_text, j.text_only) for j in jobs.values()] == [(False, False), (True, False), (True, True)]
