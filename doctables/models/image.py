@@ -8,13 +8,21 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from doctables.recognise.components import strip_rows
+
+# Page-sized work is done a strip of rows at a time, each of about this many pixels: the
+# temporaries of a 25-megapixel page are then a strip's few megabytes, not the page's.
+STRIP_PIXELS = 1 << 20
 
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 # (pixel / 255 - mean) / std as one multiply-add per channel.
 _SCALE = (1.0 / (255.0 * _STD)).astype(np.float32)
 _OFFSET = (-_MEAN / _STD).astype(np.float32)
+
+
+def strip_rows(width: int) -> int:
+    """Rows of a strip of about STRIP_PIXELS pixels of a plane `width` wide (at least one)."""
+    return max(1, STRIP_PIXELS // max(1, width))
 
 
 def decode_image(data: bytes) -> np.ndarray:

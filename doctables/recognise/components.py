@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Page-sized work is done a strip of rows at a time, each of about this many pixels: the
-# temporaries of a 25-megapixel page are then a strip's few megabytes, not the page's.
-STRIP_PIXELS = 1 << 20
+from doctables.models.image import strip_rows
+
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,6 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _strip_runs(mask, 0)
     found = [_strip_runs(mask[top : top + step], top) for top in range(0, height, step)]
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
-
-
-def strip_rows(width: int) -> int:
-    """Rows of a strip of about STRIP_PIXELS pixels of a plane `width` wide (at least one)."""
-    return max(1, STRIP_PIXELS // max(1, width))
 
 
 def _strip_runs(mask: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

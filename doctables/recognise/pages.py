@@ -5,7 +5,7 @@ lines drawn in it (a scan has no vector rules).
 All of it works on a reduced binary map of about one pixel per point (72 dpi).
 
 Memory: what takes the whole page (the ink map's source, the scan's cleaning, the rule
-search) goes a strip of rows at a time (components.STRIP_PIXELS each), so that a page holds
+search) goes a strip of rows at a time (models.image.STRIP_PIXELS each), so that a page holds
 its input and its outputs (bytes and bit masks) and only a strip's temporaries besides; a
 25-megapixel page's float or 16-bit planes would each be 100 MB and more. Strips give the
 same result as the whole page: what a pixel becomes depends on the rows within a fixed reach
@@ -24,7 +24,8 @@ from PIL import Image
 
 from doctables.model.layout import PageLayout, Rule, Word
 from doctables.models.image import by_plane
-from doctables.recognise.components import label, label_runs, runs, strip_rows
+from doctables.models.image import strip_rows
+from doctables.recognise.components import label, label_runs, runs
 
 # A pixel is ink when its grey level (0-255) is below this.
 _INK_LEVEL = 150

@@ -33,7 +33,7 @@ from PIL import Image
 from doctables.geometry import Box
 from doctables.model.layout import PageLayout, Rule
 from doctables.models.image import by_plane
-from doctables.recognise.components import strip_rows
+from doctables.models.image import strip_rows
 
 Matrix = np.ndarray  # 3 x 3
 

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from doctables.model.layout import PageLayout
+from doctables.models import image as image_helpers
 from doctables.models.image import by_plane
 from doctables.recognise import components, pages, perspective
 from doctables.recognise.ocr_models import OcrModels
@@ -72,7 +73,7 @@ def _peak(step, *args):
 def _small_strips(page: np.ndarray, monkeypatch) -> None:
     """Strips of a 64th of the page, so that what is measured is what the page holds (a strip
     is a fixed number of pixels: on a 25-megapixel page, a 25th of it)."""
-    monkeypatch.setattr(components, "STRIP_PIXELS", page.shape[0] * page.shape[1] // 64, raising=False)
+    monkeypatch.setattr(image_helpers, "STRIP_PIXELS", page.shape[0] * page.shape[1] // 64, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +146,9 @@ def test_strips_give_what_the_whole_page_gave(monkeypatch):
             perspective._reduced_grey(page, 72.0 / 300.0)[0],
         ]
 
-    monkeypatch.setattr(components, "STRIP_PIXELS", 10**9)
+    monkeypatch.setattr(image_helpers, "STRIP_PIXELS", 10**9)
     whole = results()
-    monkeypatch.setattr(components, "STRIP_PIXELS", 2 * 260)
+    monkeypatch.setattr(image_helpers, "STRIP_PIXELS", 2 * 260)
     strips = results()
     for expected, got in zip(whole, strips, strict=True):
         if isinstance(expected, np.ndarray):
