@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 import re
 
-from doctables.grid.refine import SEGMENT_BREAK, Band, is_number, join_intervals
+from doctables.grid.intervals import SEGMENT_BREAK, join_intervals
+from doctables.grid.lines import Band
+from doctables.grid.text import is_number
 from doctables.model.layout import Word
 
 # A line of running text has at least this many words.

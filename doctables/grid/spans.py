@@ -9,18 +9,11 @@ import itertools
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
-from doctables.grid.refine import (
-    BULLETS,
-    CROSSING_GAP,
-    PHRASE_GAP,
-    SEGMENT_BREAK,
-    WRAP_GAP,
-    Axis,
-    is_number,
-    join_intervals,
-    rule_slack,
-    same_line,
-)
+from doctables.grid.gaps import Axis, rule_slack
+from doctables.grid.intervals import SEGMENT_BREAK, join_intervals
+from doctables.grid.lines import CROSSING_GAP, PHRASE_GAP, same_line
+from doctables.grid.rows import WRAP_GAP
+from doctables.grid.text import BULLETS, is_number
 from doctables.model.layout import Word, unspaced_script
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from doctables.detect.regions import regions_to_read
 from doctables.geometry import Box
-from doctables.grid.refine import without_trailing_leaders
+from doctables.grid.text import without_trailing_leaders
 from doctables.model.layout import PageLayout, Word
 from doctables.model.tables import CellWord, Table
 from doctables.models import load_models
