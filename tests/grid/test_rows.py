@@ -1,0 +1,110 @@
+"""The row steps (doctables.grid.rows) one by one on small synthetic inputs."""
+
+from __future__ import annotations
+
+from geometry_builders import SIZE, line, word
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doctables.grid import lines, rows
+from doctables.grid.frame import TableFrame
+from doctables.grid.gaps import Gap
+
+FAST = settings(max_examples=60, deadline=None)
+BOX = (95, 98, 300, 160)
+COLS = [95, 180, 300]
+
+
+def frame_of(words, **given) -> TableFrame:
+    bands = lines.text_bands(words, SIZE)
+    return TableFrame(words=words, bands=bands, box=given.pop("box", BOX), unit=SIZE,
+                      col_edges=given.pop("col_edges", COLS), **given)
+
+
+def label_beside_two_lines():
+    """A label (14 pt) centred beside two lines of figures: one band of three words."""
+    return [word("Group", 100, 103, size=14), word("1.1", 200, 100), word("2.1", 200, 112)]
+
+
+def test_a_rule_through_a_band_parting_two_lines_beside_a_label_cuts_it():
+    words = label_beside_two_lines()
+    frame = frame_of(words, horizontal=[(111, 150, 300)])
+    assert len(frame.bands) == 1 and rows.row_gaps(frame.bands) == []
+    assert rows.rule_cuts([], frame) == [Gap(111, 111)]
+    # Through the label's glyphs: no cut.
+    assert rows.rule_cuts([], frame_of(words, horizontal=[(111, 95, 300)])) == []
+    # Not across a column boundary (shading behind one column): no cut.
+    assert rows.rule_cuts([], frame_of(words, horizontal=[(111, 190, 300)])) == []
+
+
+def test_lines_beside_a_model_cell_spanning_rows_fall_apart_where_the_model_parts_them():
+    words = label_beside_two_lines()
+    frame = frame_of(words, model_rows=[98, 111, 125], row_spans=[(95, 98, 180, 125)])
+    assert rows.gaps_beside_spans(frame) == [Gap(110, 112)]
+    no_boundary = frame_of(words, model_rows=[98, 125], row_spans=[(95, 98, 180, 125)])
+    assert rows.gaps_beside_spans(no_boundary) == []
+
+
+def test_a_boundary_inside_a_wrapped_heading_goes():
+    words = line(100, ("Name", 100), ("Annual", 200)) + line(111, ("rate", 200))
+    words += line(130, ("a", 100), ("1.5", 200)) + line(144, ("b", 100), ("2.5", 200))
+    frame = frame_of(words, header_bottom=125)
+    found = rows.row_gaps(frame.bands)
+    assert rows.wrapped_heading(found, {0}, {0, 1, 2}, frame) == {0}
+    # Figures under the heading's first line: a line of its own.
+    words[2] = word("2011", 200, 111)
+    frame = frame_of(words, header_bottom=125)
+    assert rows.wrapped_heading(rows.row_gaps(frame.bands), {0}, {0, 1, 2}, frame) == set()
+
+
+def test_a_heading_over_a_group_of_columns_is_one_phrase_over_the_group():
+    words = line(100, ("Fiscal year", 190)) + line(114, ("2010", 190), ("2011", 250))
+    assert rows.heads_group((180, 98, 300, 112), 98, 112, words, SIZE)
+    # Two headings of their own over the group's columns.
+    words = line(100, ("Fiscal", 190), ("Calendar", 250))
+    assert not rows.heads_group((180, 98, 300, 112), 98, 112, words, SIZE)
+
+
+def test_a_wrapped_description_line_close_under_its_record_rejoins_it():
+    words = line(100, ("alpha", 100), ("long description", 200)) + line(111, ("continues", 200))
+    words += line(130, ("beta", 100), ("other", 200))
+    frame = frame_of(words)
+    found = rows.row_gaps(frame.bands)
+    assert rows.wrapped_body(found, {0}, {0, 1}, frame) == {0}
+    # A figure in the lower line: a record's figure, the boundary stays.
+    words[3] = word("12", 200, 111)
+    frame = frame_of(words)
+    assert rows.wrapped_body(rows.row_gaps(frame.bands), {0}, {0, 1}, frame) == set()
+
+
+def test_a_heading_rule_parts_lines_that_a_gap_parts_already_in_a_table_ruled_both_ways():
+    words = line(100, ("Group", 190)) + line(114, ("2010", 190), ("2011", 250))
+    words += line(130, ("a", 100), ("1.5", 200), ("2.5", 250))
+    frame = frame_of(words, horizontal=[(112, 180, 300)], header_bottom=126, col_edges=[95, 180, 240, 300])
+    assert [(c.lo, c.hi, c.position) for c in rows.heading_rule_cuts([], frame)] == [(112, 112, 112)]
+    assert rows.heading_rule_cuts([Gap(112.5, 112.5)], frame) == []  # a boundary there already
+
+
+@st.composite
+def stacked_lines(draw):
+    """Up to 7 lines, each a label and up to two cells, with gaps of any height."""
+    words, y = [], 100.0
+    for _ in range(draw(st.integers(1, 7))):
+        cells = [(draw(st.sampled_from(["a", "item", "x y"])), 100)]
+        cells += [(draw(st.sampled_from(["1.5", "text", "$"])), x) for x in (200, 250) if draw(st.booleans())]
+        words += line(y, *cells)
+        y += SIZE + draw(st.floats(0.5, 2 * SIZE))
+    return words
+
+
+@FAST
+@given(stacked_lines(), st.sampled_from([float("-inf"), 112.0]))
+def test_steps_that_take_boundaries_out_take_only_candidates(words, header_bottom):
+    frame = frame_of(words, header_bottom=header_bottom, col_edges=[95, 180, 240, 300])
+    found = rows.row_gaps(frame.bands)
+    assert len(found) == len(frame.bands) - 1
+    assert all(g.lo <= g.hi for g in found)
+    keep = set(range(len(found)))
+    candidates = set(range(0, len(found), 2))
+    assert rows.wrapped_heading(found, candidates, keep, frame) <= candidates
+    assert rows.wrapped_body(found, candidates, keep, frame) <= candidates
