@@ -138,7 +138,8 @@ def find_rows(frame: TableFrame) -> Axis:
         keep -= wrapped_body(gaps, keep - strong - hard - split, keep, frame)
         keep -= wrapped_labels(gaps, keep - strong - hard - split, texts, frame)
     keep |= ends
-    edges = [y0, *sorted(gaps[g].position for g in keep if y0 < gaps[g].position < y1), y1]
+    # A rule and a text gap may stand at one place: one boundary (no row of no height).
+    edges = [y0, *sorted({gaps[g].position for g in keep if y0 < gaps[g].position < y1}), y1]
     hard_positions = {gaps[g].position for g in hard}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard_positions)
 
