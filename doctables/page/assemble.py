@@ -248,7 +248,11 @@ def _place_cells(
             spans.covered(col_edges, cols.model_edges[cell.col], cols.model_edges[cell.col + cell.col_span]),
         )
 
-    model_spans = {on_grid(c) for c in logical if c.row_span * c.col_span > 1}
+    # Only the cells the model itself spans: a one-slot cell of the model over several
+    # refined slots is the model's coarser grid (a heading line and the line under it in one
+    # model row), not a merged cell.
+    spanning = sorted((c for c in logical if c.row_span * c.col_span > 1), key=lambda c: -(c.row_span * c.col_span))
+    model_spans = {on_grid(c) for c in spanning}
     for span_rows, span_cols in spans.rule_spans(rows, cols, horizontal, vertical, unit):
         # Rules that leave a block open and a model cell over the same block outvote text
         # lines set further apart than a wrapped cell's (a label centred in a tall cell).
@@ -259,7 +263,7 @@ def _place_cells(
             continue
         if spans.span_agrees(span_rows, span_cols, slot_words, words, unit, lines_apart=both):
             take(span_rows, span_cols, source_of(span_rows.start, span_cols.start))
-    for cell in sorted(logical, key=lambda c: -(c.row_span * c.col_span)):
+    for cell in spanning:
         span_rows, span_cols = on_grid(cell)
         if len(span_rows) * len(span_cols) <= 1 or not free(span_rows, span_cols):
             continue

@@ -268,7 +268,14 @@ def _reads_better_turned(image: np.ndarray, lines: list, scale: float, models: O
         return False
     as_is = models.recognizer.recognise(pieces)
     turned = models.recognizer.recognise([np.ascontiguousarray(p[::-1, ::-1]) for p in pieces])
-    return sum(t.score for t in turned) > sum(a.score for a in as_is)
+    return _certainty(turned) > _certainty(as_is)
+
+
+def _certainty(readings: list) -> float:
+    """How sure the recogniser is of its readings of a page's lines: a reading of nothing
+    but spaces is no evidence either way (tiny text turned over was read as spaces, sure of
+    them, and outvoted the words read the right way up)."""
+    return sum(r.score for r in readings if r.text.strip())
 
 
 def _mostly_across(lines: list) -> bool:

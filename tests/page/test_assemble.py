@@ -13,7 +13,7 @@ from doctables.grid import refine
 from doctables.grid.tokens import decode_grid
 from doctables.model.layout import PageLayout, Rule, Word
 from doctables.models.structure import StructureResult
-from doctables.page.assemble import build_table, extract_tables, join_words
+from doctables.page.assemble import Grid, _place_cells, build_table, extract_tables, join_words
 
 
 def layout_of(words: list[Word], rules: list[Rule] = ()) -> PageLayout:
@@ -393,6 +393,32 @@ def test_rule_through_a_model_span_splits_it():
     assert grid_texts(table) == [
         ["Country", "Total"], ["Lebanon", "2.57"], ["Morocco", "21.09"], ["Syria", "33.42"]
     ]
+
+
+def test_a_model_row_the_refinement_splits_is_no_merged_cell():
+    """The model reads a heading line and the line under it as one row of one-slot cells;
+    the refined grid parts them at the rule under the heading. The model's coarser row is not
+    a merged cell over both lines (it would take the heading's first column down a row and
+    keep the heading from spanning the columns it runs over)."""
+    words = line(2, ("Change in cost", 128))
+    words += line(12, ("Attributed", 155))
+    words += line(24, ("Item", 10), ("Total", 110), ("Net", 160))
+    words += line(36, ("Rent", 10), ("12", 110), ("4", 160))
+    logical, _ = model_grid([0, 21, 33, 45], [0, 100, 150, 200])
+    rows = refine.Axis(edges=[0, 10.5, 21, 33, 45], model_edges=[0, 21, 33, 45])
+    cols = refine.Axis(edges=[0, 100, 150, 200], model_edges=[0, 100, 150, 200])
+    refined = Grid(rows.edges, cols.edges)
+    slot_words: dict[tuple[int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        slot_words.setdefault(refined.locate((w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2), []).append(i)
+    under_heading = [(10.5, 127.0, 200.0)]
+    placed = _place_cells(
+        logical, Grid(rows.model_edges, cols.model_edges), rows, cols, slot_words, words, under_heading, [],
+        SIZE, header_rows=2,
+    )
+    merged = sorted((r.start, c.start, len(r), len(c)) for _, r, c in placed if len(r) * len(c) > 1)
+    assert (0, 1, 1, 2) in merged  # the heading over its two columns
+    assert (0, 1, 2, 1) not in merged
 
 
 # -------------------------------------------------------------------------- typed layout text

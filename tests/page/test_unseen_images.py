@@ -140,6 +140,42 @@ def test_upright_and_upside_down_are_told_apart_on_screenshots_and_photos(sample
             assert detect_rotation(image, ink, models) == turn, (name, turn)
 
 
+def _small_prose_table(dpi: int, size: float) -> bytes:
+    """A PNG of a table of labels beside paragraphs of small serif text, ruled between its
+    rows and down its one column boundary: at 60 dpi its 8-point lines read upside down were
+    read as spaces, with a surer score than the words read the right way up."""
+    paragraph = (
+        "A line of fixed length with words that anchor the scale at the extreme ends and no words "
+        "describing intermediate positions. Patients are instructed to indicate the place on the line."
+    )
+    with pymupdf.open() as document:
+        page = document.new_page(width=340, height=200)
+        for k, label in enumerate(("Visual analog scale", "Anchored scale", "Likert scale", "Rating scale")):
+            y = 4 + 46 * k
+            page.draw_line((0, y - 2), (340, y - 2), width=0.5)
+            page.insert_textbox(pymupdf.Rect(2, y, 60, y + 44), label, fontsize=size, fontname="tiro")
+            page.insert_textbox(pymupdf.Rect(66, y, 338, y + 44), paragraph, fontsize=size, fontname="tiro")
+        page.draw_line((62, 0), (62, 200), width=0.5)
+        return page.get_pixmap(dpi=dpi).tobytes("png")
+
+
+@pytest.mark.parametrize("dpi", [60, 72])
+def test_a_small_screenshot_of_prose_cells_is_told_upright_from_upside_down(dpi):
+    from doctables.convert.render import open_document, render_page
+    from doctables.models.image import decode_image
+    from doctables.recognise import pages
+    from doctables.recognise.page_text import detect_rotation, load_ocr_models
+
+    settings = Settings()
+    models = load_ocr_models(settings)
+    with open_document(_small_prose_table(dpi, 8), settings) as document:
+        rendered = render_page(document[0], 1, settings.dpi)
+    image = decode_image(rendered.png)
+    points_per_pixel = rendered.layout.width / rendered.layout.image_width
+    for turn, seen in ((0, image), (180, np.ascontiguousarray(image[::-1, ::-1]))):
+        assert detect_rotation(seen, pages.ink_map(seen, points_per_pixel), models) == turn, (dpi, turn)
+
+
 def _leader_table_pdf() -> bytes:
     """A one-page PDF table whose row labels run on in dot leaders to their figures."""
     document = pymupdf.open()
