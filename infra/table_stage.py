@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -62,8 +63,9 @@ def table_image(source_root: Path, architecture: lambda_.Architecture, *, cmd: l
     )
 
 
-class TableStage(PipelineFunction):
-    """``DockerImageFunction`` built from ``lambdas/tables/Dockerfile``, context = repo root.
+class _TableImageFunction(PipelineFunction):
+    """A ``DockerImageFunction`` built from ``lambdas/tables/Dockerfile`` (context = repo root),
+    running the handler `cmd` names (the image's own by default).
 
     The image is only built when assets are published (``cdk deploy``); synthesis merely
     fingerprints the build context, so it needs no Docker daemon.
@@ -74,6 +76,7 @@ class TableStage(PipelineFunction):
         scope: Construct,
         construct_id: str,
         *,
+        description: str,
         source_root: Path,
         architecture: lambda_.Architecture,
         memory_mb: int,
@@ -82,11 +85,12 @@ class TableStage(PipelineFunction):
         log_retention_days: int,
         destroy_on_remove: bool,
         log_encryption_key: kms.IKey | None = None,
+        cmd: list[str] | None = None,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            description="doctables: detect and structure tables on rendered pages",
+            description=description,
             log_retention_days=log_retention_days,
             destroy_on_remove=destroy_on_remove,
             log_encryption_key=log_encryption_key,
@@ -94,7 +98,7 @@ class TableStage(PipelineFunction):
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
-            code=table_image(source_root, architecture),
+            code=table_image(source_root, architecture, cmd=cmd),
             **self.function_options(
                 architecture=architecture,
                 memory_mb=memory_mb,
@@ -104,43 +108,30 @@ class TableStage(PipelineFunction):
         )
 
 
-class TextractAnalysis(PipelineFunction):
+class TableStage(_TableImageFunction):
+    """The table stage: detect and structure tables on the pages of a queue batch."""
+
+    def __init__(self, scope: Construct, construct_id: str, **options: Any) -> None:
+        super().__init__(
+            scope, construct_id, description="doctables: detect and structure tables on rendered pages", **options
+        )
+
+
+class TextractAnalysis(_TableImageFunction):
     """AnalyzeDocument's page code, deployed: a function of its own from the table stage's image
     (`lambdas/analyze`), invoked synchronously by the Textract API function with the document.
     Its own function, not the table stage's: its own timeout (under API Gateway's 29 s), its
     own concurrency (a queue's batches never hold up a synchronous caller, nor the reverse) and
     a role that only reads documents."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        source_root: Path,
-        architecture: lambda_.Architecture,
-        memory_mb: int,
-        environment: Mapping[str, str],
-        log_retention_days: int,
-        destroy_on_remove: bool,
-        log_encryption_key: kms.IKey | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, environment: Mapping[str, str], **options: Any) -> None:
         super().__init__(
             scope,
             construct_id,
             description="doctables: Textract's AnalyzeDocument on one page (tables and text)",
-            log_retention_days=log_retention_days,
-            destroy_on_remove=destroy_on_remove,
-            log_encryption_key=log_encryption_key,
-        )
-        self.function = lambda_.DockerImageFunction(
-            self,
-            "Function",
-            code=table_image(source_root, architecture, cmd=[ANALYSIS_HANDLER]),
-            **self.function_options(
-                architecture=architecture,
-                memory_mb=memory_mb,
-                timeout=Duration.seconds(ANALYSIS_TIMEOUT_S),
-                # a slow page fails as PAGE_TIMEOUT with time left to answer, before Lambda's timeout
-                environment={**environment, "DOCTABLES_PAGE_TIME_BUDGET": str(ANALYSIS_PAGE_BUDGET_S)},
-            ),
+            cmd=[ANALYSIS_HANDLER],
+            timeout=Duration.seconds(ANALYSIS_TIMEOUT_S),
+            # a slow page fails as PAGE_TIMEOUT with time left to answer, before Lambda's timeout
+            environment={**environment, "DOCTABLES_PAGE_TIME_BUDGET": str(ANALYSIS_PAGE_BUDGET_S)},
+            **options,
         )
