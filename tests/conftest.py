@@ -27,6 +27,40 @@ def sample_truth() -> dict:
 
 
 @pytest.fixture
+def pillow_bytes_held(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Bytes of every image Pillow makes from an array while the test runs (Pillow holds an
+    RGB or RGBA image at four bytes a pixel, a grey one at one)."""
+    from PIL import Image
+
+    held: list[int] = []
+    fromarray = Image.fromarray
+
+    def spy(array, *args, **kwargs):
+        made = fromarray(array, *args, **kwargs)
+        held.append(made.width * made.height * (1 if made.mode == "L" else 4))
+        return made
+
+    monkeypatch.setattr(Image, "fromarray", spy)
+    return held
+
+
+@pytest.fixture
+def lambda_environment(monkeypatch: pytest.MonkeyPatch):
+    """Sets the environment a deployed function runs with, for a runtime's settings: the
+    stack's variables, Powertools quiet, no endpoint override (the handler's clients are the
+    runtime's)."""
+
+    def apply(settings) -> None:
+        for name, value in {**settings.as_environment(), "POWERTOOLS_METRICS_DISABLED": "true",
+                            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "doctables",
+                            "POWERTOOLS_SERVICE_NAME": "doctables", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+    return apply
+
+
+@pytest.fixture
 def local_stack() -> Iterator["object"]:
     from doctables.local.stack import LocalStack
 

@@ -513,24 +513,11 @@ class JobStore:
         if decision:
             page_item["decision"] = decision
         if tables:
-            body = json.dumps([t.to_dict() for t in tables], ensure_ascii=False, separators=(",", ":"))
-            compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
-            if len(compressed) > MAX_INLINE_TABLE_BYTES:
-                if spill is None:
-                    raise ValueError(f"page {page}'s tables take {len(compressed)} bytes compressed: spill them")
-                page_item[_TABLES_KEY_ATTRIBUTE] = spill(body)
-            else:
-                page_item[_TABLES_ATTRIBUTE] = compressed
+            _put_body(page_item, [t.to_dict() for t in tables], (_TABLES_ATTRIBUTE, _TABLES_KEY_ATTRIBUTE), spill,
+                      f"page {page}'s tables")
         if text:
-            body = json.dumps(lines_to_data(text), ensure_ascii=False, separators=(",", ":"))
-            compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
-            inline = len(page_item.get(_TABLES_ATTRIBUTE, b""))
-            if inline + len(compressed) > MAX_INLINE_TABLE_BYTES:
-                if spill_text is None:
-                    raise ValueError(f"page {page}'s text takes {len(compressed)} bytes compressed: spill it")
-                page_item[_TEXT_KEY_ATTRIBUTE] = spill_text(body)
-            else:
-                page_item[_TEXT_ATTRIBUTE] = compressed
+            _put_body(page_item, lines_to_data(text), (_TEXT_ATTRIBUTE, _TEXT_KEY_ATTRIBUTE), spill_text,
+                      f"page {page}'s text")
         try:
             self.client.put_item(
                 TableName=self.table_name, Item=_to_item(page_item), ConditionExpression="attribute_not_exists(pk)"
@@ -659,6 +646,23 @@ def _page_tables(item: dict[str, Any], load_spilled: Callable[[str], str] | None
     if _TABLES_KEY_ATTRIBUTE in item:
         return json.loads(_loader(load_spilled)(item[_TABLES_KEY_ATTRIBUTE]))
     return []
+
+
+def _put_body(
+    item: dict[str, Any], data: Any, attributes: tuple[str, str], spill: Callable[[str], str] | None, what: str
+) -> None:
+    """`data` as gzip-compressed JSON in the item's `attributes[0]`, or, when with what the item
+    holds inline already it would pass MAX_INLINE_TABLE_BYTES, spilled (`attributes[1]`: the
+    key `spill(body)` returns)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+    inline = len(item.get(_TABLES_ATTRIBUTE, b""))
+    if inline + len(compressed) <= MAX_INLINE_TABLE_BYTES:
+        item[attributes[0]] = compressed
+        return
+    if spill is None:
+        raise ValueError(f"{what} take {len(compressed)} bytes compressed: spill them")
+    item[attributes[1]] = spill(body)
 
 
 def _page_text(item: dict[str, Any], load_spilled: Callable[[str], str] | None) -> list[TextLine] | None:

@@ -114,20 +114,19 @@ def process_page(
     except DocumentError as error:  # over its time budget (PAGE_TIMEOUT) or another page budget: retrying won't help
         return _fail(message, runtime, error.code.value, error.message, count)
 
-    def spill(body: str) -> str:
-        key = page_tables_key(message.job_id, message.page)
-        s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
-        return key
+    def spiller(key: str) -> Callable[[str], str]:
+        def spill(body: str) -> str:
+            s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
+            return key
 
-    def spill_text(body: str) -> str:
-        key = page_text_key(message.job_id, message.page)
-        s3.put_object(Bucket=message.bucket, Key=key, Body=body.encode(), ContentType="application/json")
-        return key
+        return spill
 
     stored = store.store_page(
         message.job_id, message.page, done=True, tables=found.tables,
-        size=(layout.width, layout.height, layout.rotation), decision=decision_record(found.decision), spill=spill,
-        text=page_lines(found.words) if job.page_text else (), spill_text=spill_text,
+        size=(layout.width, layout.height, layout.rotation), decision=decision_record(found.decision),
+        spill=spiller(page_tables_key(message.job_id, message.page)),
+        text=page_lines(found.words) if job.page_text else (),
+        spill_text=spiller(page_text_key(message.job_id, message.page)),
     )
     return _settled(message, runtime, stored, "done", len(found.tables), count)
 

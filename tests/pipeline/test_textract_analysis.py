@@ -32,17 +32,13 @@ class _Body(io.BytesIO):
 
 
 @pytest.fixture
-def deployed(monkeypatch):
+def deployed(lambda_environment):
     """The API function's handler on moto, its Lambda client answered by the analysis
     function's handler as the Lambda service would run it; and the payloads it was sent."""
     from doctables.local.stack import LambdaContext, moto_runtime
 
     with moto_runtime(textract_analysis_function=ANALYSIS_FUNCTION) as runtime:
-        for name, value in {**runtime.settings.as_environment(), "POWERTOOLS_METRICS_DISABLED": "true",
-                            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "doctables",
-                            "POWERTOOLS_SERVICE_NAME": "doctables", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        lambda_environment(runtime.settings)
         api_handler = importlib.import_module("lambdas.textract_api.handler")
         analysis_handler = importlib.import_module("lambdas.analyze.handler")
         api = api_handler._api()

@@ -301,18 +301,14 @@ def test_textract_delivery_happens_once_for_concurrent_deliverers(sample_bytes):
         assert written["Blocks"] == []
 
 
-def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, monkeypatch):
+def test_textract_api_handler_answers_api_gateway_proxy_events(sample_bytes, lambda_environment):
     import base64 as b64
     import importlib
 
     from doctables.local.stack import LambdaContext, moto_runtime
 
     with moto_runtime() as runtime:
-        for name, value in {**runtime.settings.as_environment(), "POWERTOOLS_METRICS_DISABLED": "true",
-                            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "doctables",
-                            "POWERTOOLS_SERVICE_NAME": "doctables", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        lambda_environment(runtime.settings)
         handler = importlib.import_module("lambdas.textract_api.handler")
         runtime.aws.s3.put_object(Bucket=runtime.settings.bucket, Key="uploads/a.pdf", Body=sample_bytes)
 

@@ -101,16 +101,8 @@ def test_page_sized_steps_hold_the_page_in_bytes_and_bit_masks(step, big_page, m
     assert used <= budget * pixels, f"{step}: {used / pixels:.1f} bytes a pixel"
 
 
-def test_pillow_holds_a_channel_not_the_rgb_page(big_page, monkeypatch):
-    held: list[float] = []
-    fromarray = Image.fromarray
-
-    def spy(array, *args, **kwargs):
-        image = fromarray(array, *args, **kwargs)
-        held.append(image.width * image.height * (1 if image.mode == "L" else 4))
-        return image
-
-    monkeypatch.setattr(Image, "fromarray", spy)
+def test_pillow_holds_a_channel_not_the_rgb_page(big_page, monkeypatch, pillow_bytes_held):
+    held = pillow_bytes_held
     _small_strips(big_page, monkeypatch)
     pixels = big_page.shape[0] * big_page.shape[1]
     colour = big_page.copy()

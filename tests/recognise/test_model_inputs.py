@@ -117,19 +117,11 @@ def test_layout_and_structure_models_take_their_fixed_input_from_any_page():
     assert structure_model.shapes == [(1, 3, 488, 488)]
 
 
-def test_a_page_sized_image_goes_into_a_model_input_a_channel_at_a_time(monkeypatch):
+def test_a_page_sized_image_goes_into_a_model_input_a_channel_at_a_time(monkeypatch, pillow_bytes_held):
     """Pillow holds an RGB image at four bytes a pixel: the layout model's two views of a
     25-megapixel page took 100 MB each, a whole-page table crop as much for the structure
     model, a page-sized region as much for text detection. A channel is one byte a pixel."""
-    held: list[float] = []
-    fromarray = Image.fromarray
-
-    def spy(array, *args, **kwargs):
-        made = fromarray(array, *args, **kwargs)
-        held.append(made.width * made.height * (1 if made.mode == "L" else 4))
-        return made
-
-    monkeypatch.setattr(Image, "fromarray", spy)
+    held = pillow_bytes_held
     page = _page(1500, 1100)
     pixels = page.shape[0] * page.shape[1]
     labels = ["table"]
