@@ -129,13 +129,6 @@ def find_rows(frame: TableFrame) -> Axis:
             for cut in heading_rule_cuts([gaps[g] for g in keep], frame):
                 gaps.append(cut)
                 keep.add(len(gaps) - 1)
-        if frame.read_from_image:
-            # Off an image, a light rule between two records is often not found (a
-            # screenshot's grey hairline, a scan's broken one): records are rows apart
-            # though the rules found leave them in one ruled row. (A text layer's rules are
-            # all there: two lines of figures in one ruled row are one cell's lines.)
-            keep |= records & body
-            hard |= records & body
     else:
         keep = chosen | strong | split
         # Two records are never one cell, wherever the boundary between them came from.

@@ -163,7 +163,7 @@ def build_table(
     ]
     rows = refine.refine_rows(
         model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled,
-        row_spans, _column_rule_ends(vertical, horizontal, cols.edges, outer, unit), read_from_image,
+        row_spans, _column_rule_ends(vertical, horizontal, cols.edges, outer, unit),
     )
     if ruled is not None:
         rows = replace(rows, edges=list(ruled.ys), ruled=True, hard=set())
