@@ -59,7 +59,7 @@ def _rendered_words(decision: PageDecision, upright: PageLayout, rendered: PageL
     mapped back through the turn, warp and deskew."""
     if not decision.ocr:
         return list(rendered.words)
-    if not (decision.rotation_applied or decision.skew or decision.perspective):
+    if not decision.moved:
         return list(upright.words)
     return [replace(w, bbox=decision.original_box(w.bbox, upright.width, upright.height), turn=0)
             for w in upright.words]
@@ -86,7 +86,7 @@ def _find_tables(image: np.ndarray, layout: PageLayout, settings: Settings
         tables = [
             typographic_quotes(_without_leader_dots(consistent_currency(consistent_separators(t)))) for t in tables
         ]
-    if decision.rotation_applied or decision.skew or decision.perspective:
+    if decision.moved:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
     return tables, decision, upright_layout
 

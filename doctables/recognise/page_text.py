@@ -31,12 +31,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from doctables.geometry import Box, centre_in, intersection
+from doctables.geometry import Box, centre_in, intersection, scale
 from doctables.model.layout import PageLayout, Rule, Word, unspaced_script
 from doctables.recognise import pages, perspective
 from doctables.recognise.components import runs
 from doctables.recognise.ocr_models import DETECTION_MAX_SIDE, OcrModels, RecognisedWord, load_ocr_models
-from doctables.recognise.transform import deskew_image, enlarge, rotate_image, to_original, upright_layout
+from doctables.recognise.transform import (
+    deskew_image,
+    enlarge,
+    rotate_image,
+    scaled_layout,
+    to_original,
+    upright_layout,
+)
 from doctables.settings import Settings
 
 __all__ = ["PageDecision", "load_ocr_models", "prepare_page", "read_regions", "to_original"]
@@ -75,6 +82,14 @@ _MAX_ENLARGEMENT = 3.0
 # many line heights (what the recogniser reads in one 48 x 384 input).
 _CONFIRM_LINES = 6
 _CONFIRM_WIDTH = 8
+# A text line found by the detector (its box, about 1.5 font sizes) this many points thick
+# holds type smaller than print is set; a bare image whose DPI metadata makes its median line
+# thinner says a resolution it was not made at (a 150 dpi page claiming 2,400 dpi: lines of
+# 0.8-1.0 point), and is laid out as an image without metadata is: at 96 dpi, PyMuPDF's frame
+# for an image that says nothing. Every page image of the dev sets and their variants, at
+# their stated resolution, has a median line of 8.8 points or more.
+_SMALLEST_PRINTED_LINE = 5.0
+_UNSTATED_POINTS_PER_PIXEL = 72.0 / 96.0
 # Which way a text layer's lines run on the page, by the turn that makes them upright.
 _RUNS = {90: "upwards", 180: "upside down", 270: "downwards"}
 
@@ -91,12 +106,21 @@ class PageDecision:
     # A photographed page: the homography (unit coordinates, 3 x 3 row by row) that took the
     # turned image to its square-on view, before the deskew.
     perspective: tuple[float, ...] | None = None
+    # Points of the returned layout per point of the page (above 1 when the image's DPI
+    # metadata was not believed, see `_frame_scale`).
+    frame_scale: float = 1.0
 
     def original_box(self, box: Box, width: float, height: float) -> Box:
         """A box on the upright page (width x height, in the box's unit: the returned
         layout's points, or pixels of the returned image) in the original image's frame."""
         warp = None if self.perspective is None else np.array(self.perspective).reshape(3, 3)
-        return to_original(box, self.rotation_applied, width, height, self.skew, warp)
+        original = to_original(box, self.rotation_applied, width, height, self.skew, warp)
+        return original if self.frame_scale == 1.0 else scale(original, 1.0 / self.frame_scale)
+
+    @property
+    def moved(self) -> bool:
+        """Whether the returned layout's frame differs from the page's as rendered."""
+        return bool(self.rotation_applied or self.skew or self.perspective or self.frame_scale != 1.0)
 
 
 def prepare_page(
@@ -108,6 +132,14 @@ def prepare_page(
 ) -> tuple[np.ndarray, PageLayout, PageDecision]:
     """The page made ready for table extraction: (upright image, its layout, decision)."""
     points_per_pixel = layout.width / layout.image_width if layout.image_width else 72.0 / layout.dpi
+    stated_dpi, frame_scale, page_lines = 72.0 / points_per_pixel, 1.0, None
+    if not layout.words:
+        # A bare image: its text lines tell whether its DPI metadata can be believed.
+        models = models or load_ocr_models(settings)
+        page_lines = _page_lines(image, models)
+        frame_scale = _frame_scale(_line_thickness(*page_lines), points_per_pixel)
+        layout = scaled_layout(layout, frame_scale)
+        points_per_pixel *= frame_scale
     ink = pages.ink_map(image, points_per_pixel)
     text = pages.text_ink(ink)
     verdict, reason = pages.judge_text_layer(layout, ink, text)
@@ -123,10 +155,10 @@ def prepare_page(
 
     if verdict == "absent" and text.total < pages._MIN_TEXT_INK:
         if not pages.shows_text(image, points_per_pixel):
-            return image, layout, PageDecision(verdict, False, 0, reason)
+            return image, layout, PageDecision(verdict, False, 0, reason, frame_scale=frame_scale)
         reason = "the page has no text layer; its text, faint or small, is only in the image"
     models = models or load_ocr_models(settings)
-    rotation, line_height = _orientation(image, ink, models)
+    rotation, line_height = _orientation(image, ink, models, page_lines)
     turned = rotate_image(image, rotation)
     warp = perspective.estimate(turned, points_per_pixel)
     if warp is not None:
@@ -176,12 +208,42 @@ def prepare_page(
         changes.append(f"deskewed by {skew:.2f} degrees")
     if enlargement > 1.0:
         changes.append(f"enlarged {enlargement:.2f} times for its small text")
+    if frame_scale != 1.0:
+        changes.append(f"laid out at 96 dpi, not the {stated_dpi:.0f} its metadata says")
     what = "the whole page" if settings.ocr_full_page else f"{len(boxes)} table region(s)"
     sentence = f"{reason}; read {what} with OCR ({len(ocr_words)} words)"
     if changes:
         sentence += ", " + " and ".join(changes)
     flat = None if warp is None else tuple(round(float(v), 6) for v in (warp / warp[2, 2]).ravel())
-    return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat)
+    return upright, new_layout, PageDecision(verdict, bool(boxes), rotation, sentence, skew, flat, frame_scale)
+
+
+def _frame_scale(line_thickness: float | None, points_per_pixel: float) -> float:
+    """1, or how many times the page's frame (points) is grown when its text lines
+    (`line_thickness`, median, pixels) come out smaller in it than print is ever set: the
+    frame an image without DPI metadata gets instead."""
+    if not line_thickness or line_thickness * points_per_pixel >= _SMALLEST_PRINTED_LINE:
+        return 1.0
+    return max(1.0, _UNSTATED_POINTS_PER_PIXEL / points_per_pixel)
+
+
+def _page_lines(image: np.ndarray, models: OcrModels) -> tuple[float, list]:
+    """The text detector's line boxes on the page shrunk to `_ORIENTATION_SIDE`, with the
+    shrink factor."""
+    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
+    return factor, models.detector.detect(pages.shrink(image, factor))
+
+
+def _line_thickness(factor: float, lines: list) -> float | None:
+    """The median thickness (pixels of the page at full size) of the found text lines that
+    run clearly one way, across or down: the height of a line across, whichever way the
+    page is turned. None when there are none."""
+    thick = [
+        min(x1 - x0, y1 - y0) / factor
+        for x0, y0, x1, y1 in (line.box for line in lines)
+        if max(x1 - x0, y1 - y0) >= _TALL_BOX * min(x1 - x0, y1 - y0) > 0
+    ]
+    return float(np.median(thick)) if thick else None
 
 
 def _enlargement(line_height: float | None, image: np.ndarray, max_pixels: int) -> float:
@@ -203,13 +265,16 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
     return _orientation(image, ink, models)[0]
 
 
-def _orientation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> tuple[int, float | None]:
+def _orientation(
+    image: np.ndarray, ink: pages.InkMap, models: OcrModels, page_lines: tuple[float, list] | None = None
+) -> tuple[int, float | None]:
     """`detect_rotation`'s turn, and the median height (pixels of `image`) of the text lines
-    it found across the upright page (None when it found none)."""
+    it found across the upright page (None when it found none). `page_lines`: what
+    `_page_lines` found on the page, when it was asked already."""
     vertical = pages.line_direction(ink)[0]
     factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
     small = pages.shrink(image, factor)
-    lines = models.detector.detect(small)
+    lines = page_lines[1] if page_lines is not None else models.detector.detect(small)
     if vertical and (_mostly_across(lines) or _stacked_figures(image, lines, factor, models)):
         # Ruled columns and stacked figures make an ink profile look vertical; the text
         # detector's line boxes show which way the text runs.

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image
 
-from doctables.geometry import Box, to_unrotated
+from doctables.geometry import Box, scale, to_unrotated
 from doctables.model.layout import PageLayout, Rule
 from doctables.models.image import by_plane
 from doctables.recognise.perspective import warp_box
@@ -99,6 +99,21 @@ def to_original(
     if warp is not None:
         box = warp_box(box, warp, width, height, inverse=True)
     return to_unrotated(box, width, height, rotation % 360)
+
+
+def scaled_layout(layout: PageLayout, factor: float) -> PageLayout:
+    """The layout in a frame `factor` times as many points across: page size, words, rules
+    and drawings grown with it; the image and its pixels stay as they are."""
+    if factor == 1.0:
+        return layout
+    return replace(
+        layout,
+        width=layout.width * factor,
+        height=layout.height * factor,
+        words=[replace(w, bbox=scale(w.bbox, factor)) for w in layout.words],
+        rules=[Rule(r.x0 * factor, r.y0 * factor, r.x1 * factor, r.y1 * factor) for r in layout.rules],
+        graphics=[scale(box, factor) for box in layout.graphics],
+    )
 
 
 def upright_layout(layout: PageLayout, rotation: int, skew: float) -> PageLayout:

@@ -206,3 +206,38 @@ def test_dot_leaders_read_off_an_image_leave_the_labels_but_a_text_layer_keeps_t
     born_digital = extract(pdf, settings=Settings())
     kept = [c.text for c in born_digital.tables[0].cells if c.col == 0 and c.row > 0]
     assert all(text.endswith(". .") for text in kept)
+
+
+def _png_saying(image_png: bytes, dpi: int | None) -> bytes:
+    """The same pixels in a PNG whose pHYs chunk says `dpi` (or that has none)."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(image_png)).save(out, "PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
+    return out.getvalue()
+
+
+def test_an_image_claiming_an_absurd_resolution_is_read_as_one_that_says_none(sample_bytes, sample_truth):
+    """DPI metadata that would make the page's text lines smaller than print is set (here
+    2,400 dpi on a 150 dpi crop: the page would be half an inch wide) is not believed: the
+    image is laid out as one without metadata, and its table comes back on the page PyMuPDF
+    makes of it, the same table in the same place."""
+    pixels = _screenshot(sample_bytes, sample_truth, 1, 150, 10.0)
+    unstated = extract(_png_saying(pixels, None), settings=Settings())
+    absurd = extract(_png_saying(pixels, 2400), settings=Settings())
+    assert absurd.pages[0].width == pytest.approx(unstated.pages[0].width * 96 / 2400)
+    assert "laid out at 96 dpi, not the 2400 its metadata says" in absurd.pages[0].decision["reason"]
+    assert "metadata" not in unstated.pages[0].decision["reason"]
+    assert len(absurd.tables) == len(unstated.tables) == 1
+    assert _grid(absurd.tables[0].cells) == _grid(unstated.tables[0].cells) == _truth_grid(sample_truth, 1)
+    assert absurd.tables[0].bbox_norm == pytest.approx(unstated.tables[0].bbox_norm, abs=1e-3)
+    assert [c.text for c in absurd.tables[0].cells] == [c.text for c in unstated.tables[0].cells]
+
+
+def test_believable_metadata_keeps_the_frame_it_gives(sample_bytes, sample_truth):
+    """A 300 dpi claim on the same crop (text half as tall as it is: still print-sized) is
+    believed: the page is the size the metadata makes it."""
+    pixels = _screenshot(sample_bytes, sample_truth, 1, 150, 10.0)
+    stated = extract(_png_saying(pixels, 300), settings=Settings())
+    width = Image.open(io.BytesIO(pixels)).width * 72 / 300
+    assert stated.pages[0].width == pytest.approx(width, abs=0.01)
+    assert "metadata" not in stated.pages[0].decision["reason"]
+    assert _grid(stated.tables[0].cells) == _truth_grid(sample_truth, 1)

@@ -29,7 +29,14 @@ from doctables.recognise.page_text import (
     read_regions,
     to_original,
 )
-from doctables.recognise.transform import deskew_image, rotate_box, rotate_image, skew_box, upright_layout
+from doctables.recognise.transform import (
+    deskew_image,
+    rotate_box,
+    rotate_image,
+    scaled_layout,
+    skew_box,
+    upright_layout,
+)
 from doctables.settings import Settings
 
 # Character error rate allowed on the scanned sample's table cells. Measured with `python -m
@@ -801,3 +808,20 @@ def test_a_region_is_read_with_two_lines_of_headroom_above_it(ocr_models):
     texts = [w.text for w in words]
     assert "Nine" in texts and "Months" in texts and "1,204.5" in texts
     assert "Paragraph" not in texts
+
+
+def test_a_grown_frame_maps_back_onto_the_page_it_came_from():
+    layout = PageLayout(page=1, width=40.0, height=50.0, rotation=0, dpi=2400, image_width=1333, image_height=1666,
+                        words=[Word("a", (4.0, 5.0, 8.0, 6.0))], rules=[Rule(1.0, 2.0, 30.0, 2.0)])
+    grown = scaled_layout(layout, 25.0)
+    assert (grown.width, grown.height) == (1000.0, 1250.0)
+    assert grown.words[0].bbox == (100.0, 125.0, 200.0, 150.0)
+    assert grown.rules[0] == Rule(25.0, 50.0, 750.0, 50.0)
+    assert (grown.image_width, grown.image_height) == (1333, 1666)
+    decision = PageDecision("absent", True, 90, "read", frame_scale=25.0)
+    assert decision.moved
+    # 90 degrees back on the grown frame, then shrunk onto the page
+    on_grown = to_original((100.0, 200.0, 300.0, 250.0), 90, 1250.0, 1000.0)
+    assert decision.original_box((100.0, 200.0, 300.0, 250.0), 1250.0, 1000.0) == pytest.approx(
+        tuple(v / 25.0 for v in on_grown))
+    assert not PageDecision("absent", True, 0, "read").moved
