@@ -37,6 +37,7 @@ class TableFrame:
     col_edges: Sequence[float] = ()
     columns_ruled: bool = False
     column_rule_ends: Sequence[tuple[int, float]] = ()
+    read_from_image: bool = False  # the words and rules were read off an image (OCR)
 
     @property
     def body_lines(self) -> Sequence[Band]:

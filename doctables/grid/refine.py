@@ -102,15 +102,18 @@ def refine_rows(
     columns_ruled: bool = False,
     row_spans: Sequence[Box] = (),
     column_rule_ends: Sequence[tuple[int, float]] = (),
+    read_from_image: bool = False,
 ) -> Axis:
     """Row boundaries, from the gaps between text lines and horizontal rules, the model's as
     the prior (see `rows.find_rows`). `groups` are the heading rows where the model has
     cells spanning columns; `columns_ruled`, whether vertical rules part the columns;
     `row_spans`, the model's cells spanning rows; `column_rule_ends`, where rules on inner
-    column boundaries (by index) start or stop inside the table."""
+    column boundaries (by index) start or stop inside the table; `read_from_image`, whether
+    the words and rules were read off an image (OCR)."""
     frame = TableFrame(
         words=words, bands=bands, box=box, unit=unit, horizontal=horizontal, header_bottom=header_bottom,
         model_rows=model_edges, groups=groups, row_spans=row_spans,
         col_edges=col_edges, columns_ruled=columns_ruled, column_rule_ends=column_rule_ends,
+        read_from_image=read_from_image,
     )
     return find_rows(frame)

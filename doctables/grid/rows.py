@@ -129,6 +129,16 @@ def find_rows(frame: TableFrame) -> Axis:
             for cut in heading_rule_cuts([gaps[g] for g in keep], frame):
                 gaps.append(cut)
                 keep.add(len(gaps) - 1)
+        if frame.read_from_image:
+            # Off an image, two records in one ruled row that the model parts as well are
+            # two rows: a light rule between them was not found (a screenshot's grey
+            # hairline, a scan's broken one). Either alone is not enough: a figure wrapped
+            # in a narrow column reads as a second record, and the model parts a cell's
+            # lines now and then. (A text layer's rules are all there: two lines of figures
+            # in one ruled row are one cell's lines.)
+            unruled_records = (records & body & chosen) - strong
+            keep |= unruled_records
+            hard |= unruled_records
     else:
         keep = chosen | strong | split
         # Two records are never one cell, wherever the boundary between them came from.

@@ -163,7 +163,7 @@ def build_table(
     ]
     rows = refine.refine_rows(
         model_grid.row_edges, words, bands, horizontal, outer, cols.edges, header_bottom, unit, groups, cols.ruled,
-        row_spans, _column_rule_ends(vertical, horizontal, cols.edges, outer, unit),
+        row_spans, _column_rule_ends(vertical, horizontal, cols.edges, outer, unit), read_from_image,
     )
     if ruled is not None:
         rows = replace(rows, edges=list(ruled.ys), ruled=True, hard=set())
@@ -257,8 +257,16 @@ def _place_cells(
         # Rules that leave a block open and a model cell over the same block outvote text
         # lines set further apart than a wrapped cell's (a label centred in a tall cell).
         both = (span_rows, span_cols) in model_spans
-        if spans.stacked_figures(span_rows, span_cols, slot_words, words) and spans.drawn_across(
-            span_rows, row_edges, horizontal, unit
+        # Across a boundary between records (see rows.find_rows) a block is one cell only
+        # where it holds one line of text (a label beside them) or the model spans it too.
+        across_records = any(row_edges[r] in rows.hard for r in span_rows[1:])
+        lines = sum(any(slot_words.get((r, c)) for c in span_cols) for r in span_rows)
+        if across_records and lines >= 2 and not both:
+            continue
+        # Figures stacked in a block are cells of their own where the table parts those rows
+        # elsewhere: by a rule (one lost under this block on a scan) or by records.
+        if spans.stacked_figures(span_rows, span_cols, slot_words, words) and (
+            across_records or spans.drawn_across(span_rows, row_edges, horizontal, unit)
         ):
             continue
         if spans.span_agrees(span_rows, span_cols, slot_words, words, unit, lines_apart=both):

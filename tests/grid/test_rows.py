@@ -108,3 +108,36 @@ def test_steps_that_take_boundaries_out_take_only_candidates(words, header_botto
     candidates = set(range(0, len(found), 2))
     assert rows.wrapped_heading(found, candidates, keep, frame) <= candidates
     assert rows.wrapped_body(found, candidates, keep, frame) <= candidates
+
+
+def _records_two_to_a_ruled_row():
+    """A table ruled both ways whose rules part every two records (the rule between the two
+    was light, and not found): each line has a label and two figures."""
+    words = line(100, ("Item", 100), ("2019", 200), ("2020", 260))
+    for k, (label, a, b) in enumerate((("Rent", "12", "4"), ("Food", "30", "8"), ("Fuel", "7", "2"),
+                                       ("Water", "3", "5"), ("Power", "9", "6"), ("Phone", "1", "2"))):
+        words += line(116 + 30 * (k // 2) + 12 * (k % 2), (label, 100), (a, 200), (b, 260))
+    rules = [(y, 95.0, 320.0) for y in (98.0, 113.0, 142.0, 172.0, 200.0)]
+    return words, rules
+
+
+def test_records_in_one_ruled_row_of_an_image_are_rows_apart_where_the_model_parts_them_too():
+    words, rules = _records_two_to_a_ruled_row()
+    given = dict(box=(95, 98, 320, 200), col_edges=[95, 190, 250, 320], horizontal=rules, header_bottom=113.0,
+                 columns_ruled=True)
+    # The model parts the lines of the first two ruled rows, not those of the last.
+    model = [98.0, 113.0, 127.5, 142.0, 157.5, 172.0, 200.0]
+    both = rows.find_rows(frame_of(words, model_rows=model, read_from_image=True, **dict(given)))
+    assert both.ruled
+    assert both.edges == [98.0, 113.0, 127.0, 142.0, 157.0, 172.0, 200.0]
+    assert both.hard == {127.0, 157.0}  # no rule draws them: no cell may span them
+    # Records alone (the model keeps each ruled row whole, as for a figure wrapped in a
+    # narrow column) leave the rules to part the rows.
+    rules_only = rows.find_rows(
+        frame_of(words, model_rows=[98.0, 113.0, 142.0, 172.0, 200.0], read_from_image=True, **dict(given))
+    )
+    assert rules_only.edges == [98.0, 113.0, 142.0, 172.0, 200.0]
+    # From a text layer the rules are all there: two lines of figures in a ruled row are
+    # one cell's lines.
+    from_text = rows.find_rows(frame_of(words, model_rows=model, **dict(given)))
+    assert from_text.edges == [98.0, 113.0, 142.0, 172.0, 200.0]

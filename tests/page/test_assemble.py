@@ -1096,3 +1096,33 @@ def test_a_ruled_block_the_model_also_spans_is_one_cell_though_its_lines_stand_a
     # The rules alone, with lines that far apart, do not make one cell of them.
     apart = table_of(words, [98, 116, 134, 150, 166], [95, 190, 250, 330], rules=rules)
     assert cell_at(apart, 0, 2).text == "Account" and cell_at(apart, 1, 2).text == "method"
+
+
+
+def test_records_the_rules_group_by_three_stay_cells_of_their_own_beside_their_group_label():
+    """A ruled table whose rules part groups of three records only (the light rules between
+    them were not found on a screenshot), the boundaries between the records kept by the
+    records and the model together (hard, see rows.find_rows): the rules leave each group's
+    columns open, but each record keeps its own cells; the group's label, one line beside
+    them that the model spans, is one cell down the group."""
+    words = line(2, ("Level", 65), ("2019", 125))
+    for top, label in ((18, "North"), (58, "South")):
+        words += line(top + 12, (label, 2))
+        for k, (level, figure) in enumerate((("Low", "5%"), ("Mid", "15%"), ("High", "30%"))):
+            words += line(top + 12 * k, (level, 65), (figure, 125))
+    row_edges = [0, 14, 29, 41, 54, 69, 81, 94]
+    logical, _ = model_grid(row_edges, [0, 60, 120, 180], spans={(1, 0): (3, 1), (4, 0): (3, 1)})
+    rows = refine.Axis(edges=row_edges, model_edges=row_edges, ruled=True, hard={29, 41, 69, 81})
+    cols = refine.Axis(edges=[0, 60, 120, 180], model_edges=[0, 60, 120, 180], ruled=True)
+    refined = Grid(rows.edges, cols.edges)
+    slot_words: dict[tuple[int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        slot_words.setdefault(refined.locate((w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2), []).append(i)
+    across = [(y, 0.0, 180.0) for y in (0, 14, 54, 94)]
+    down = [(x, 0.0, 94.0) for x in (0, 60, 120, 180)]
+    placed = _place_cells(
+        logical, Grid(rows.model_edges, cols.model_edges), rows, cols, slot_words, words, across, down, SIZE,
+        header_rows=1,
+    )
+    merged = sorted((r.start, c.start, len(r), len(c)) for _, r, c in placed if len(r) * len(c) > 1)
+    assert merged == [(1, 0, 3, 1), (4, 0, 3, 1)]
