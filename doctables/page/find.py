@@ -19,6 +19,7 @@ from doctables.models import load_models
 from doctables.models.detection import Detection, TableDetector
 from doctables.page.assemble import extract_tables
 from doctables.recognise.cell_ink import read_empty_cells
+from doctables.recognise.dashes import nil_dashes
 from doctables.recognise.ocr_models import load_ocr_models
 from doctables.recognise.quotes import typographic_quotes
 from doctables.recognise.separators import consistent_currency, consistent_separators
@@ -84,7 +85,8 @@ def _find_tables(image: np.ndarray, layout: PageLayout, settings: Settings
         points_per_pixel = upright_layout.width / upright_image.shape[1]
         tables = [read_empty_cells(t, upright_image, points_per_pixel, ocr_models) for t in tables]
         tables = [
-            typographic_quotes(_without_leader_dots(consistent_currency(consistent_separators(t)))) for t in tables
+            nil_dashes(typographic_quotes(_without_leader_dots(consistent_currency(consistent_separators(t)))))
+            for t in tables
         ]
     if decision.moved:
         tables = [_to_rendered_frame(t, decision, upright_layout, layout) for t in tables]
