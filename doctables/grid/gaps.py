@@ -34,6 +34,7 @@ class Gap:
     rule_at: float | None = None  # where the longest such rule lies
     crossing: bool = False  # a rule in the gap runs across a column boundary
     above: int | None = None  # rows: the band above the gap (None: a rule cutting a band)
+    records: bool = False  # rows cut inside a band: the lines either side are two records
 
     @property
     def position(self) -> float:

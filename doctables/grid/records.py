@@ -120,6 +120,12 @@ def wrapped_labels(gaps: list[Gap], candidates: set[int], texts: list[ColumnText
     return removed
 
 
+def figures_shared(above: Band, below: Band, words: Sequence[Word], col_edges: Sequence[float]) -> bool:
+    """Whether two lines carry figures in the same two or more columns (two records)."""
+    shared = _numeric_columns(above, words, col_edges) & _numeric_columns(below, words, col_edges)
+    return len(shared) >= _SHARED_FIGURES
+
+
 def _numeric_columns(band: Band, words: Sequence[Word], col_edges: Sequence[float]) -> set[int]:
     """The columns where a line holds figures only (a currency sign set apart from its
     figure, "$ 1,498", goes with it)."""

@@ -22,7 +22,7 @@ from doctables.grid.gaps import STRONG_RULE, Axis, Gap, crosses, rule_cover, rul
 from doctables.grid.intervals import SEGMENT_BREAK, join_intervals, locate
 from doctables.grid.lines import BAND_SHRINK, PHRASE_GAP, TALL_GLYPH, Band, median_height, same_line
 from doctables.grid.lines import text_bands, word_height
-from doctables.grid.records import column_texts, record_splits, wrapped_labels
+from doctables.grid.records import column_texts, figures_shared, record_splits, wrapped_labels
 from doctables.grid.text import is_number
 from doctables.model.layout import Word
 
@@ -136,7 +136,8 @@ def find_rows(frame: TableFrame) -> Axis:
             # in a narrow column reads as a second record, and the model parts a cell's
             # lines now and then. (A text layer's rules are all there: two lines of figures
             # in one ruled row are one cell's lines.)
-            unruled_records = (records & body & chosen) - strong
+            beside_records = {i for i in split if gaps[i].records and i in body}
+            unruled_records = ((records & body & chosen) | beside_records) - strong
             keep |= unruled_records
             hard |= unruled_records
     else:
@@ -266,7 +267,7 @@ def gaps_beside_spans(frame: TableFrame) -> list[Gap]:
             lo, hi = above.y1, below.y0
             if hi < lo:
                 lo = hi = (lo + hi) / 2
-            found.append(Gap(lo, hi))
+            found.append(Gap(lo, hi, records=figures_shared(above, below, rest, frame.col_edges)))
     return found
 
 

@@ -141,3 +141,22 @@ def test_records_in_one_ruled_row_of_an_image_are_rows_apart_where_the_model_par
     # one cell's lines.
     from_text = rows.find_rows(frame_of(words, model_rows=model, **dict(given)))
     assert from_text.edges == [98.0, 113.0, 142.0, 172.0, 200.0]
+
+
+
+def test_records_beside_a_two_line_label_the_model_spans_are_marked_two_records():
+    """A label of two lines set between three lines beside it chains them into one band (its
+    lines overlap each other across, so neither is a lone word bridging two lines); the lines
+    beside it, each with figures in the same two columns, are two records; a word over a
+    figure is not."""
+    cols = [95, 180, 240, 300]
+    # OCR's word boxes: taller than the line pitch.
+    words = line(106, ("Group", 100), size=13) + line(118, ("total", 100), size=13)
+    for y, (a, b) in zip((100, 112, 124), (("1.1", "7"), ("2.1", "8"), ("3.1", "9"))):
+        words += line(y, (a, 200), (b, 260), size=13)
+    model = dict(col_edges=cols, model_rows=[98, 112.5, 124.5, 138], row_spans=[(95, 98, 180, 138)])
+    frame = frame_of(words, **model)
+    assert len(frame.bands) == 1
+    assert [g.records for g in rows.gaps_beside_spans(frame)] == [True, True]
+    words[-1] = word("note", 260, 124, size=13)
+    assert [g.records for g in rows.gaps_beside_spans(frame_of(words, **model))] == [True, False]
