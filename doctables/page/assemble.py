@@ -260,8 +260,7 @@ def _place_cells(
         # Across a boundary between records (see rows.find_rows) a block is one cell only
         # where it holds one line of text (a label beside them) or the model spans it too.
         across_records = any(row_edges[r] in rows.hard for r in span_rows[1:])
-        lines = sum(any(slot_words.get((r, c)) for c in span_cols) for r in span_rows)
-        if across_records and lines >= 2 and not both:
+        if across_records and not both and _rows_with_text(span_rows, span_cols, slot_words) >= 2:
             continue
         # Figures stacked in a block are cells of their own where the table parts those rows
         # elsewhere: by a rule (one lost under this block on a scan) or by records.
@@ -300,6 +299,10 @@ def _place_cells(
                 placed.append((source_of(r, c), range(r, r + 1), range(c, c + 1)))
     placed.sort(key=lambda p: (p[1].start, p[2].start))
     return placed
+
+
+def _rows_with_text(rows: range, cols: range, slot_words: dict[tuple[int, int], list[int]]) -> int:
+    return sum(any(slot_words.get((r, c)) for c in cols) for r in rows)
 
 
 def _table(

@@ -137,7 +137,7 @@ def prepare_page(
         # A bare image: its text lines tell whether its DPI metadata can be believed.
         models = models or load_ocr_models(settings)
         page_lines = _page_lines(image, models)
-        frame_scale = _frame_scale(_line_thickness(*page_lines), points_per_pixel)
+        frame_scale = _frame_scale(_line_thickness(_shrink_factor(image), page_lines[1]), points_per_pixel)
         layout = scaled_layout(layout, frame_scale)
         points_per_pixel *= frame_scale
     ink = pages.ink_map(image, points_per_pixel)
@@ -227,11 +227,15 @@ def _frame_scale(line_thickness: float | None, points_per_pixel: float) -> float
     return max(1.0, _UNSTATED_POINTS_PER_PIXEL / points_per_pixel)
 
 
-def _page_lines(image: np.ndarray, models: OcrModels) -> tuple[float, list]:
-    """The text detector's line boxes on the page shrunk to `_ORIENTATION_SIDE`, with the
-    shrink factor."""
-    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
-    return factor, models.detector.detect(pages.shrink(image, factor))
+def _shrink_factor(image: np.ndarray) -> float:
+    """How much a page is shrunk to be searched for text lines as a whole."""
+    return min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
+
+
+def _page_lines(image: np.ndarray, models: OcrModels) -> tuple[np.ndarray, list]:
+    """The page shrunk by `_shrink_factor`, and the text detector's line boxes on it."""
+    small = pages.shrink(image, _shrink_factor(image))
+    return small, models.detector.detect(small)
 
 
 def _line_thickness(factor: float, lines: list) -> float | None:
@@ -266,15 +270,14 @@ def detect_rotation(image: np.ndarray, ink: pages.InkMap, models: OcrModels) -> 
 
 
 def _orientation(
-    image: np.ndarray, ink: pages.InkMap, models: OcrModels, page_lines: tuple[float, list] | None = None
+    image: np.ndarray, ink: pages.InkMap, models: OcrModels, page_lines: tuple[np.ndarray, list] | None = None
 ) -> tuple[int, float | None]:
     """`detect_rotation`'s turn, and the median height (pixels of `image`) of the text lines
     it found across the upright page (None when it found none). `page_lines`: what
     `_page_lines` found on the page, when it was asked already."""
     vertical = pages.line_direction(ink)[0]
-    factor = min(1.0, _ORIENTATION_SIDE / max(image.shape[:2]))
-    small = pages.shrink(image, factor)
-    lines = page_lines[1] if page_lines is not None else models.detector.detect(small)
+    factor = _shrink_factor(image)
+    small, lines = page_lines if page_lines is not None else _page_lines(image, models)
     if vertical and (_mostly_across(lines) or _stacked_figures(image, lines, factor, models)):
         # Ruled columns and stacked figures make an ink profile look vertical; the text
         # detector's line boxes show which way the text runs.
