@@ -76,6 +76,26 @@ def _note_start(band: Band, words: list[Word], unit: float, left: float, width: 
     )
 
 
+def _ruled_like_rows_above(
+    bands: list[Band], j: int, words: list[Word], unit: float,
+    horizontal: list[tuple[float, float, float]], x0: float, x1: float,
+) -> bool:
+    """Whether band `j`, a line of running text, is a row of a table that rules every row:
+    full rules above and under it, and between the two rows above it. A note under a table
+    has its bottom rule above it, and none under it unless the table's frame encloses it
+    (and then rows are ruled alike only where every row is). A footnote's marker or a
+    'Note'/'Source' start says note whatever the rules."""
+    ordered = _ordered(bands[j], words)
+    text = " ".join(words[i].text for i in ordered[:2])
+    if j < 2 or _starts_with_marker(bands[j], words) or _NOTE.match(text):
+        return False
+    end = Band(bands[j].y1 + unit, bands[j].y1 + 2 * unit) if j + 1 == len(bands) else bands[j + 1]
+    return all(
+        _full_rule_between(above, below, horizontal, x0, x1) is not None
+        for above, below in ((bands[j - 2], bands[j - 1]), (bands[j - 1], bands[j]), (bands[j], end))
+    )
+
+
 def _is_running_text(texts: list[str]) -> bool:
     """Words of a sentence: several, mostly not numbers."""
     return len(texts) >= _SENTENCE_WORDS and sum(not is_number(t) for t in texts) >= 0.7 * len(texts)
@@ -118,7 +138,9 @@ def trim_extent(
     while k > 1 and _single_run(bands[k - 1], words, unit, skip_marker=True):
         k -= 1
     for j in range(max(k, (len(bands) + 1) // 2), len(bands)):
-        if _note_start(bands[j], words, unit, left, width):
+        if _note_start(bands[j], words, unit, left, width) and not _ruled_like_rows_above(
+            bands, j, words, unit, horizontal, left, left + width
+        ):
             bottom = (bands[j - 1].y1 + bands[j].y0) / 2
             break
     if bottom is None and 2 <= k < len(bands) <= k + 3:

@@ -92,6 +92,19 @@ def test_a_line_under_the_table_bottom_rule_is_left_out():
     assert trim(TABLE + below, [(98, 95, 360), (172, 95, 360), (190, 95, 360)]) == (None, None)
 
 
+def test_a_line_of_running_text_in_a_row_ruled_like_those_above_is_a_row():
+    # Every row ruled (a list of channels drawn as a table): its last item, the longest
+    # line, runs across most of the table as a note would, but sits between rules.
+    item = line(176, ("intermediaries through public and private partnership", 100))
+    every_row = [(y, 95, 360) for y in (98, 112, 126, 140, 154, 170)]
+    assert trim(TABLE + item, every_row + [(190, 95, 360)]) == (None, None)
+    # No rule under it: a note under the table's bottom rule.
+    assert trim(TABLE + item, every_row) == (None, 171.0)
+    # A note's own start says note, rules or not.
+    note = line(176, ("Note: values are means of all the groups here", 100))
+    assert trim(TABLE + note, every_row + [(190, 95, 360)]) == (None, 171.0)
+
+
 def test_caption_and_notes_together():
     notes = line(176, ("Source: national statistics office", 100))
     assert trim(CAPTION + TABLE + notes) == (95.0, 171.0)
