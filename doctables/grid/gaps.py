@@ -20,6 +20,8 @@ _RULE_SLACK_UNITS = 0.25
 STRONG_RULE = 0.5
 # A rule runs across a column boundary when it passes it by this much (points) on each side.
 _CROSSING_OVERHANG = 2.0
+# A column is underlined where rules cover this share of its width.
+_UNDERLINED = 0.5
 # Rule positions within this many decimals (points) are one rule line.
 _POSITION_DECIMALS = 1
 
@@ -95,9 +97,16 @@ def snap(boundaries: list[float], gaps: list[Gap], reach: list[float] | None = N
 
 def crosses(runs: list[tuple[float, float]], col_edges: list[float]) -> bool:
     """Whether a rule runs across a column boundary (segments drawn cell by cell, with
-    hairline breaks at the boundaries, count as one rule)."""
-    for a, b in join_intervals(runs, join=SEGMENT_BREAK):
+    hairline breaks at the boundaries, count as one rule), or rules underline two or more
+    columns each (a heading's underlines, drawn column by column with wide breaks between:
+    one row boundary all the same, where one column's rule is a shading's edge)."""
+    joined = join_intervals(runs, join=SEGMENT_BREAK)
+    for a, b in joined:
         for c in col_edges[1:-1]:
             if a < c - _CROSSING_OVERHANG and b > c + _CROSSING_OVERHANG:
                 return True
-    return False
+    underlined = sum(
+        sum(max(0.0, min(b, right) - max(a, left)) for a, b in joined) >= _UNDERLINED * (right - left)
+        for left, right in zip(col_edges, col_edges[1:])
+    )
+    return underlined >= 2

@@ -44,6 +44,9 @@ _GLYPH_MARGIN = 1.0
 _PARTED_SLACK = 1.0
 # Lines closer than this (units) may be one wrapped cell.
 WRAP_GAP = 0.6
+# Lines this far apart (units) or further are rows apart: a cell's own lines are set closer
+# (see WRAP_GAP), and no text crosses the gap.
+_BLANK_LINE = 1.0
 # Lines closer than this (units) follow each other as a wrapped cell's do.
 _TIGHT_GAP = 0.3
 # The heading's wrapped lines start from this far (points) above its top word.
@@ -141,13 +144,17 @@ def find_rows(frame: TableFrame) -> Axis:
             keep |= unruled_records
             hard |= unruled_records
     else:
-        keep = chosen | strong | split
+        # A blank line's space across the table parts rows wherever the model drew its
+        # boundaries (off a small image, they can stand a line away from where they belong).
+        blank = {i for i, g in enumerate(gaps) if g.above is not None and g.hi - g.lo >= _BLANK_LINE * unit}
+        keep = chosen | strong | split | blank
         # Two records are never one cell, wherever the boundary between them came from.
         keep |= records
         hard |= records
-        keep -= wrapped_heading(gaps, keep - strong - hard - split, keep, frame)
-        keep -= wrapped_body(gaps, keep - strong - hard - split, keep, frame)
-        keep -= wrapped_labels(gaps, keep - strong - hard - split, texts, frame)
+        fixed = strong | hard | split | blank
+        keep -= wrapped_heading(gaps, keep - fixed, keep, frame)
+        keep -= wrapped_body(gaps, keep - fixed, keep, frame)
+        keep -= wrapped_labels(gaps, keep - fixed, texts, frame)
     keep |= ends
     # A rule and a text gap may stand at one place: one boundary (no row of no height).
     edges = [y0, *sorted({gaps[g].position for g in keep if y0 < gaps[g].position < y1}), y1]

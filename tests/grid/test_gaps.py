@@ -38,6 +38,16 @@ def test_a_rule_crosses_a_boundary_it_passes_by_two_points():
     assert not gaps.crosses([(95, 300)], [95, 300])  # no inner boundary
 
 
+def test_underlines_under_two_columns_part_rows_as_a_rule_across_does():
+    # A heading underlined column by column, wide breaks at the boundaries (a financial
+    # table's heading rules): one row boundary.
+    assert gaps.crosses([(100, 140), (160, 220), (240, 300)], [95, 150, 230, 300])
+    # One column's rule alone (a shading's edge, a total's underline) is not.
+    assert not gaps.crosses([(160, 220)], [95, 150, 230, 300])
+    # Short rules under parts of two columns (underlined words) are not either.
+    assert not gaps.crosses([(100, 115), (160, 175)], [95, 150, 230, 300])
+
+
 _RULES = st.lists(st.tuples(st.floats(100, 130), st.floats(0, 400), st.floats(1, 400)), min_size=1, max_size=8)
 
 

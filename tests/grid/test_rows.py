@@ -160,3 +160,26 @@ def test_records_beside_a_two_line_label_the_model_spans_are_marked_two_records(
     assert [g.records for g in rows.gaps_beside_spans(frame)] == [True, True]
     words[-1] = word("note", 260, 124, size=13)
     assert [g.records for g in rows.gaps_beside_spans(frame_of(words, **model))] == [True, False]
+
+
+def test_a_blank_line_between_lines_parts_rows_wherever_the_model_drew_its_boundaries():
+    """A unit line under the heading, then a blank line's space and the body: the model's
+    boundaries, a line off (a small screenshot's), snap elsewhere, but no cell has a blank
+    line inside it."""
+    words = line(100, ("", 100), ("2016", 200), ("2017", 260))
+    words += line(114, ("(in thousands)", 200))
+    words += line(138, ("Purchases", 100), ("1,101", 200), ("15,521", 260))
+    words += line(152, ("Sales", 100), ("11", 200), ("223", 260))
+    words = [w for w in words if w.text]
+    given = dict(box=(95, 98, 320, 164), col_edges=[95, 180, 240, 320], header_bottom=112.0)
+    # The model's boundaries: under the heading, then half way down the blank and inside
+    # the body's first line.
+    found = rows.find_rows(frame_of(words, model_rows=[98.0, 112.0, 122.0, 145.0, 164.0], **given))
+    assert found.edges == [98.0, 112.0, 131.0, 150.0, 164.0]
+    # A label's second line set a little closer than a blank line: the model's one row.
+    label = line(138, ("Purchases of", 100), ("1,101", 200), ("15,521", 260))
+    for top, parted in ((157.0, False), (161.0, True)):
+        wrapped = label + line(top, ("equipment", 100))
+        box = (95, 136, 320, top + SIZE)
+        found = rows.find_rows(frame_of(wrapped, model_rows=[136.0, top + SIZE], box=box, col_edges=given["col_edges"]))
+        assert (len(found.edges) == 3) == parted
