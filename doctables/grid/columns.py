@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from doctables.grid.frame import TableFrame
 from doctables.grid.gaps import STRONG_RULE, Axis, Gap, RuleLine, rule_cover, rule_slack, snap
 from doctables.grid.intervals import join_intervals, union_length
-from doctables.grid.lines import PHRASE_GAP, Band, is_prose, phrase_count, phrases
-from doctables.grid.text import CURRENCY, is_bullet, substantial
+from doctables.grid.lines import PHRASE_GAP, Band, is_prose, phrase_count, phrases, same_line
+from doctables.grid.text import CURRENCY, is_bullet, is_number, substantial
 from doctables.model.layout import DOLLAR_LOOK_ALIKES, Word
 
 # The coverage profile counts lines over steps of this width (points).
@@ -133,6 +133,7 @@ def find_columns(frame: TableFrame) -> Axis:
     if not ruled:
         heading = [b for b in bands if b.y1 <= min((b.y0 for b in body), default=y0)]
         edges = heading_sides(edges, gaps, heading, words, unit, ruled_at)
+        edges = clear_of_headings(edges, gaps, heading, words, unit, ruled_at)
     hard = {e for e in edges if e in {gaps[g].position for g in spaced}}
     return Axis(edges, [model_edges[0], *moved, model_edges[-1]], ruled, hard=hard)
 
@@ -378,7 +379,19 @@ def after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[f
         return True
     # Currency signs, some read as their small look-alikes ("5", "s": a "$" a speck wide).
     signs = [w.text.strip() for w in inside]
-    return any(t in CURRENCY for t in signs) and all(t in CURRENCY or t in DOLLAR_LOOK_ALIKES for t in signs)
+    if not all(t in CURRENCY or t in DOLLAR_LOOK_ALIKES for t in signs):
+        return False
+    if any(t in CURRENCY for t in signs):
+        return True
+    # Look-alikes alone, each before a figure of the next column, where the table sets its
+    # dollar signs apart elsewhere ("$ (192)"): the signs, every one misread.
+    return any(w.text.strip() == "$" for w in words) and all(
+        any(
+            same_line(sign, w) and 0 <= w.bbox[0] - sign.bbox[2] and w.bbox[0] < edges[k + 1] and is_number(w.text)
+            for w in words
+        )
+        for sign in inside
+    )
 
 
 def heading_sides(
@@ -414,4 +427,40 @@ def heading_sides(
                 if min([p[0] for p in right if p[0] >= hi], default=float("inf")) - hi > unit:
                     edges[k] = (hi + after) / 2
             break
+    return edges
+
+
+def clear_of_headings(
+    edges: list[float], gaps: list[Gap], heading: list[Band], words: list[Word], unit: float, ruled_at: set[float]
+) -> list[float]:
+    """Move a boundary set in a gap of the body through a heading phrase that runs out of
+    the gap over one side's column only (a heading wider than the right-aligned figures it
+    stands over) to the middle of the nearest part of the gap that no heading between the
+    boundaries either side covers, where there is one: the phrase heads the column it runs
+    over, not both. A heading running over both sides (over a group of columns) leaves the
+    boundary be."""
+    edges = list(edges)
+    runs = [run for band in heading for run in phrases(band, words, unit)]
+    for k in range(1, len(edges) - 1):
+        e = edges[k]
+        gap = next((g for g in gaps if g.lo <= e <= g.hi and e not in ruled_at and g.rule == 0.0), None)
+        if gap is None:
+            continue
+        crossing = [(a, b) for a, b in runs if a < e < b]
+        if not crossing or any(a < gap.lo and b > gap.hi for a, b in crossing):
+            continue
+        # Phrases running over a boundary beside this one head a group: they say nothing here.
+        near = [(a, b) for a, b in runs if edges[k - 1] < a and b < edges[k + 1]]
+        covered = join_intervals([(max(a, gap.lo), min(b, gap.hi)) for a, b in near if a < gap.hi and b > gap.lo])
+        free, start = [], gap.lo
+        for a, b in covered:
+            if a - start >= _MIN_GAP * unit:
+                free.append((start, a))
+            start = max(start, b)
+        if gap.hi - start >= _MIN_GAP * unit:
+            free.append((start, gap.hi))
+        inside = [(a, b) for a, b in free if edges[k - 1] < a and b < edges[k + 1]]
+        if inside:
+            a, b = min(inside, key=lambda f: min(abs(f[0] - e), abs(f[1] - e)))
+            edges[k] = (a + b) / 2
     return edges

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from doctables.grid import columns, lines
 from doctables.grid.frame import TableFrame
 from doctables.grid.gaps import Gap
+from doctables.model.layout import Word
 
 FAST = settings(max_examples=60, deadline=None)
 BOX = (95, 98, 300, 160)
@@ -82,6 +83,19 @@ def test_a_column_of_bullets_closes_on_the_items_unless_a_rule_draws_it():
     assert not columns.after_bullets([95, 140, 240], 1, words, set())  # items in it too
 
 
+def test_a_column_of_dollar_look_alikes_before_figures_closes_where_the_table_sets_its_signs_apart():
+    # "5 319" and "5 (174)": a small "$" set apart, read "5"; "$ (192)" read right beside it.
+    signs = [word("5", 100, 100), word("319", 112, 100), word("5", 100, 114), word("(174)", 112, 114)]
+    beside = [word("$", 160, 100), word("(192)", 172, 100)]
+    edges = [95, 108, 150, 200]
+    assert columns.after_bullets(edges, 1, signs + beside, set())
+    # No "$" read anywhere in the table: "5" may be a figure.
+    assert not columns.after_bullets(edges, 1, signs, set())
+    # A look-alike with no figure after it on its line: no sign.
+    lone = [word("5", 100, 100), word("319", 112, 100), word("5", 100, 114), word("total", 112, 114)]
+    assert not columns.after_bullets(edges, 1, lone + beside, set())
+
+
 def test_a_boundary_moves_past_a_heading_standing_in_its_gap():
     words = [word("Name", 100, 80), word("Amount", 132, 80)]  # 100-120 and 132-162
     heading = [lines.Band(80, 90, [0, 1])]
@@ -90,6 +104,30 @@ def test_a_boundary_moves_past_a_heading_standing_in_its_gap():
     # Drawn by a rule, it stays.
     assert columns.heading_sides([95, 150, 250], [Gap(130, 170)], heading, words, SIZE, {150}) == [95, 150, 250]
 
+
+
+def test_a_boundary_moves_out_of_a_heading_wider_than_the_figures_it_stands_over():
+    # Body gap 150-230 between two columns of right-aligned figures; the second column's
+    # heading "Nine months ended" (175-250) runs out of the gap over the second column only.
+    words = [word("Year ended", 100, 80), word("Nine months ended", 175, 80)]
+    words[0] = Word("Year ended", (100, 80, 148, 90))
+    words[1] = Word("Nine months ended", (175, 80, 250, 90))
+    heading = [lines.Band(80, 90, [0, 1])]
+    gap = Gap(150, 230)
+    assert columns.clear_of_headings([95, 190, 260], [gap], heading, words, SIZE, set()) == [95, 162.5, 260]
+    # Drawn by a rule, it stays.
+    assert columns.clear_of_headings([95, 190, 260], [gap], heading, words, SIZE, {190}) == [95, 190, 260]
+    # A heading over both columns (a group's) crosses the whole gap: it stays.
+    group = [Word("Years ended December 31", (120, 80, 240, 90))]
+    assert columns.clear_of_headings(
+        [95, 190, 260], [gap], [lines.Band(80, 90, [0])], group, SIZE, set()
+    ) == [95, 190, 260]
+    # A unit line over all the figure columns, ending in the gap, says nothing of it.
+    words[0] = Word("Year", (100, 80, 128, 90))
+    words.append(Word("(in thousands)", (120, 94, 185, 104)))
+    heading.append(lines.Band(94, 104, [2]))
+    edges = [95, 140, 190, 260]
+    assert columns.clear_of_headings(edges, [Gap(130, 150), gap], heading, words, SIZE, set()) == [95, 140, 162.5, 260]
 
 @FAST
 @given(st.lists(st.floats(150, 190), min_size=1, max_size=5), st.floats(0.5, 20))
