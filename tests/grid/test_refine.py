@@ -263,6 +263,9 @@ def _unit_steps(intervals):
 @FAST
 @given(_INTERVALS)
 def test_merge_runs_covers_the_same_union_but_hairline_breaks(intervals):
+    # Points (intervals of no length) chained a hairline apart cover no unit step between
+    # them: the holes measured below are between intervals that have a length.
+    intervals = [iv for iv in intervals if iv[1] > iv[0]]
     runs = refine.merge_runs(intervals)
     assert runs == refine.join_intervals(intervals, join=refine.SEGMENT_BREAK)
     covered, in_runs = _unit_steps(intervals), _unit_steps(runs)
