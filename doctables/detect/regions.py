@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from doctables.detect import extent, lattice
+from doctables.detect.page_columns import page_columns
 from doctables.geometry import Box, area, centre_in, intersection, scale, union_box
 from doctables.grid import refine
 from doctables.model.layout import PageLayout, Rule, Word
@@ -59,6 +60,8 @@ _DUPLICATE_OVERLAP = 0.3
 # Lines just outside a region that may be rows of its table: how many, and how far (in
 # the table's line pitch).
 _EXTEND_LINES = 2
+# ... and the lines of a run stand less than this far apart (units): about two blank lines.
+_RUN_BREAK = 3.0
 _EXTEND_REACH = 1.6
 # A heading line over every column may stand this far (line pitches) above the body.
 _HEADING_REACH = 2.6
@@ -123,6 +126,10 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         for d in found.get(label, [])
         if floor <= d.score and not (label == "table" and d.score >= threshold)
     ]
+    small_read = read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS
+    # The marks text detection passed over (a table's ticks) stand beside the words: a
+    # table of ticks shows only its labels and headings as words.
+    tokens = layout.words + unread_marks(image, layout.words, points_per_pixel) if small_read else layout.words
     for region in sorted(extras, key=lambda r: -r.score):
         if any(_overlap(region.box, k.box) > _DUPLICATE_OVERLAP for k in kept):
             continue
@@ -131,7 +138,10 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         words = refine_words(layout.words, region.box)
         if region.label == "text" and not _mostly_figures(words):
             continue  # what the model reads as text is a table only when it holds figures
-        if looks_tabular(words, region.box):
+        # Marks count only where the model saw a table, if unsure: on their own, a chart's
+        # legend and labels would make a grid.
+        with_marks = refine_words(tokens, region.box) if region.label == "table" else words
+        if looks_tabular(words, region.box) or (with_marks is not words and looks_tabular(with_marks, region.box)):
             kept += _tables_within(region, layout.words, layout.graphics, page_area)
             continue
         # A table beside a column of running text, boxed together: a side of one of the
@@ -146,12 +156,9 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
     text_boxes = [scale(t, points_per_pixel) for t in _text_boxes(found)]
     kept = [_with_row_labels(region, text_boxes, layout.words) for region in kept]
     kept = [_with_label_column(region, kept, layout.words) for region in kept]
-    if read_from_image and image.shape[0] * image.shape[1] <= _SMALL_PAGE_PIXELS:
-        # The marks text detection passed over (a table's ticks) stand beside the words: a
-        # table of ticks whose heading alone the model boxed shows its body's columns so.
-        # Only to grow a region the model found: on their own, a chart's legend and labels
-        # would make a grid.
-        tokens = layout.words + unread_marks(image, layout.words, points_per_pixel)
+    if small_read:
+        # A table of ticks whose heading alone the model boxed shows its body's columns by
+        # its marks. Only to grow a region the model found (see above).
         kept = _grown_to_word_grids(kept, tokens, layout.graphics)
     grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
     if not read_from_image:
@@ -169,9 +176,12 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         words = refine_words(layout.words, box)
         if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
             kept += _tables_within(Region(box, _GRID_SCORE, "grid"), layout.words, layout.graphics, page_area)
-        elif read_from_image:
-            # Else each block of lines with cells side by side that forms a grid (a table
-            # between paragraphs of a page image the model did not see).
+        elif read_from_image or len(page_columns(words)) > 1:
+            # Else each block of lines with cells side by side that forms a grid: a table
+            # between paragraphs of a page image that the model did not see; on a text
+            # layer, only on a page set in columns of running text, whose two columns the
+            # model takes for one picture (on a page of one column, a text layer's grid
+            # the model does not call a table is a chart's labels or a paragraph's gaps).
             kept += [Region(block, _GRID_SCORE, "grid") for block in _grid_blocks(words, layout.words, layout.graphics)]
     regions: list[Region] = []
     for region in kept:
@@ -598,7 +608,12 @@ def aligned_blocks(words: list[Word]) -> list[Box]:
     """Runs of text lines that hold two or more phrases (cells side by side) and are not
     running text, each run with at least the grid test's number of lines; up to
     `_EXTEND_LINES` lines of one phrase may stand between two such lines (a stub cell
-    wrapped over lines, a section heading)."""
+    wrapped over lines, a section heading). On a page set in columns of running text,
+    column by column."""
+    return [block for column in page_columns(words) for block in _aligned_runs(column)]
+
+
+def _aligned_runs(words: list[Word]) -> list[Box]:
     if not words:
         return []
     unit = refine.median_height(words)
@@ -610,7 +625,9 @@ def aligned_blocks(words: list[Word]) -> list[Box]:
         # phrases side by side too, but its ink fills the line.
         if _cells_side_by_side(band, words, unit) < 2 or refine.is_prose(band, words, width):
             continue
-        if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES:
+        # Lines in between, or as much blank space as they would take, part two runs (a
+        # page's footer far under a table is none of it).
+        if runs and k - runs[-1][1] - 1 <= _EXTEND_LINES and band.y0 - bands[k - 1].y1 <= _RUN_BREAK * unit:
             runs[-1] = (runs[-1][0], k)
         else:
             runs.append((k, k))

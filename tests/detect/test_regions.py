@@ -359,10 +359,9 @@ def _tick(image: np.ndarray, x: int, y: int) -> None:
         image[y + 6 - k, x + 2 + k // 2 + k : x + 4 + k // 2 + k] = 0
 
 
-def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
-    """A screenshot of a table whose body is row labels and ticks: text detection reads the
-    labels and the heading, not the ticks; the model boxed only the heading as a table. The
-    ticks, marks beside the words, show the body's columns and the region grows over it."""
+def _table_of_ticks() -> tuple[list[Word], list[Word], np.ndarray]:
+    """A heading line, five row labels under it, and a page image with ticks drawn in the
+    rows' three figure columns (not every slot)."""
     heading = line(300, ("Risk", 100), ("Equity", 200), ("Rates", 260), ("Credit", 320))
     labels = [w for k in range(1, 6) for w in line(300 + 14 * k, (f"product{k}", 100))]
     image = np.full((800, 600, 3), 255, np.uint8)
@@ -370,6 +369,14 @@ def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
         for column, x in enumerate((210, 270, 330)):
             if (k + column) % 3:
                 _tick(image, x, 301 + 14 * k)
+    return heading, labels, image
+
+
+def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
+    """A screenshot of a table whose body is row labels and ticks: text detection reads the
+    labels and the heading, not the ticks; the model boxed only the heading as a table. The
+    ticks, marks beside the words, show the body's columns and the region grows over it."""
+    heading, labels, image = _table_of_ticks()
     marks = unread_marks(image, heading + labels, 1.0)
     assert len(marks) == sum(1 for k in range(1, 6) for c in range(3) if (k + c) % 3)
     layout = page(heading + labels)
@@ -382,6 +389,20 @@ def test_a_table_of_ticks_on_a_small_image_grows_from_its_heading_to_its_rows():
     # Marks make no table where the model found none (a chart's legend and its labels).
     assert regions.find_regions(image, layout, LayoutDetector({}), read_from_image=True) == []
 
+
+def test_a_table_of_ticks_the_model_is_unsure_of_is_confirmed_by_its_marks():
+    """A screenshot of a table of ticks that the model calls a table below its threshold
+    over the whole table: its words (labels under a heading) are no grid; with the ticks
+    beside them they are, and the region is the model's. A figure's region is not helped so."""
+    heading, labels, image = _table_of_ticks()
+    layout = page(heading + labels)
+    unsure = LayoutDetector({"table": [((95, 295, 360, 385), 0.4)]})
+    (found,) = regions.find_regions(image, layout, unsure, read_from_image=True)
+    assert found.box[3] >= 300 + 14 * 5 + SIZE - 1
+    blank = np.full((800, 600, 3), 255, np.uint8)
+    assert all(r.box[3] < 320 for r in regions.find_regions(blank, layout, unsure, read_from_image=True))
+    figure = LayoutDetector({"figure": [((95, 295, 360, 385), 0.8)]})
+    assert all(r.box[3] < 320 for r in regions.find_regions(image, layout, figure, read_from_image=True))
 
 def test_a_heading_and_a_body_the_model_drew_apart_are_one_table():
     heading = line(272, ("2010", 200), ("2011", 260), ("2012", 320))
@@ -626,3 +647,21 @@ def test_long_row_labels_far_left_of_a_region_of_figures_are_taken_in():
     numbers = [w for w in figures if w.bbox[0] >= 300]
     (region,) = regions.find_regions(IMAGE, page(prose + numbers), Detector((295, 298, 460, 370)))
     assert region.box[0] >= 290
+
+
+
+def test_a_text_layer_grid_the_model_is_silent_on_is_found_only_on_a_page_set_in_columns():
+    """The layout model takes a spread of two columns of running text for one picture and
+    finds no table; a grid in one column is found column by column. On a page of one column
+    the model's silence on a text layer stands (a chart's labels, a paragraph's gaps)."""
+    table = [Word(w.text, (w.bbox[0] + 220, w.bbox[1], w.bbox[2] + 220, w.bbox[3])) for w in figures_table(300, 6)]
+    left = paragraph(100, 30, x=40)
+    right = paragraph(100, 12, x=320) + table + paragraph(400, 12, x=320)
+    silent = LayoutDetector({})
+    (found,) = regions.find_regions(IMAGE, page(left + right), silent)
+    assert found.box == union_box([w.bbox for w in table]) and found.label == "grid"
+    one_column = paragraph(100, 12, x=100) + GRID + paragraph(400, 12, x=100)
+    assert regions.find_regions(IMAGE, page(one_column), silent) == []
+    # Read off an image (the model misses more there), the grid is found either way.
+    (read,) = regions.find_regions(IMAGE, page(one_column), silent, read_from_image=True)
+    assert read.box == GRID_BOX
