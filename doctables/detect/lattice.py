@@ -17,7 +17,7 @@ import numpy as np
 
 from doctables.geometry import Box, area, centre_in, intersection
 from doctables.grid import refine
-from doctables.model.layout import Rule, Word
+from doctables.model.layout import PageLayout, Rule, Word
 
 # Segments of one line closer than this (points) are joined; a rule's end this close to
 # another rule touches it.
@@ -46,22 +46,36 @@ class Lattice:
     ys: list[float]  # horizontal grid lines, top to bottom
 
 
+def page_ruled_tables(layout: PageLayout, read_from_image: bool) -> list[Lattice]:
+    """`ruled_tables` of a page. A text layer's page edges hold decoration (a border drawn
+    round the page, a band at its top) and its rules are all drawn; a page image is often a
+    table cut out or a screenshot of one, its rules at the image's edges, its outer border
+    faint or cut off."""
+    if read_from_image:
+        return ruled_tables(layout.rules, layout.words, open_sides=True)
+    return ruled_tables(layout.rules, layout.words, layout.width, layout.height)
+
+
 def ruled_tables(
-    rules: list[Rule], words: list[Word], page_width: float = 0.0, page_height: float = 0.0
+    rules: list[Rule], words: list[Word], page_width: float = 0.0, page_height: float = 0.0,
+    open_sides: bool = False,
 ) -> list[Lattice]:
     """The ruled tables of a page: lattices of at least 2 x 2 cells, with a rule running
     down and one running across most of the table inside it, text in at least two columns
     of at least two rows and in a fair share of the cells, and no text running across its
-    column rules. Lattices reaching the page's edge are page decoration."""
+    column rules. Lattices reaching the page's edge are page decoration. `open_sides`: the
+    lattice's outer sides may be undrawn, closed where its rules end (a page image's
+    faint outer border, or one cut off with the image's edge: one column rule is enough)."""
     if len(rules) > _MAX_SEGMENTS:
         return []
     horizontal = _merge([(r.y0, r.x0, r.x1) for r in rules if r.horizontal])
     vertical = _merge([(r.x0, r.y0, r.y1) for r in rules if not r.horizontal])
-    if len(horizontal) < 2 or len(vertical) < 2:
+    least_down = 1 if open_sides else 2
+    if len(horizontal) < 2 or len(vertical) < least_down:
         return []
     found = []
     for hs, vs in _components(horizontal, vertical):
-        if len(hs) < 3 or len(vs) < 2:
+        if len(hs) < 3 or len(vs) < least_down:
             continue
         x0 = min(min(a for _, a, _ in hs), min(p for p, _, _ in vs))
         x1 = max(max(b for _, _, b in hs), max(p for p, _, _ in vs))
@@ -73,7 +87,10 @@ def ruled_tables(
             continue
         if page_height and (y0 < _PAGE_EDGE or y1 > page_height - _PAGE_EDGE):
             continue
-        lattice = Lattice((x0, y0, x1, y1), _lines([p for p, _, _ in vs]), _lines([p for p, _, _ in hs]))
+        xs, ys = _lines([p for p, _, _ in vs]), _lines([p for p, _, _ in hs])
+        if open_sides:
+            xs, ys = _lines([x0, *xs, x1]), _lines([y0, *ys, y1])
+        lattice = Lattice((x0, y0, x1, y1), xs, ys)
         if _has_full_inner_rules(lattice, hs, vs) and _holds_a_grid_of_text(lattice, words):
             found.append(lattice)
     return found

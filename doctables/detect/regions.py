@@ -138,11 +138,16 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         words = refine_words(layout.words, region.box)
         if region.label == "text" and not _mostly_figures(words):
             continue  # what the model reads as text is a table only when it holds figures
-        # Marks count only where the model saw a table, if unsure: on their own, a chart's
-        # legend and labels would make a grid.
-        with_marks = refine_words(tokens, region.box) if region.label == "table" else words
-        if looks_tabular(words, region.box) or (with_marks is not words and looks_tabular(with_marks, region.box)):
+        # Where the model saw a table, if unsure, on a small image read whole (a screenshot
+        # of one): the marks beside the words count (on their own, a chart's legend and
+        # labels would make a grid), and so do columns of sentences beside their labels.
+        unsure_table = small_read and region.label == "table"
+        with_marks = refine_words(tokens, region.box) if unsure_table else words
+        if looks_tabular(words, region.box) or (unsure_table and looks_tabular(with_marks, region.box)):
             kept += _tables_within(region, layout.words, layout.graphics, page_area)
+            continue
+        if unsure_table and looks_tabular(words, region.box, short_texts=False):
+            kept.append(region)  # its sentences are cells: no running text to cut it from
             continue
         # A table beside a column of running text, boxed together: a side of one of the
         # widest gaps through the region that is a table, beside running text.
@@ -160,7 +165,7 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         # A table of ticks whose heading alone the model boxed shows its body's columns by
         # its marks. Only to grow a region the model found (see above).
         kept = _grown_to_word_grids(kept, tokens, layout.graphics)
-    grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
+    grids = lattice.page_ruled_tables(layout, read_from_image)
     if not read_from_image:
         kept = [fitted for region in kept for fitted in _fit_to_rules(region, grids, layout.words)]
     # Ruled tables the model did not find (nor call a table when it saw them).
@@ -854,8 +859,9 @@ def _lines_run_across(words: list[Word], x: float) -> bool:
     return both > 0 and across >= _RUN_ACROSS * both
 
 
-def looks_tabular(words: list[Word], box: Box) -> bool:
-    """Whether the words of a region form a grid of short texts."""
+def looks_tabular(words: list[Word], box: Box, short_texts: bool = True) -> bool:
+    """Whether the words of a region form a grid of short texts (of any texts, without
+    `short_texts`: a table of sentences beside their labels)."""
     if len(words) < 6:
         return False
     unit = refine.median_height(words)
@@ -875,7 +881,7 @@ def looks_tabular(words: list[Word], box: Box) -> bool:
     return (
         multi >= _MIN_MULTI_COLUMN_LINES * len(bands)
         and filled >= _MIN_FILLED_SLOTS * len(bands) * columns
-        and _short_phrases(words, bands, edges, unit)
+        and (not short_texts or _short_phrases(words, bands, edges, unit))
     )
 
 

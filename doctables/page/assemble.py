@@ -46,7 +46,7 @@ def extract_tables(
     `read_from_image`: its words were read with OCR (see `regions.find_regions`)."""
     points_per_pixel = layout.width / layout.image_width
     # The page's rules (the PDF's own, or those read off a page image) may give a table its grid.
-    grids = lattice.ruled_tables(layout.rules, layout.words, layout.width, layout.height)
+    grids = lattice.page_ruled_tables(layout, read_from_image)
     tables: list[Table] = []
     for found in find_regions(image, layout, models.detector, read_from_image):
         region = found.box

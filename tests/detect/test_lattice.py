@@ -98,6 +98,25 @@ def test_a_lattice_too_small_or_at_the_page_edge_is_decoration():
     assert len(lattice.ruled_tables(lattice_rules(frame_x, frame_y), words)) == 1
 
 
+def test_a_page_image_has_no_decorated_edge_and_may_leave_its_sides_open():
+    # A table cut out of a page with no margin, or a screenshot of one: its rules are the
+    # image's edges. A text layer's page keeps its edges for decoration.
+    from geometry_builders import page
+
+    xs, ys = [1, 300, 599], [1, 400, 799]
+    words = cell_words(xs, ys)
+    assert lattice.page_ruled_tables(page(words, lattice_rules(xs, ys)), read_from_image=False) == []
+    assert len(lattice.page_ruled_tables(page(words, lattice_rules(xs, ys)), read_from_image=True)) == 1
+    # Rules across and one column rule, no outer border (faint, or cut off with the image):
+    # off an image, the lattice is closed where its rules end.
+    xs, ys = [100, 200, 300], [100, 120, 140, 160]
+    open_rules = [Rule(100, y, 300, y) for y in ys] + [Rule(200, 100, 200, 160)]
+    words = cell_words(xs, ys)
+    (found,) = lattice.page_ruled_tables(page(words, open_rules), read_from_image=True)
+    assert (found.box, found.xs, found.ys) == ((100, 100, 300, 160), [100, 200, 300], ys)
+    assert lattice.page_ruled_tables(page(words, open_rules), read_from_image=False) == []
+
+
 def test_only_outer_rules_and_a_short_inner_stub_are_no_table():
     # Inner rules must run down and across most of the table: here they are stubs.
     rules = lattice_rules([100, 300], [100, 160]) + [Rule(200, 100, 200, 110), Rule(100, 120, 120, 120),

@@ -665,3 +665,43 @@ def test_a_text_layer_grid_the_model_is_silent_on_is_found_only_on_a_page_set_in
     # Read off an image (the model misses more there), the grid is found either way.
     (read,) = regions.find_regions(IMAGE, page(one_column), silent, read_from_image=True)
     assert read.box == GRID_BOX
+
+
+
+def test_a_two_row_ruled_table_cut_out_to_its_borders_is_found_off_an_image():
+    """A table cut out of a page with no margin: its border rules are the image's edges, and
+    two rows are too few for the grid test of words. Off an image its rules make it a table;
+    a text layer's page edge is decoration."""
+    from doctables.model.layout import PageLayout
+
+    xs, ys = [1.0, 100.0, 200.0, 300.0, 399.0], [1.0, 20.0, 40.0]
+    rules = lattice_rules(xs, ys)
+    words = line(5, ("Year", 5), ("2001", 105), ("2002", 205), ("2003", 305))
+    words += line(25, ("Trained", 5), ("29 300", 105), ("25 800", 205), ("33 300", 305))
+    layout = PageLayout(page=1, width=400, height=41, rotation=0, dpi=72, image_width=400, image_height=41,
+                        words=words, rules=rules)
+    image = np.full((41, 400, 3), 255, np.uint8)
+    (found,) = regions.find_regions(image, layout, LayoutDetector({}), read_from_image=True)
+    assert found.label == "ruled" and found.box == (1.0, 1.0, 399.0, 40.0)
+    assert regions.find_regions(image, layout, LayoutDetector({})) == []
+
+
+
+def test_a_screenshot_of_sentences_beside_labels_the_model_is_unsure_of_is_a_table():
+    """A small image read whole: labels in one column, a sentence in the other on every
+    line; the model calls it a table below its threshold. The words are no grid of short
+    texts, but they are two columns: with the model's word for it, a table. A figure's
+    region, or a page image too large to be a screenshot, is not taken so."""
+    words = []
+    labels = ["Population", "Young adults", "Older adults", "Income", "Revenue", "Inflation"]
+    for k, label in enumerate(labels):
+        words += line(300 + 14 * k, (label, 100), ("projections are consistent with the census", 220))
+    box = (95, 295, 460, 385)
+    small = np.full((400, 500, 3), 255, np.uint8)
+    unsure = LayoutDetector({"table": [(box, 0.4)]})
+    assert not regions.looks_tabular(regions.refine_words(words, box), box)
+    (found,) = regions.find_regions(small, page(words), unsure, read_from_image=True)
+    assert found.box == box
+    assert regions.find_regions(small, page(words), LayoutDetector({"figure": [(box, 0.9)]}), read_from_image=True) == []
+    large = np.full((1600, 1200, 3), 255, np.uint8)
+    assert regions.find_regions(large, page(words), unsure, read_from_image=True) == []
