@@ -78,6 +78,8 @@ _LABEL_REACH = 1.5
 _SMALL_PAGE_PIXELS = 1_000_000
 # The grid test.
 _MIN_LINES = 3
+# ... or this many, on a small image read whole that holds nothing else.
+_SCREENSHOT_LINES = 2
 _MIN_MULTI_COLUMN_LINES = 0.6
 _MIN_FILLED_SLOTS = 0.5
 _MAX_WORDS_PER_PHRASE = 3.0
@@ -179,7 +181,10 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         # screenshot or a crop of a table, a spreadsheet printed alone).
         box = union_box([w.bbox for w in layout.words])
         words = refine_words(layout.words, box)
-        if looks_tabular(words, box) and not _drawn_figure(layout.graphics, box):
+        # A small image read whole is a screenshot: two lines of cells in columns (a heading
+        # over one record) are its table.
+        least = _SCREENSHOT_LINES if small_read else _MIN_LINES
+        if looks_tabular(words, box, least_lines=least) and not _drawn_figure(layout.graphics, box):
             kept += _tables_within(Region(box, _GRID_SCORE, "grid"), layout.words, layout.graphics, page_area)
         elif read_from_image or len(page_columns(words)) > 1:
             # Else each block of lines with cells side by side that forms a grid: a table
@@ -859,14 +864,14 @@ def _lines_run_across(words: list[Word], x: float) -> bool:
     return both > 0 and across >= _RUN_ACROSS * both
 
 
-def looks_tabular(words: list[Word], box: Box, short_texts: bool = True) -> bool:
+def looks_tabular(words: list[Word], box: Box, short_texts: bool = True, least_lines: int = _MIN_LINES) -> bool:
     """Whether the words of a region form a grid of short texts (of any texts, without
-    `short_texts`: a table of sentences beside their labels)."""
+    `short_texts`: a table of sentences beside their labels), of at least `least_lines`."""
     if len(words) < 6:
         return False
     unit = refine.median_height(words)
     bands = refine.text_bands(words, unit)
-    if len(bands) < _MIN_LINES:
+    if len(bands) < least_lines:
         return False
     gaps, _, _, _ = refine.column_gaps(words, bands, bands, box[0], box[2], unit)
     if not gaps:

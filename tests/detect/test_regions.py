@@ -705,3 +705,18 @@ def test_a_screenshot_of_sentences_beside_labels_the_model_is_unsure_of_is_a_tab
     assert regions.find_regions(small, page(words), LayoutDetector({"figure": [(box, 0.9)]}), read_from_image=True) == []
     large = np.full((1600, 1200, 3), 255, np.uint8)
     assert regions.find_regions(large, page(words), unsure, read_from_image=True) == []
+
+
+
+def test_a_screenshot_of_a_heading_over_one_record_is_a_table():
+    """Two lines of cells in columns are too few for the grid test on a page; a small image
+    read whole that holds nothing else (a screenshot of a table of one record) is that table."""
+    words = line(300, ("Products", 100), ("Butter", 200), ("Margarine", 260), ("Low fat", 340))
+    words += line(314, ("Turnover", 100), ("6028", 200), ("1385", 260), ("836", 340))
+    silent = LayoutDetector({})
+    small = np.full((400, 500, 3), 255, np.uint8)
+    (found,) = regions.find_regions(small, page(words), silent, read_from_image=True)
+    assert found.box == union_box([w.bbox for w in words])
+    large = np.full((1600, 1200, 3), 255, np.uint8)
+    assert regions.find_regions(large, page(words), silent, read_from_image=True) == []
+    assert regions.find_regions(small, page(words), silent) == []
