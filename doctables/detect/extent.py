@@ -60,7 +60,14 @@ def _single_run(
     )
 
 
-def _note_start(band: Band, words: list[Word], unit: float, left: float, width: float) -> bool:
+def _note_start(
+    bands: list[Band], j: int, words: list[Word], unit: float, left: float, width: float,
+    horizontal: list[tuple[float, float, float]],
+) -> bool:
+    """Whether band `j` starts the notes: a footnote marker or 'Note'/'Source' first, or a
+    line of running text across most of the table that is no row ruled like the rows above
+    it."""
+    band = bands[j]
     ordered = _ordered(band, words)
     first = words[ordered[0]]
     if first.bbox[0] > left + 1.5 * unit:
@@ -73,21 +80,18 @@ def _note_start(band: Band, words: list[Word], unit: float, left: float, width: 
         extent > 0.5 * width
         and _is_running_text([words[i].text for i in ordered])
         and _single_run(band, words, unit, skip_marker=False)
+        and not _ruled_like_rows_above(bands, j, unit, horizontal, left, left + width)
     )
 
 
 def _ruled_like_rows_above(
-    bands: list[Band], j: int, words: list[Word], unit: float,
-    horizontal: list[tuple[float, float, float]], x0: float, x1: float,
+    bands: list[Band], j: int, unit: float, horizontal: list[tuple[float, float, float]], x0: float, x1: float
 ) -> bool:
-    """Whether band `j`, a line of running text, is a row of a table that rules every row:
-    full rules above and under it, and between the two rows above it. A note under a table
-    has its bottom rule above it, and none under it unless the table's frame encloses it
-    (and then rows are ruled alike only where every row is). A footnote's marker or a
-    'Note'/'Source' start says note whatever the rules."""
-    ordered = _ordered(bands[j], words)
-    text = " ".join(words[i].text for i in ordered[:2])
-    if j < 2 or _starts_with_marker(bands[j], words) or _NOTE.match(text):
+    """Whether band `j` is a row of a table that rules every row: full rules above and under
+    it, and between the two rows above it. A note under a table has its bottom rule above
+    it, and none under it unless the table's frame encloses it (and then rows are ruled
+    alike only where every row is)."""
+    if j < 2:
         return False
     end = Band(bands[j].y1 + unit, bands[j].y1 + 2 * unit) if j + 1 == len(bands) else bands[j + 1]
     return all(
@@ -138,9 +142,7 @@ def trim_extent(
     while k > 1 and _single_run(bands[k - 1], words, unit, skip_marker=True):
         k -= 1
     for j in range(max(k, (len(bands) + 1) // 2), len(bands)):
-        if _note_start(bands[j], words, unit, left, width) and not _ruled_like_rows_above(
-            bands, j, words, unit, horizontal, left, left + width
-        ):
+        if _note_start(bands, j, words, unit, left, width, horizontal):
             bottom = (bands[j - 1].y1 + bands[j].y0) / 2
             break
     if bottom is None and 2 <= k < len(bands) <= k + 3:

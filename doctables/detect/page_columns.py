@@ -6,6 +6,8 @@ points; `unit` is the text height."""
 
 from __future__ import annotations
 
+import itertools
+
 from doctables.grid import refine
 from doctables.model.layout import Word
 
@@ -51,11 +53,14 @@ def _gutters(
     """The x-ranges inside the text's extent that no more than the allowed stray lines'
     phrases cover, at least a gutter wide."""
     size = int((right - left) / _STEP) + 1
-    counts = [0] * (size + 1)
+    steps = [0] * (size + 1)  # +1 where a phrase starts covering, -1 past where it stops
     for band in bands:
         for a, b in refine.phrases(band, words, unit):
-            for i in range(max(0, int((a - left) / _STEP)), min(size, int((b - left) / _STEP) + 1)):
-                counts[i] += 1
+            first, past = max(0, int((a - left) / _STEP)), min(size, int((b - left) / _STEP) + 1)
+            if past > first:
+                steps[first] += 1
+                steps[past] -= 1
+    counts = list(itertools.accumulate(steps[:size]))
     allowance = len(bands) // _CROSSING_ONE_IN
     gutters: list[tuple[float, float]] = []
     start = None

@@ -186,13 +186,16 @@ def find_regions(image: np.ndarray, layout: PageLayout, detector, read_from_imag
         least = _SCREENSHOT_LINES if small_read else _MIN_LINES
         if looks_tabular(words, box, least_lines=least) and not _drawn_figure(layout.graphics, box):
             kept += _tables_within(Region(box, _GRID_SCORE, "grid"), layout.words, layout.graphics, page_area)
-        elif read_from_image or len(page_columns(words)) > 1:
+        else:
             # Else each block of lines with cells side by side that forms a grid: a table
             # between paragraphs of a page image that the model did not see; on a text
             # layer, only on a page set in columns of running text, whose two columns the
             # model takes for one picture (on a page of one column, a text layer's grid
             # the model does not call a table is a chart's labels or a paragraph's gaps).
-            kept += [Region(block, _GRID_SCORE, "grid") for block in _grid_blocks(words, layout.words, layout.graphics)]
+            columns = page_columns(words)
+            if read_from_image or len(columns) > 1:
+                blocks = _grid_blocks(words, layout.words, layout.graphics, columns)
+                kept += [Region(block, _GRID_SCORE, "grid") for block in blocks]
     regions: list[Region] = []
     for region in kept:
         words = refine_words(layout.words, region.box)
@@ -244,11 +247,14 @@ def _grown_to_word_grids(regions: list[Region], page_words: list[Word], graphics
     return grown
 
 
-def _grid_blocks(words: list[Word], page_words: list[Word], graphics: list[Box]) -> list[Box]:
-    """The aligned blocks of `words` whose page words pass the grid test, drawn figures left out."""
+def _grid_blocks(
+    words: list[Word], page_words: list[Word], graphics: list[Box], columns: list[list[Word]] | None = None
+) -> list[Box]:
+    """The aligned blocks of `words` whose page words pass the grid test, drawn figures left
+    out. `columns`: `page_columns(words)`, where it was found already."""
     return [
         block
-        for block in aligned_blocks(words)
+        for block in aligned_blocks(words, columns)
         if looks_tabular(refine_words(page_words, block), block) and not _drawn_figure(graphics, block)
     ]
 
@@ -614,13 +620,13 @@ def _stacked_parts(upper: Box, lower: Box, page_words: list[Word]) -> bool:
     return not any(upper[3] < (w.bbox[1] + w.bbox[3]) / 2 < lower[1] for w in words)
 
 
-def aligned_blocks(words: list[Word]) -> list[Box]:
+def aligned_blocks(words: list[Word], columns: list[list[Word]] | None = None) -> list[Box]:
     """Runs of text lines that hold two or more phrases (cells side by side) and are not
     running text, each run with at least the grid test's number of lines; up to
     `_EXTEND_LINES` lines of one phrase may stand between two such lines (a stub cell
     wrapped over lines, a section heading). On a page set in columns of running text,
-    column by column."""
-    return [block for column in page_columns(words) for block in _aligned_runs(column)]
+    column by column (`columns`: `page_columns(words)`, where it was found already)."""
+    return [block for column in columns or page_columns(words) for block in _aligned_runs(column)]
 
 
 def _aligned_runs(words: list[Word]) -> list[Box]:

@@ -394,6 +394,13 @@ def after_bullets(edges: list[float], k: int, words: list[Word], ruled_at: set[f
     )
 
 
+def _text_gap(edge: float, gaps: list[Gap], ruled_at: set[float]) -> Gap | None:
+    """The gap a boundary set by the text alone stands in (none where a rule draws it)."""
+    if edge in ruled_at:
+        return None
+    return next((g for g in gaps if g.lo <= edge <= g.hi and g.rule == 0.0), None)
+
+
 def heading_sides(
     edges: list[float], gaps: list[Gap], heading: list[Band], words: list[Word], unit: float, ruled_at: set[float]
 ) -> list[float]:
@@ -404,7 +411,7 @@ def heading_sides(
     edges = list(edges)
     for k in range(1, len(edges) - 1):
         e = edges[k]
-        gap = next((g for g in gaps if g.lo <= e <= g.hi and e not in ruled_at and g.rule == 0.0), None)
+        gap = _text_gap(e, gaps, ruled_at)
         if gap is None:
             continue
         for band in heading:
@@ -443,7 +450,7 @@ def clear_of_headings(
     runs = [run for band in heading for run in phrases(band, words, unit)]
     for k in range(1, len(edges) - 1):
         e = edges[k]
-        gap = next((g for g in gaps if g.lo <= e <= g.hi and e not in ruled_at and g.rule == 0.0), None)
+        gap = _text_gap(e, gaps, ruled_at)
         if gap is None:
             continue
         crossing = [(a, b) for a, b in runs if a < e < b]
